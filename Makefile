@@ -1,0 +1,70 @@
+# djangobin: `make run` starts the whole system, `make test` runs every check. Both set up what they need.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+PORT ?= 8000
+# PostgreSQL for the second pass of `make test`.
+DATABASE_URL_PG ?= postgres://postgres@127.0.0.1:5432/test
+
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq superuser clean
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+rabbitmq:
+	@scripts/ensure-rabbitmq
+
+migrate: install
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput
+
+run: export DJANGO_DEBUG ?= 1
+run: install rabbitmq migrate
+	@echo
+	@echo "  djangobin is starting at http://127.0.0.1:$(PORT)/ (web, worker and scheduler; Ctrl-C stops all)."
+	@echo "  Create an admin account with:  $(PY) manage.py createsuperuser"
+	@echo
+	PORT=$(PORT) $(BIN)/honcho start -f Procfile
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: install-dev rabbitmq lint test-sqlite test-pg
+
+test-sqlite: install-dev
+	$(BIN)/pytest
+
+# The PostgreSQL pass runs whenever a server answers, and is required on CI.
+test-pg: install-dev
+	@if DATABASE_URL="$(DATABASE_URL_PG)" $(PY) scripts/db-answers; then \
+		echo "== the suite again on PostgreSQL"; \
+		DATABASE_URL="$(DATABASE_URL_PG)" $(BIN)/pytest; \
+	elif [ -n "$$CI" ]; then \
+		echo "PostgreSQL does not answer at $(DATABASE_URL_PG), and CI requires it." >&2; exit 1; \
+	else \
+		echo "== PostgreSQL does not answer at $(DATABASE_URL_PG): its pass is skipped (set DATABASE_URL_PG)."; \
+	fi
+
+superuser: migrate
+	$(PY) manage.py createsuperuser
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,51 @@
+"""Mail actors. Transient SMTP failures retry with backoff capped at 10 minutes; permanent ones fail once."""
+
+import logging
+from contextlib import contextmanager
+
+import dramatiq
+
+from djangobin.exceptions import PermanentMailError
+from djangobin.services import mail
+
+logger = logging.getLogger(__name__)
+
+# 15 s, 30 s, 1 min … then every 10 min: 12 retries span about 1 h 15 min of an unreachable mail server.
+MAIL_OPTIONS = {
+    "queue_name": "mail",
+    "max_retries": 12,
+    "min_backoff": 15_000,
+    "max_backoff": 600_000,
+    "time_limit": 120_000,
+    "throws": (PermanentMailError,),
+}
+
+
+@contextmanager
+def _logged_if_permanent(what):
+    try:
+        yield
+    except PermanentMailError as error:
+        logger.error("%s failed permanently, not retrying: %s", what, error)
+        raise
+
+
+@dramatiq.actor(**MAIL_OPTIONS)
+def send_activation_mail(user_id, site_url):
+    """Mail a new account its activation link."""
+    with _logged_if_permanent(f"Activation mail for user {user_id}"):
+        mail.activation_mail_send(user_id=user_id, site_url=site_url)
+
+
+@dramatiq.actor(**MAIL_OPTIONS)
+def send_feedback_mail(feedback_id):
+    """Mail a contact-form message to the site's ADMINS."""
+    with _logged_if_permanent(f"Feedback mail {feedback_id}"):
+        mail.feedback_mail_send(feedback_id=feedback_id)
+
+
+@dramatiq.actor(**MAIL_OPTIONS)
+def send_password_reset_mail(user_id, site_url):
+    """Mail a password-reset link."""
+    with _logged_if_permanent(f"Password-reset mail for user {user_id}"):
+        mail.password_reset_mail_send(user_id=user_id, site_url=site_url)

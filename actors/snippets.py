@@ -1,0 +1,11 @@
+"""Snippet maintenance actors."""
+
+import dramatiq
+
+from djangobin.services.snippets import snippets_expired_delete
+
+
+@dramatiq.actor(queue_name="maintenance", max_retries=3, min_backoff=60_000, max_backoff=600_000, time_limit=1_200_000)
+def remove_snippets():
+    """Delete every snippet past its expiry time (the nightly purge); safe to run any number of times."""
+    snippets_expired_delete()

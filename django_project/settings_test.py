@@ -1,0 +1,27 @@
+"""Test settings: only what tests need differs from production settings."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("DJANGO_ADMINS", "Site Admin <admin@example.com>")
+
+from .settings import *  # noqa: F403
+from .settings import DATABASES, DRAMATIQ_BROKER
+
+# Unit tests use dramatiq's StubBroker; integration tests start real workers against RabbitMQ.
+DRAMATIQ_BROKER = {
+    "BROKER": "dramatiq.brokers.stub.StubBroker",
+    "OPTIONS": {},
+    "MIDDLEWARE": [m for m in DRAMATIQ_BROKER["MIDDLEWARE"] if "DbConnections" not in m],
+}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+# Several suites may share one PostgreSQL server: each run gets its own test database.
+DATABASES["default"]["TEST"] = (
+    {"NAME": f"test_djangobin_{os.getpid()}"} if "postgresql" in DATABASES["default"]["ENGINE"] else {}
+)

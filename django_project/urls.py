@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+
+from djangobin.sitemaps import PageSitemap, SnippetSitemap
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path(
+        "sitemap.xml",
+        sitemap,
+        {"sitemaps": {"snippets": SnippetSitemap, "pages": PageSitemap}},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
+    path("", include("djangobin.urls")),
+]

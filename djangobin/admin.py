@@ -1,0 +1,89 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.core.validators import RegexValidator
+
+from djangobin.highlight import highlight_code
+from djangobin.models import Author, Feedback, Language, Snippet, Tag
+
+_mime = RegexValidator(r"^[\w.+-]+/[\w.+-]+$", "Enter a MIME type such as text/x-python.")
+_extension = RegexValidator(r"^\.[A-Za-z0-9_+-]{1,9}$", "Enter an extension with its dot, such as .py")
+
+
+class LanguageForm(forms.ModelForm):
+    class Meta:
+        model = Language
+        fields = ("name", "lang_code", "slug", "mime", "file_extension")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mime"].validators.append(_mime)
+        self.fields["file_extension"].validators.append(_extension)
+
+
+@admin.register(Language)
+class LanguageAdmin(admin.ModelAdmin):
+    form = LanguageForm
+    list_display = ("name", "lang_code", "slug", "mime", "file_extension")
+    search_fields = ("name", "lang_code")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug")
+    search_fields = ("name",)
+
+
+@admin.register(Snippet)
+class SnippetAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "slug", "language", "user", "exposure", "hits", "created_on", "expires_at")
+    list_filter = ("exposure", "expiration", "language")
+    list_select_related = ("language", "user")
+    # Foreign keys are searched through their text fields; searching the key itself crashed the original.
+    search_fields = ("title", "slug", "user__username", "language__name")
+    readonly_fields = ("slug", "hits", "created_on", "expires_at")
+    exclude = ("highlighted_code",)
+    autocomplete_fields = ("tags",)
+    raw_id_fields = ("user",)
+    date_hierarchy = "created_on"
+
+    def get_readonly_fields(self, request, obj=None):
+        # expires_at is fixed from the expiration at creation; changing one without the other would lie.
+        return (*self.readonly_fields, "expiration")
+
+    def has_add_permission(self, request):
+        return False  # snippets are created through the site, where they are highlighted and given a slug
+
+    def save_model(self, request, obj, form, change):
+        if {"original_code", "language"} & set(form.changed_data):
+            obj.highlighted_code = highlight_code(obj.original_code, obj.language.lang_code)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin):
+    list_display = ("name", "email", "purpose", "created_on", "mailed_at")
+    list_filter = ("purpose",)
+    search_fields = ("name", "email", "message")
+    readonly_fields = ("created_on", "mailed_at")
+
+
+class AuthorInline(admin.StackedInline):
+    model = Author
+    can_delete = False
+    fk_name = "user"
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class AuthorUserAdmin(UserAdmin):
+    inlines = (AuthorInline,)
+
+    def get_inlines(self, request, obj):
+        # A new user's profile is created by a signal; the inline edits it once the user exists.
+        return self.inlines if obj is not None else ()

@@ -1,0 +1,105 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
+from django.core.exceptions import ValidationError
+
+from djangobin.expiration import Expiration
+from djangobin.models import Exposure, Feedback, Language, Snippet
+from djangobin.services.accounts import password_reset_mail_request
+from djangobin.services.snippets import tags_parse
+
+
+def _no_line_breaks(value):
+    if "\r" in value or "\n" in value:
+        raise ValidationError("Line breaks are not allowed here.")
+
+
+def _no_nul(value):
+    if "\x00" in value:
+        raise ValidationError("The text contains a NUL character, which cannot be stored.")
+
+
+class SnippetForm(forms.Form):
+    original_code = forms.CharField(
+        label="Code", strip=False, widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false"})
+    )
+    language = forms.ModelChoiceField(queryset=Language.objects.all(), empty_label=None)
+    expiration = forms.ChoiceField(choices=Expiration.choices)
+    exposure = forms.ChoiceField(choices=Exposure.choices)
+    title = forms.CharField(max_length=Snippet._meta.get_field("title").max_length, required=False)
+    tags = forms.CharField(required=False, max_length=1000, help_text="Comma-separated, e.g. django, orm")
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if user is None or not user.is_authenticated:
+            self.fields["exposure"].choices = [c for c in Exposure.choices if c[0] != Exposure.PRIVATE]
+            self.fields["exposure"].help_text = "Log in to create private snippets."
+        self.fields["original_code"].validators.append(_no_nul)
+        self.fields["title"].validators.append(_no_nul)
+
+    def clean_original_code(self):
+        code = self.cleaned_data["original_code"]
+        if not code.strip():
+            raise ValidationError("The snippet is empty.")
+        size = len(code.encode())
+        if size > settings.SNIPPET_MAX_BYTES:
+            raise ValidationError(
+                f"The snippet is {size:,} bytes; the limit is {settings.SNIPPET_MAX_BYTES:,} bytes "
+                f"({settings.SNIPPET_MAX_BYTES // 1024} KiB)."
+            )
+        return code
+
+    def clean_tags(self):
+        return tags_parse(self.cleaned_data["tags"])
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(max_length=100, validators=[_no_line_breaks, _no_nul])
+    email = forms.EmailField()
+    purpose = forms.ChoiceField(choices=Feedback.Purpose.choices)
+    message = forms.CharField(widget=forms.Textarea, max_length=10_000, validators=[_no_nul])
+
+
+class SignupForm(UserCreationForm):
+    email = forms.EmailField(required=True)
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username", "email")
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if get_user_model()._default_manager.filter(email__iexact=email).exists():
+            raise ValidationError("An account with this email address already exists. Log in or reset the password.")
+        return email
+
+
+class LoginForm(forms.Form):
+    email = forms.EmailField()
+    password = forms.CharField(strip=False, widget=forms.PasswordInput)
+
+
+class ResendActivationForm(forms.Form):
+    email = forms.EmailField()
+
+
+class SettingsForm(forms.Form):
+    default_language = forms.ModelChoiceField(queryset=Language.objects.all(), required=False)
+    default_expiration = forms.ChoiceField(choices=Expiration.choices)
+    default_exposure = forms.ChoiceField(choices=Exposure.choices)
+    private = forms.BooleanField(required=False, label="Private profile (others cannot see your snippet list)")
+
+
+class SearchForm(forms.Form):
+    query = forms.CharField(max_length=200, required=False, validators=[_no_nul])
+    mysnippet = forms.BooleanField(required=False, label="Only my snippets")
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, but the mail is built and sent by a worker (actors.mail.send_password_reset_mail)."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
+        site_url = settings.SITE_URL or f"{context['protocol']}://{context['domain']}"
+        password_reset_mail_request(user=context["user"], site_url=site_url)

@@ -1,0 +1,166 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from .expiration import Expiration
+from .highlight import lexer_exists
+
+
+class Exposure(models.TextChoices):
+    PUBLIC = "public", "Public"
+    UNLISTED = "unlisted", "Unlisted"
+    PRIVATE = "private", "Private"
+
+
+def validate_lexer(value):
+    if not lexer_exists(value):
+        raise ValidationError("%(value)s is not a Pygments lexer alias.", params={"value": value})
+
+
+class Language(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    lang_code = models.CharField(
+        max_length=100, unique=True, validators=[validate_lexer], help_text="A Pygments lexer alias, e.g. python."
+    )
+    slug = models.SlugField(max_length=100, unique=True)
+    mime = models.CharField(max_length=100, default="text/plain", help_text="MIME type of a downloaded file.")
+    file_extension = models.CharField(max_length=10, help_text="Includes the dot, e.g. .py")
+    created_on = models.DateTimeField(auto_now_add=True)
+    updated_on = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("djangobin:trending_snippets", args=[self.slug])
+
+
+class Author(models.Model):
+    """A user's profile: paste defaults and privacy."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="author")
+    default_language = models.ForeignKey(Language, null=True, blank=True, on_delete=models.SET_NULL)
+    default_exposure = models.CharField(max_length=10, choices=Exposure.choices, default=Exposure.PUBLIC)
+    default_expiration = models.CharField(max_length=10, choices=Expiration.choices, default=Expiration.NEVER)
+    private = models.BooleanField(default=False, help_text="Hide the profile page from other people.")
+    views = models.PositiveIntegerField(default=0, help_text="How often others viewed the profile.")
+
+    def __str__(self):
+        return self.user.get_username()
+
+    def get_absolute_url(self):
+        return reverse("djangobin:profile", args=[self.user.get_username()])
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=50, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("djangobin:tag_list", args=[self.slug])
+
+
+class SnippetQuerySet(models.QuerySet):
+    def live(self, now=None):
+        """Snippets not yet expired: an expired one is never served, whether or not the purge has run."""
+        now = now or timezone.now()
+        return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+
+    def expired(self, now=None):
+        return self.filter(expires_at__lte=now or timezone.now())
+
+    def public(self):
+        return self.live().filter(exposure=Exposure.PUBLIC)
+
+    def visible_in_lists_to(self, user):
+        """Public snippets, plus every live snippet of `user` itself."""
+        if user.is_authenticated:
+            return self.live().filter(Q(exposure=Exposure.PUBLIC) | Q(user=user))
+        return self.public()
+
+
+class Snippet(models.Model):
+    title = models.CharField(max_length=200, blank=True)
+    original_code = models.TextField()
+    highlighted_code = models.TextField(editable=False)
+    expiration = models.CharField(max_length=10, choices=Expiration.choices, default=Expiration.NEVER)
+    exposure = models.CharField(max_length=10, choices=Exposure.choices, default=Exposure.PUBLIC)
+    hits = models.PositiveIntegerField(default=0, editable=False)
+    slug = models.CharField(max_length=16, unique=True, editable=False)
+    created_on = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True, editable=False)
+    language = models.ForeignKey(Language, on_delete=models.PROTECT)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="snippets"
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="snippets")
+
+    objects = SnippetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_on", "-pk"]
+        indexes = [
+            models.Index(fields=["exposure", "-created_on"], name="snippet_exposure_recent"),
+            models.Index(fields=["exposure", "-hits"], name="snippet_exposure_hits"),
+            models.Index(fields=["user", "-created_on"], name="snippet_user_recent"),
+        ]
+
+    def __str__(self):
+        return self.title or "Untitled"
+
+    def get_absolute_url(self):
+        return reverse("djangobin:snippet_detail", args=[self.slug])
+
+    @property
+    def display_title(self):
+        return self.title or "Untitled"
+
+    def is_expired(self, now=None):
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    def is_owned_by(self, user):
+        return user.is_authenticated and self.user_id == user.pk
+
+    def is_visible_to(self, user):
+        """Public and unlisted snippets are visible to anyone with the link; private ones to their owner only."""
+        return self.exposure != Exposure.PRIVATE or self.is_owned_by(user)
+
+    @property
+    def download_name(self):
+        return f"{self.slug}{self.language.file_extension}"
+
+
+class Feedback(models.Model):
+    """A contact-form message: kept so that nothing is lost if mail fails, then mailed to ADMINS."""
+
+    class Purpose(models.TextChoices):
+        FEEDBACK = "feedback", "Feedback"
+        FEATURE = "feature", "Feature Request"
+        BUG = "bug", "Bug"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=100)
+    email = models.EmailField()
+    purpose = models.CharField(max_length=10, choices=Purpose.choices)
+    message = models.TextField(max_length=10_000)
+    created_on = models.DateTimeField(default=timezone.now)
+    mailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_on"]
+        verbose_name_plural = "feedback"
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} from {self.name}"

@@ -1,0 +1,89 @@
+"""Reads: the queries behind djangobin's pages, each one query with what the page shows joined in."""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q
+from django.http import Http404
+
+from djangobin.exceptions import SnippetExpired, SnippetNotFound
+from djangobin.models import Language, Snippet, Tag
+
+# List pages show titles, not code: leave the big columns in the database.
+_LIST_DEFERRED = ("original_code", "highlighted_code")
+
+
+def _list(queryset):
+    return queryset.select_related("language", "user").defer(*_LIST_DEFERRED)
+
+
+def snippet_get_visible(*, slug, user):
+    """The snippet at `slug` as `user` may see it; raises SnippetNotFound or SnippetExpired."""
+    snippet = Snippet.objects.select_related("language", "user").filter(slug=slug).first()
+    if snippet is None or not snippet.is_visible_to(user):
+        raise SnippetNotFound(slug)
+    if snippet.is_expired():
+        raise SnippetExpired(slug)
+    return snippet
+
+
+def snippets_recent(*, limit=10):
+    return _list(Snippet.objects.public().order_by("-created_on", "-pk"))[:limit]
+
+
+def snippets_trending(*, language=None):
+    snippets = Snippet.objects.public()
+    if language is not None:
+        snippets = snippets.filter(language=language)
+    return _list(snippets.order_by("-hits", "-created_on", "-pk"))
+
+
+def snippets_by_tag(*, tag):
+    return _list(Snippet.objects.public().filter(tags=tag).order_by("-created_on", "-pk"))
+
+
+def snippets_of_user(*, owner, viewer):
+    """All of `owner`'s live snippets for the owner; only public ones for anyone else."""
+    snippets = Snippet.objects.live().filter(user=owner)
+    if not (viewer.is_authenticated and viewer.pk == owner.pk):
+        snippets = snippets.filter(exposure="public")
+    return _list(snippets.order_by("-created_on", "-pk"))
+
+
+def snippets_search(*, query, user, mine=False):
+    """Public snippets (or only the user's own, of every exposure) whose title or code contains `query`."""
+    if mine and user.is_authenticated:
+        snippets = Snippet.objects.live().filter(user=user)
+    else:
+        snippets = Snippet.objects.public()
+    if query:
+        snippets = snippets.filter(Q(title__icontains=query) | Q(original_code__icontains=query))
+    return _list(snippets.order_by("-created_on", "-pk"))
+
+
+def snippets_for_sitemap():
+    return Snippet.objects.public().only("slug", "created_on").order_by("-created_on", "-pk")
+
+
+def user_by_username_or_404(username):
+    user = get_user_model()._default_manager.select_related("author").filter(username=username).first()
+    if user is None:
+        raise Http404("No such user.")
+    return user
+
+
+def user_snippet_stats(*, owner, viewer):
+    """Counts per exposure of the snippets the viewer may see on the owner's profile."""
+    return snippets_of_user(owner=owner, viewer=viewer).values("exposure").annotate(n=Count("pk")).order_by()
+
+
+def language_by_slug_or_404(slug):
+    language = Language.objects.filter(slug=slug).first()
+    if language is None:
+        raise Http404("No such language.")
+    return language
+
+
+def tag_by_slug_or_404(slug):
+    tag = Tag.objects.filter(slug=slug).first()
+    if tag is None:
+        raise Http404("No such tag.")
+    return tag

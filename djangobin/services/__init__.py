@@ -1,0 +1,1 @@
+"""Writes: every change to djangobin's data goes through a function here."""

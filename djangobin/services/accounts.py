@@ -1,0 +1,60 @@
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
+
+from djangobin.models import Author
+from djangobin.queue import enqueue_on_commit
+from djangobin.tokens import activation_token
+
+
+def user_create(*, username, email, password, site_url):
+    """Create an inactive account and mail its activation link once the account is committed."""
+    with transaction.atomic():
+        user = get_user_model().objects.create_user(username=username, email=email, password=password, is_active=False)
+        enqueue_on_commit("actors.mail.send_activation_mail", user.pk, site_url)
+    return user
+
+
+def user_from_uidb64(uidb64):
+    try:
+        pk = force_str(urlsafe_base64_decode(uidb64))
+        return get_user_model()._default_manager.get(pk=pk)
+    except (TypeError, ValueError, OverflowError, get_user_model().DoesNotExist):
+        return None
+
+
+def user_activate(*, uidb64, token):
+    """Activate the account the link names; None when the link is invalid, used or expired."""
+    user = user_from_uidb64(uidb64)
+    if user is None or not activation_token.check_token(user, token):
+        return None
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    return user
+
+
+def activation_resend(*, email, site_url):
+    """Mail a fresh activation link to an inactive account with this address; silent otherwise."""
+    user = get_user_model()._default_manager.filter(email__iexact=email, is_active=False).order_by("pk").first()
+    if user is not None:
+        with transaction.atomic():
+            enqueue_on_commit("actors.mail.send_activation_mail", user.pk, site_url)
+
+
+def author_update(*, user, default_language, default_expiration, default_exposure, private):
+    Author.objects.update_or_create(
+        user=user,
+        defaults={
+            "default_language": default_language,
+            "default_expiration": default_expiration,
+            "default_exposure": default_exposure,
+            "private": private,
+        },
+    )
+
+
+def password_reset_mail_request(*, user, site_url):
+    """Queue the reset mail for `user` (Django's reset form calls this instead of sending it in the request)."""
+    with transaction.atomic():
+        enqueue_on_commit("actors.mail.send_password_reset_mail", user.pk, site_url)

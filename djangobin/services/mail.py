@@ -1,0 +1,110 @@
+"""Rendering and sending the site's mail; run by workers, never in a request."""
+
+import logging
+import smtplib
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import BadHeaderError, EmailMessage
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from djangobin.exceptions import PermanentMailError, TransientMailError
+from djangobin.models import Feedback
+from djangobin.tokens import activation_token
+
+logger = logging.getLogger(__name__)
+
+
+def _smtp_code_error(code, error):
+    if 400 <= code < 500:
+        return TransientMailError(f"SMTP {code}: {error}")
+    return PermanentMailError(f"SMTP {code}: {error}")
+
+
+def mail_deliver(message):
+    """Send one EmailMessage, sorting failures into transient (retry) and permanent (give up) ones."""
+    try:
+        message.send(fail_silently=False)
+    except BadHeaderError as error:
+        raise PermanentMailError(f"bad header: {error}") from error
+    except smtplib.SMTPRecipientsRefused as error:
+        codes = [code for code, _ in error.recipients.values()]
+        raise _smtp_code_error(min(codes), error.recipients) from error
+    except smtplib.SMTPResponseException as error:
+        raise _smtp_code_error(error.smtp_code, error.smtp_error) from error
+    except smtplib.SMTPServerDisconnected as error:
+        raise TransientMailError(f"server disconnected: {error}") from error
+    except smtplib.SMTPException as error:
+        raise PermanentMailError(f"{type(error).__name__}: {error}") from error
+    except OSError as error:  # refused connection, timeout, unreachable host
+        raise TransientMailError(f"{type(error).__name__}: {error}") from error
+
+
+def _render(template_prefix, context):
+    subject = " ".join(render_to_string(f"djangobin/email/{template_prefix}_subject.txt", context).split())
+    body = render_to_string(f"djangobin/email/{template_prefix}_email.txt", context)
+    return subject, body
+
+
+def _user_link_context(user, site_url, url_name, token):
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return {
+        "user": user,
+        "username": user.get_username(),
+        "site_url": site_url,
+        "link": site_url + reverse(url_name, args=[uid, token]),
+    }
+
+
+def activation_mail_send(*, user_id, site_url):
+    """Mail the activation link; nothing to do for an account that is gone or already active."""
+    user = get_user_model()._default_manager.filter(pk=user_id).first()
+    if user is None or user.is_active:
+        logger.info("No activation mail for user %s: the account is gone or already active.", user_id)
+        return False
+    context = _user_link_context(user, site_url, "djangobin:activate", activation_token.make_token(user))
+    subject, body = _render("activation", context)
+    mail_deliver(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
+    return True
+
+
+def password_reset_mail_send(*, user_id, site_url):
+    """Mail a password-reset link to an active user; the token is made here, so no message carries one."""
+    user = get_user_model()._default_manager.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.has_usable_password():
+        logger.info("No reset mail for user %s: the account is gone, inactive or has no password.", user_id)
+        return False
+    context = _user_link_context(
+        user, site_url, "djangobin:password_reset_confirm", default_token_generator.make_token(user)
+    )
+    subject, body = _render("password_reset", context)
+    mail_deliver(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
+    return True
+
+
+def feedback_mail_send(*, feedback_id):
+    """Mail a contact-form message to ADMINS, once: a feedback already mailed is skipped."""
+    feedback = Feedback.objects.filter(pk=feedback_id).first()
+    if feedback is None or feedback.mailed_at is not None:
+        logger.info("No feedback mail for %s: it is gone or was mailed already.", feedback_id)
+        return False
+    if not settings.ADMINS:
+        raise PermanentMailError("DJANGO_ADMINS is empty: there is nobody to mail feedback to.")
+    subject, body = _render("feedback", {"feedback": feedback})
+    mail_deliver(
+        EmailMessage(
+            settings.EMAIL_SUBJECT_PREFIX + subject,
+            body,
+            settings.SERVER_EMAIL,
+            [address for _, address in settings.ADMINS],
+            reply_to=[feedback.email],
+        )
+    )
+    Feedback.objects.filter(Q(pk=feedback.pk) & Q(mailed_at__isnull=True)).update(mailed_at=timezone.now())
+    return True

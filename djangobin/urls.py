@@ -1,0 +1,75 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
+from django.views.generic import TemplateView
+
+from djangobin import views
+from djangobin.forms import QueuedPasswordResetForm
+
+app_name = "djangobin"
+
+_password_urls = [
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            form_class=QueuedPasswordResetForm,
+            template_name="djangobin/password_reset.html",
+            success_url=reverse_lazy("djangobin:password_reset_done"),
+        ),
+        name="password_reset",
+    ),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetDoneView.as_view(template_name="djangobin/password_reset_done.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/confirm/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="djangobin/password_reset_confirm.html",
+            success_url=reverse_lazy("djangobin:password_reset_complete"),
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="djangobin/password_reset_complete.html"),
+        name="password_reset_complete",
+    ),
+    path(
+        "password-change/",
+        auth_views.PasswordChangeView.as_view(
+            template_name="djangobin/password_change.html",
+            success_url=reverse_lazy("djangobin:password_change_done"),
+        ),
+        name="password_change",
+    ),
+    path(
+        "password-change/done/",
+        auth_views.PasswordChangeDoneView.as_view(template_name="djangobin/password_change_done.html"),
+        name="password_change_done",
+    ),
+]
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("trending/", views.trending_snippets, name="trending_snippets"),
+    path("trending/<slug:language_slug>/", views.trending_snippets, name="trending_snippets"),
+    path("tag/<str:tag>/", views.tag_list, name="tag_list"),
+    path("user/<str:username>/", views.profile, name="profile"),
+    path("search/", views.search, name="search"),
+    path("contact/", views.contact, name="contact"),
+    path("signup/", views.signup, name="signup"),
+    path("activate/resend/", views.resend_activation, name="resend_activation"),
+    path("activate/<uidb64>/<token>/", views.activate_account, name="activate"),
+    path("login/", views.login, name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("settings/", views.user_settings, name="settings"),
+    path("userdetails/", views.user_details, name="user_details"),
+    path("about/", TemplateView.as_view(template_name="djangobin/about.html"), name="about"),
+    path("eula/", TemplateView.as_view(template_name="djangobin/eula.html"), name="eula"),
+    path("raw/<str:slug>/", views.snippet_raw, name="snippet_raw"),
+    path("download/<str:slug>/", views.snippet_download, name="snippet_download"),
+    path("delete/<str:slug>/", views.snippet_delete, name="snippet_delete"),
+    *_password_urls,
+    path("<str:slug>/", views.snippet_detail, name="snippet_detail"),
+]

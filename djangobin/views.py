@@ -1,0 +1,276 @@
+"""Thin views over services (writes) and selectors (reads)."""
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate
+from django.contrib.auth import login as auth_login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import F
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from djangobin import selectors
+from djangobin.exceptions import SnippetExpired, SnippetNotFound
+from djangobin.forms import (
+    ContactForm,
+    LoginForm,
+    ResendActivationForm,
+    SearchForm,
+    SettingsForm,
+    SignupForm,
+    SnippetForm,
+)
+from djangobin.models import Author
+from djangobin.services import accounts, feedback, snippets
+from djangobin.sites import site_url
+
+SAFE_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox; default-src 'none'"}
+
+
+def _page(request, queryset):
+    return Paginator(queryset, settings.SNIPPETS_PER_PAGE).get_page(request.GET.get("page"))
+
+
+def snippet_view(view):
+    """Resolve the URL's slug to a snippet the request may see: 404 if none (or private), 410 once expired."""
+
+    @wraps(view)
+    def wrapper(request, slug):
+        try:
+            snippet = selectors.snippet_get_visible(slug=slug, user=request.user)
+        except SnippetNotFound:
+            raise Http404("No such snippet.") from None
+        except SnippetExpired:
+            return render(request, "djangobin/gone.html", status=410)
+        return view(request, snippet)
+
+    return wrapper
+
+
+def _safe_next(request, fallback):
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+@require_http_methods(["GET", "POST"])
+def index(request):
+    user = request.user if request.user.is_authenticated else None
+    if request.method == "POST":
+        form = SnippetForm(request.POST, user=user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                snippet = snippets.snippet_create(
+                    code=data["original_code"],
+                    language=data["language"],
+                    expiration=data["expiration"],
+                    exposure=data["exposure"],
+                    title=data["title"],
+                    tags=data["tags"],
+                    user=user,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return redirect(snippet)
+    else:
+        initial = {}
+        if user is not None:
+            author = Author.objects.filter(user=user).first()
+            if author is not None:
+                initial = {
+                    "language": author.default_language_id,
+                    "expiration": author.default_expiration,
+                    "exposure": author.default_exposure,
+                }
+        form = SnippetForm(initial=initial, user=user)
+    return render(request, "djangobin/index.html", {"form": form})
+
+
+@snippet_view
+def snippet_detail(request, snippet):
+    snippets.snippet_hit(snippet_id=snippet.pk)
+    snippet.hits += 1
+    return render(
+        request,
+        "djangobin/snippet_detail.html",
+        {"snippet": snippet, "tags": snippet.tags.all(), "is_owner": snippet.is_owned_by(request.user)},
+    )
+
+
+@snippet_view
+def snippet_raw(request, snippet):
+    return HttpResponse(snippet.original_code, content_type="text/plain; charset=utf-8", headers=SAFE_HEADERS)
+
+
+@snippet_view
+def snippet_download(request, snippet):
+    response = HttpResponse(snippet.original_code, content_type="application/octet-stream", headers=SAFE_HEADERS)
+    response["Content-Disposition"] = f'attachment; filename="{snippet.download_name}"'
+    return response
+
+
+@require_POST
+@login_required
+@snippet_view
+def snippet_delete(request, snippet):
+    try:
+        snippets.snippet_delete(snippet=snippet, user=request.user)
+    except PermissionDenied:
+        raise Http404("No such snippet.") from None
+    messages.success(request, "The snippet was deleted.")
+    return redirect("djangobin:profile", request.user.get_username())
+
+
+def trending_snippets(request, language_slug=None):
+    language = selectors.language_by_slug_or_404(language_slug) if language_slug else None
+    page = _page(request, selectors.snippets_trending(language=language))
+    return render(request, "djangobin/trending.html", {"page": page, "language": language})
+
+
+def tag_list(request, tag):
+    tag = selectors.tag_by_slug_or_404(tag)
+    page = _page(request, selectors.snippets_by_tag(tag=tag))
+    return render(request, "djangobin/tag_list.html", {"page": page, "tag": tag})
+
+
+def profile(request, username):
+    owner = selectors.user_by_username_or_404(username)
+    author = Author.objects.get_or_create(user=owner)[0]
+    is_owner = request.user.is_authenticated and request.user.pk == owner.pk
+    if not is_owner:
+        Author.objects.filter(pk=author.pk).update(views=F("views") + 1)
+    hidden = author.private and not is_owner
+    page = None if hidden else _page(request, selectors.snippets_of_user(owner=owner, viewer=request.user))
+    return render(
+        request,
+        "djangobin/profile.html",
+        {"owner": owner, "author": author, "page": page, "hidden": hidden, "is_owner": is_owner},
+    )
+
+
+def search(request):
+    form = SearchForm(request.GET or None)
+    page = None
+    if form.is_valid():
+        mine = form.cleaned_data["mysnippet"]
+        if mine and not request.user.is_authenticated:
+            messages.info(request, "Log in to search your own snippets; showing public snippets instead.")
+            mine = False
+        page = _page(request, selectors.snippets_search(query=form.cleaned_data["query"], user=request.user, mine=mine))
+    return render(request, "djangobin/search.html", {"form": form, "page": page})
+
+
+@require_http_methods(["GET", "POST"])
+def contact(request):
+    if request.method == "POST":
+        form = ContactForm(request.POST)
+        if form.is_valid():
+            feedback.feedback_create(**form.cleaned_data)
+            messages.success(request, "Thanks for your feedback: it is on its way to the admins.")
+            return redirect("djangobin:contact")
+    else:
+        form = ContactForm()
+    return render(request, "djangobin/contact.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("djangobin:index")
+    if request.method == "POST":
+        form = SignupForm(request.POST)
+        if form.is_valid():
+            accounts.user_create(
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                site_url=site_url(request),
+            )
+            return render(request, "djangobin/signup_done.html", {"email": form.cleaned_data["email"]})
+    else:
+        form = SignupForm()
+    return render(request, "djangobin/signup.html", {"form": form})
+
+
+def activate_account(request, uidb64, token):
+    user = accounts.user_activate(uidb64=uidb64, token=token)
+    if user is None:
+        messages.error(request, "This activation link is invalid, used or expired. Ask for a new one below.")
+        return redirect("djangobin:resend_activation")
+    messages.success(request, "Your account is active. Log in to start pasting.")
+    return redirect("djangobin:login")
+
+
+@require_http_methods(["GET", "POST"])
+def resend_activation(request):
+    if request.method == "POST":
+        form = ResendActivationForm(request.POST)
+        if form.is_valid():
+            accounts.activation_resend(email=form.cleaned_data["email"], site_url=site_url(request))
+            # The same answer whether or not such an account exists.
+            messages.success(request, "If an inactive account uses that address, a new activation link is on its way.")
+            return redirect("djangobin:login")
+    else:
+        form = ResendActivationForm()
+    return render(request, "djangobin/resend_activation.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def login(request):
+    next_url = _safe_next(request, "")
+    if request.user.is_authenticated:
+        return redirect(next_url or "djangobin:index")
+    if request.method == "POST":
+        form = LoginForm(request.POST)
+        if form.is_valid():
+            user = authenticate(request, email=form.cleaned_data["email"], password=form.cleaned_data["password"])
+            if user is not None:
+                auth_login(request, user)
+                return redirect(next_url or "djangobin:index")
+            # One message for a wrong password, an unknown address and an inactive account alike.
+            form.add_error(None, "The email address or password is incorrect, or the account is not activated yet.")
+    else:
+        form = LoginForm()
+    return render(request, "djangobin/login.html", {"form": form, "next": next_url})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_settings(request):
+    author = Author.objects.get_or_create(user=request.user)[0]
+    if request.method == "POST":
+        form = SettingsForm(request.POST)
+        if form.is_valid():
+            accounts.author_update(user=request.user, **form.cleaned_data)
+            messages.success(request, "Your settings were saved.")
+            return redirect("djangobin:settings")
+    else:
+        form = SettingsForm(
+            initial={
+                "default_language": author.default_language_id,
+                "default_expiration": author.default_expiration,
+                "default_exposure": author.default_exposure,
+                "private": author.private,
+            }
+        )
+    return render(request, "djangobin/settings.html", {"form": form})
+
+
+@login_required
+def user_details(request):
+    return render(
+        request,
+        "djangobin/user_details.html",
+        {"author": Author.objects.get_or_create(user=request.user)[0], "snippet_count": request.user.snippets.count()},
+    )

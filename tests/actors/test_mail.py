@@ -1,0 +1,115 @@
+import smtplib
+
+import dramatiq
+import pytest
+from django.core import mail
+
+from actors.mail import send_activation_mail, send_feedback_mail, send_password_reset_mail
+from djangobin.exceptions import PermanentMailError, TransientMailError
+from djangobin.models import Feedback
+from djangobin.services import mail as mail_service
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+SITE = "http://testserver"
+
+
+def test_the_actors_keep_the_tutorials_names_and_run_on_the_mail_queue():
+    for actor in (send_activation_mail, send_feedback_mail, send_password_reset_mail):
+        assert isinstance(actor, dramatiq.Actor)
+        assert actor.queue_name == "mail"
+    assert send_activation_mail.actor_name == "send_activation_mail"
+
+
+def test_retries_are_bounded_and_never_wait_over_ten_minutes():
+    for actor in (send_activation_mail, send_feedback_mail, send_password_reset_mail):
+        assert actor.options["max_backoff"] <= 600_000
+        assert 0 < actor.options["max_retries"] <= 20
+        assert actor.options["throws"] == (PermanentMailError,)
+
+
+def test_activation_mail_carries_a_link_built_from_the_given_site_url():
+    user = make_user(is_active=False)
+    send_activation_mail.fn(user.pk, "https://paste.example.org")
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [user.email]
+    assert "https://paste.example.org/activate/" in message.body
+
+
+def test_activation_mail_is_not_sent_to_an_active_or_deleted_account():
+    active = make_user(is_active=True)
+    send_activation_mail.fn(active.pk, SITE)
+    send_activation_mail.fn(999_999, SITE)
+    assert mail.outbox == []
+
+
+def test_feedback_mail_goes_to_admins_once_even_when_delivered_twice(settings):
+    settings.ADMINS = [("Ops", "ops@example.com")]
+    feedback = Feedback.objects.create(name="Ann", email="ann@example.com", purpose="bug", message="It broke")
+    send_feedback_mail.fn(feedback.pk)
+    send_feedback_mail.fn(feedback.pk)
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["ops@example.com"]
+    assert mail.outbox[0].reply_to == ["ann@example.com"]
+    assert "It broke" in mail.outbox[0].body
+    feedback.refresh_from_db()
+    assert feedback.mailed_at is not None
+
+
+def test_feedback_with_no_admins_configured_fails_visibly_not_silently(settings):
+    settings.ADMINS = []
+    feedback = Feedback.objects.create(name="Ann", email="ann@example.com", purpose="bug", message="m")
+    with pytest.raises(PermanentMailError, match="DJANGO_ADMINS"):
+        send_feedback_mail.fn(feedback.pk)
+
+
+def test_password_reset_mail_makes_its_own_token_so_no_message_carries_one():
+    user = make_user()
+    send_password_reset_mail.fn(user.pk, SITE)
+    assert len(mail.outbox) == 1
+    assert f"{SITE}/password-reset/confirm/" in mail.outbox[0].body
+
+
+class _Failing:
+    def __init__(self, error):
+        self.error = error
+
+    def send(self, fail_silently=False):
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ConnectionRefusedError(111, "refused"),
+        TimeoutError("timed out"),
+        smtplib.SMTPServerDisconnected("gone"),
+        smtplib.SMTPResponseException(451, b"try later"),
+        smtplib.SMTPRecipientsRefused({"a@example.com": (450, b"mailbox busy")}),
+    ],
+)
+def test_transient_smtp_failures_are_retried(error):
+    with pytest.raises(TransientMailError):
+        mail_service.mail_deliver(_Failing(error))
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        smtplib.SMTPRecipientsRefused({"a@example.com": (550, b"no such user")}),
+        smtplib.SMTPResponseException(554, b"rejected"),
+        smtplib.SMTPNotSupportedError("STARTTLS"),
+    ],
+)
+def test_permanent_smtp_failures_are_not_retried(error):
+    with pytest.raises(PermanentMailError):
+        mail_service.mail_deliver(_Failing(error))
+
+
+def test_a_line_break_in_a_header_is_a_permanent_failure():
+    from django.core.mail import EmailMessage
+
+    with pytest.raises(PermanentMailError, match="bad header"):
+        mail_service.mail_deliver(EmailMessage("Hi\nBcc: x@example.com", "body", "a@example.com", ["b@example.com"]))

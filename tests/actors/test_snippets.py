@@ -1,0 +1,23 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from actors.snippets import remove_snippets
+from djangobin.expiration import Expiration
+from djangobin.models import Snippet
+from tests.factories import make_snippet
+
+pytestmark = pytest.mark.django_db
+
+
+def test_remove_snippets_deletes_what_has_expired_and_nothing_else():
+    gone = make_snippet(expiration=Expiration.WEEK)
+    kept = make_snippet(expiration=Expiration.WEEK)
+    Snippet.objects.filter(pk=gone.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    remove_snippets.fn()
+    assert list(Snippet.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
+def test_remove_snippets_runs_on_its_own_queue_so_a_long_purge_never_delays_mail():
+    assert remove_snippets.queue_name == "maintenance"

@@ -1,0 +1,133 @@
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from djangobin.expiration import Expiration
+from djangobin.models import Exposure, Snippet, Tag
+from djangobin.services.snippets import (
+    snippet_create,
+    snippet_delete,
+    snippet_hit,
+    snippets_expired_delete,
+    tags_parse,
+)
+from tests.factories import make_snippet, make_user, python
+
+pytestmark = pytest.mark.django_db
+
+
+def test_slugs_are_random_url_safe_and_at_least_eight_characters():
+    slugs = {make_snippet().slug for _ in range(20)}
+    assert len(slugs) == 20
+    for slug in slugs:
+        assert len(slug) >= 8
+        assert slug.isalnum() and slug.isascii()
+
+
+def test_slug_uniqueness_is_a_database_constraint():
+    assert Snippet._meta.get_field("slug").unique
+
+
+def test_a_snippet_is_highlighted_once_at_creation():
+    snippet = make_snippet(code="x = '<b>'\n")
+    assert 'class="highlight"' in snippet.highlighted_code
+    assert "&lt;b&gt;" in snippet.highlighted_code
+    assert "<b>" not in snippet.highlighted_code
+
+
+def test_expires_at_is_stored_from_the_chosen_expiration():
+    snippet = make_snippet(expiration=Expiration.WEEK)
+    assert snippet.expires_at == snippet.created_on + timedelta(days=7)
+    assert make_snippet(expiration=Expiration.NEVER).expires_at is None
+
+
+def test_anonymous_users_cannot_create_private_snippets():
+    with pytest.raises(ValidationError):
+        make_snippet(exposure=Exposure.PRIVATE)
+
+
+def test_an_over_limit_snippet_is_refused_not_truncated(settings):
+    settings.SNIPPET_MAX_BYTES = 10
+    with pytest.raises(ValidationError, match="limited"):
+        make_snippet(code="x" * 11)
+    assert not Snippet.objects.exists()
+
+
+def test_tags_are_trimmed_lowercased_deduplicated_and_never_empty():
+    assert tags_parse(" Django , ORM,django,, ,  Two  Words ") == ["django", "orm", "two words"]
+    assert tags_parse("") == []
+    assert tags_parse(" , ,") == []
+
+
+def test_too_many_tags_are_an_error_not_silently_dropped(settings):
+    settings.SNIPPET_MAX_TAGS = 2
+    with pytest.raises(ValidationError, match="At most 2 tags"):
+        tags_parse("a,b,c")
+
+
+def test_tags_whose_names_slugify_alike_get_distinct_slugs():
+    make_snippet(tags=["c"])
+    make_snippet(tags=["c++"])
+    slugs = set(Tag.objects.values_list("slug", flat=True))
+    assert len(slugs) == 2
+
+
+def test_a_hit_is_one_atomic_update_that_rewrites_nothing_else():
+    snippet = make_snippet()
+    with CaptureQueriesContext(connection) as queries:
+        snippet_hit(snippet_id=snippet.pk)
+        snippet_hit(snippet_id=snippet.pk)
+    assert len(queries) == 2
+    assert all(q["sql"].startswith("UPDATE") and "highlighted_code" not in q["sql"] for q in queries)
+    snippet.refresh_from_db()
+    assert snippet.hits == 2
+
+
+def test_only_the_owner_may_delete_a_snippet():
+    owner, other = make_user(), make_user()
+    snippet = make_snippet(user=owner)
+    with pytest.raises(PermissionDenied):
+        snippet_delete(snippet=snippet, user=other)
+    snippet_delete(snippet=snippet, user=owner)
+    assert not Snippet.objects.filter(pk=snippet.pk).exists()
+
+
+def test_the_purge_deletes_exactly_the_snippets_past_expires_at_with_their_tag_links():
+    now = timezone.now()
+    due = make_snippet(expiration=Expiration.WEEK, tags=["a", "b"])
+    just_due = make_snippet(expiration=Expiration.WEEK)
+    not_yet = make_snippet(expiration=Expiration.WEEK, tags=["a"])
+    forever = make_snippet(expiration=Expiration.NEVER)
+    Snippet.objects.filter(pk=due.pk).update(expires_at=now - timedelta(days=1))
+    Snippet.objects.filter(pk=just_due.pk).update(expires_at=now)
+    Snippet.objects.filter(pk=not_yet.pk).update(expires_at=now + timedelta(seconds=1))
+
+    assert snippets_expired_delete(now=now, batch_size=1) == 2
+
+    assert set(Snippet.objects.values_list("pk", flat=True)) == {not_yet.pk, forever.pk}
+    assert Snippet.tags.through.objects.filter(snippet_id=due.pk).count() == 0
+    assert Snippet.tags.through.objects.filter(snippet_id=not_yet.pk).count() == 1
+
+
+def test_the_purge_is_idempotent():
+    snippet = make_snippet(expiration=Expiration.WEEK)
+    later = snippet.expires_at + timedelta(seconds=1)
+    assert snippets_expired_delete(now=later) == 1
+    assert snippets_expired_delete(now=later) == 0
+
+
+def test_an_expired_snippet_is_hidden_at_once_before_any_purge():
+    snippet = make_snippet(expiration=Expiration.WEEK)
+    assert Snippet.objects.live(now=snippet.expires_at - timedelta(seconds=1)).filter(pk=snippet.pk).exists()
+    assert not Snippet.objects.live(now=snippet.expires_at).filter(pk=snippet.pk).exists()
+
+
+def test_snippet_create_needs_no_guest_account_for_anonymous_pastes():
+    snippet = snippet_create(
+        code="x", language=python(), expiration=Expiration.NEVER, exposure=Exposure.PUBLIC, user=None
+    )
+    assert snippet.user is None

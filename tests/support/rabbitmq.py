@@ -1,0 +1,42 @@
+"""A RabbitMQ virtual host of the test run's own, so tests never eat (or feed) a developer's messages."""
+
+import os
+import subprocess
+import uuid
+from urllib.parse import quote
+
+RABBITMQ_HOST = os.environ.get("TEST_RABBITMQ_HOST", "127.0.0.1:5672")
+
+
+def _ctl(*args):
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+
+
+class Vhost:
+    def __init__(self, prefix="djangobin-test"):
+        self.name = f"{prefix}-{uuid.uuid4().hex[:10]}"
+        self.url = f"amqp://guest:guest@{RABBITMQ_HOST}/{quote(self.name, safe='')}"
+
+    def create(self):
+        _ctl("add_vhost", self.name)
+        _ctl("set_permissions", "-p", self.name, "guest", ".*", ".*", ".*")
+        return self
+
+    def delete(self):
+        _ctl("delete_vhost", self.name)
+
+    def queue_depths(self):
+        """{queue name: messages ready} as RabbitMQ reports them."""
+        out = subprocess.run(
+            ["rabbitmqctl", "-q", "list_queues", "-p", self.name, "--no-table-headers", "name", "messages"],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout
+        depths = {}
+        for line in out.splitlines():
+            name, _, count = line.rpartition("\t")
+            if name:
+                depths[name] = int(count)
+        return depths

@@ -1,0 +1,185 @@
+"""A scratch djangobin for integration tests: its own database, RabbitMQ vhost and SMTP server, run by real
+`manage.py` processes (web server, `rundramatiq` workers) exactly as an operator starts them."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import dj_database_url
+
+from .smtp import free_port
+from .web import WebClient
+
+REPO = Path(__file__).resolve().parents[2]
+READY_LINE = "Worker process is ready for action"
+
+
+class Process:
+    def __init__(self, name, args, env, log_path):
+        self.name = name
+        self.log_path = log_path
+        self._log = open(log_path, "ab")  # noqa: SIM115  (kept open for the life of the process)
+        self.popen = subprocess.Popen(
+            args, cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def log(self):
+        return Path(self.log_path).read_text(errors="replace")
+
+    def wait_for_log(self, text, timeout=60.0, count=1):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.log().count(text) >= count:
+                return
+            if self.popen.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.popen.returncode}:\n{self.log()[-3000:]}")
+            time.sleep(0.1)
+        raise TimeoutError(f"{self.name} did not log {text!r} within {timeout} s:\n{self.log()[-3000:]}")
+
+    def signal(self, signum):
+        try:
+            os.killpg(self.popen.pid, signum)
+        except ProcessLookupError:
+            pass
+
+    def kill(self):
+        """SIGKILL the whole process group: no clean-up, no acks, as in a crash."""
+        self.signal(signal.SIGKILL)
+        self.popen.wait(timeout=30)
+        self._log.close()
+
+    def stop(self, timeout=30.0):
+        if self.popen.poll() is None:
+            self.signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                return
+        self.signal(signal.SIGKILL)  # any child the main process left behind
+        self._log.close()
+
+
+class ScratchDatabase:
+    """A fresh database per system: a SQLite file, or a PostgreSQL database when DATABASE_URL names one."""
+
+    def __init__(self, directory):
+        base = os.environ.get("DATABASE_URL", "")
+        self._pg = base.startswith(("postgres://", "postgresql://"))
+        if self._pg:
+            self._config = dj_database_url.parse(base)
+            self.name = f"djangobin_it_{uuid.uuid4().hex[:12]}"
+            self.url = base.rsplit("/", 1)[0] + "/" + self.name
+        else:
+            self.url = f"sqlite:///{Path(directory) / 'djangobin.sqlite3'}"
+
+    def _admin(self, sql):
+        import psycopg
+
+        config = self._config
+        with psycopg.connect(
+            host=config["HOST"] or None,
+            port=config["PORT"] or None,
+            user=config["USER"] or None,
+            password=config["PASSWORD"] or None,
+            dbname=config["NAME"],
+            autocommit=True,
+        ) as connection:
+            connection.execute(sql)
+
+    def create(self):
+        if self._pg:
+            self._admin(f'CREATE DATABASE "{self.name}"')
+        return self
+
+    def drop(self):
+        if self._pg:
+            self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+class System:
+    def __init__(self, directory, rabbitmq_url, smtp=None, env=None):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.database = ScratchDatabase(self.directory).create()
+        self.processes = []
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "django_project.settings",
+            "DJANGO_DEBUG": "1",
+            "DJANGO_SECRET_KEY": "integration-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DJANGO_ADMINS": "Site Admin <admin@example.com>",
+            "DATABASE_URL": self.database.url,
+            "RABBITMQ_URL": rabbitmq_url,
+            "PYTHONUNBUFFERED": "1",
+            **(smtp.env() if smtp else {}),
+            **(env or {}),
+        }
+        self.manage("migrate", "--noinput", "-v", "0")
+
+    def manage(self, *args, check=True, timeout=120):
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=REPO,
+            env=self.env,
+            check=check,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    def shell(self, code):
+        """Run Python inside the project (`manage.py shell -c`) and return what it printed."""
+        return self.manage("shell", "-c", code).stdout.strip()
+
+    def start(self, name, *args, env=None):
+        log_path = self.directory / f"{name}-{len(self.processes)}.log"
+        process = Process(name, [sys.executable, "manage.py", *args], {**self.env, **(env or {})}, log_path)
+        self.processes.append(process)
+        return process
+
+    def start_worker(self, processes=1, threads=2, queues=()):
+        args = ["rundramatiq", "--processes", str(processes), "--threads", str(threads)]
+        if queues:
+            args += ["--queues", *queues]
+        worker = self.start("worker", *args)
+        worker.wait_for_log(READY_LINE, count=processes)
+        return worker
+
+    def start_web(self):
+        port = free_port()
+        web = self.start("web", "runserver", "--noreload", f"127.0.0.1:{port}")
+        web.base_url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        client = WebClient(web.base_url)
+        while True:
+            try:
+                if client.get("/about/", timeout=2).status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or web.popen.poll() is not None:
+                raise RuntimeError(f"the web server did not come up:\n{web.log()[-3000:]}")
+            time.sleep(0.1)
+        return web
+
+    def client(self, web):
+        return WebClient(web.base_url)
+
+    def stop(self):
+        for process in reversed(self.processes):
+            process.stop()
+        self.database.drop()
+
+    def logs(self):
+        return "\n".join(f"--- {p.name}\n{p.log()[-4000:]}" for p in self.processes)
+
+
+def have_rabbitmqctl():
+    return shutil.which("rabbitmqctl") is not None
