@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_dramatiq",
     "djangobin",
     "actors",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -150,12 +151,20 @@ DRAMATIQ_BROKER = {
         "dramatiq.middleware.ShutdownNotifications",
         "dramatiq.middleware.Callbacks",
         "dramatiq.middleware.Pipelines",
+        # Before Retries, so its "after" hooks (run in reverse order) see what Retries decided.
+        "dashboard.middleware.TaskHistory",
         "dramatiq.middleware.Retries",
         "dramatiq.middleware.CurrentMessage",
         "django_dramatiq.middleware.DbConnectionsMiddleware",
     ],
 }
 DRAMATIQ_AUTODISCOVER_MODULES = ["mail", "snippets"]
+
+# Dashboard (/dashboard/, staff only): task history kept this many days; a bearer token for /dashboard/metrics;
+# the RabbitMQ management API (e.g. http://guest:guest@127.0.0.1:15672/) for unacked counts and rates.
+DASHBOARD_RETENTION_DAYS = env_int("DASHBOARD_RETENTION_DAYS", 7, minimum=1)
+DASHBOARD_METRICS_TOKEN = env_str("DASHBOARD_METRICS_TOKEN")
+RABBITMQ_MANAGEMENT_URL = env_str("RABBITMQ_MANAGEMENT_URL")
 
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

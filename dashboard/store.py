@@ -1,0 +1,178 @@
+"""The recorder's writes: task events as conditional upserts, finished attempts as per-minute counts.
+
+One `INSERT … ON CONFLICT … DO UPDATE … WHERE` per event (SQLite ≥ 3.24 and PostgreSQL both have it): the
+first event of a message inserts its row, later ones update it only when they rank at least as high, so an
+"enqueued" written after "succeeded" changes nothing. Batches go through `executemany` in one transaction.
+"""
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db import connection, transaction
+
+from .events import KEPT_UNLESS_BLANK, KEPT_UNLESS_NULL, dumps
+from .models import RUNTIME_BUCKETS
+from .statuses import STAGE_DONE, Status
+
+_TASK_COLUMNS = (
+    "message_id",
+    "actor_name",
+    "queue_name",
+    "args",
+    "kwargs",
+    "options",
+    "status",
+    "rank",
+    "retries",
+    "enqueued_at",
+    "queued_at",
+    "eta",
+    "started_at",
+    "finished_at",
+    "dead_lettered_at",
+    "runtime_ms",
+    "worker_host",
+    "worker_pid",
+    "last_error",
+    "traceback",
+    "retry_of",
+    "retried_as",
+    "updated_at",
+)
+_JSON = {"args", "kwargs", "options"}
+_DATETIMES = {"enqueued_at", "queued_at", "eta", "started_at", "finished_at", "dead_lettered_at", "updated_at"}
+
+
+def _keep_unless_null(column):
+    return f"{column} = COALESCE(excluded.{column}, dashboard_task.{column})"
+
+
+def _keep_unless_blank(column):
+    return f"{column} = COALESCE(NULLIF(excluded.{column}, ''), dashboard_task.{column})"
+
+
+def _insert(set_clause):
+    columns = ", ".join(_TASK_COLUMNS)
+    values = ", ".join(["%s"] * len(_TASK_COLUMNS))
+    # Only this module's constant column names are interpolated; values always go in as parameters.
+    return (
+        f"INSERT INTO dashboard_task ({columns}) VALUES ({values}) "  # noqa: S608
+        f"ON CONFLICT (message_id) DO UPDATE SET {', '.join(set_clause)} "
+        "WHERE excluded.rank >= dashboard_task.rank"
+    )
+
+
+_UPSERT = _insert(
+    [
+        "options = excluded.options",
+        "status = excluded.status",
+        "rank = excluded.rank",
+        "retries = excluded.retries",
+        *map(_keep_unless_null, KEPT_UNLESS_NULL),
+        *map(_keep_unless_blank, KEPT_UNLESS_BLANK),
+        "updated_at = excluded.updated_at",
+    ]
+)
+
+# A rejection into the dead-letter queue only adds its time to a failed or skipped task.
+_DEAD_LETTER = _insert(
+    [
+        "dead_lettered_at = excluded.dead_lettered_at",
+        "status = CASE WHEN dashboard_task.status IN ('failed', 'skipped') "
+        "THEN dashboard_task.status ELSE excluded.status END",
+        *map(_keep_unless_blank, ("last_error", "traceback")),
+        "rank = excluded.rank",
+        "updated_at = excluded.updated_at",
+    ]
+)
+
+_STAT_COUNTS = ("succeeded", "failed", "retried", "skipped", "runtime_sum_ms", *(name for _, name in RUNTIME_BUCKETS))
+_STAT_INSERT = (
+    f"INSERT INTO dashboard_taskstat (minute, actor_name, queue_name, {', '.join(_STAT_COUNTS)}) "  # noqa: S608
+    f"VALUES (%s, %s, %s, {', '.join(['%s'] * len(_STAT_COUNTS))}) "
+    "ON CONFLICT (minute, actor_name, queue_name) DO UPDATE SET "
+    + ", ".join(f"{name} = dashboard_taskstat.{name} + excluded.{name}" for name in _STAT_COUNTS)
+)
+_OUTCOME_COLUMN = {
+    Status.SUCCEEDED: "succeeded",
+    Status.FAILED: "failed",
+    Status.RETRYING: "retried",
+    Status.SKIPPED: "skipped",
+}
+
+
+def _datetime_adapter():
+    """The backend's own conversion, with a fast path for the UTC datetimes events carry on SQLite."""
+    adapt = connection.ops.adapt_datetimefield_value
+    if connection.vendor != "sqlite":
+        return adapt
+    return lambda value: value.replace(tzinfo=None).isoformat(" ") if value.tzinfo is dt.UTC else adapt(value)
+
+
+def _task_row(event, adapt):
+    return [
+        dumps(value) if column in _JSON else adapt(value) if column in _DATETIMES and value is not None else value
+        for column, value in zip(_TASK_COLUMNS, _values(event), strict=True)
+    ]
+
+
+def _values(event):
+    for column in _TASK_COLUMNS:
+        yield event.at if column == "updated_at" else getattr(event, column, "")
+
+
+def _bucket(runtime_ms):
+    seconds = runtime_ms / 1000
+    for limit, name in RUNTIME_BUCKETS:
+        if seconds <= limit:
+            return name
+    return None
+
+
+def _stat_rows(events, adapt):
+    """Finished attempts summed per (minute, actor, queue)."""
+    sums = defaultdict(lambda: dict.fromkeys(_STAT_COUNTS, 0))
+    for event in events:
+        column = _OUTCOME_COLUMN.get(event.status)
+        if column is None or event.is_dead_letter or event.rank % 10 != STAGE_DONE:
+            continue
+        counts = sums[(event.minute, event.actor_name, event.queue_name)]
+        counts[column] += 1
+        if event.runtime_ms is not None:
+            counts["runtime_sum_ms"] += event.runtime_ms
+            bucket = _bucket(event.runtime_ms)
+            if bucket:
+                counts[bucket] += 1
+    return [[adapt(minute), actor, queue, *counts.values()] for (minute, actor, queue), counts in sums.items()]
+
+
+def _coalesced(events):
+    """One upsert per message instead of one per event (the merge mirrors the SQL), then the dead letters.
+
+    A message's dead-letter event is always its last in one process, so writing them after the rest keeps order.
+    """
+    latest = {}
+    dead_letters = []
+    for event in events:
+        if event.is_dead_letter:
+            dead_letters.append(event)
+            continue
+        older = latest.get(event.message_id)
+        latest[event.message_id] = event if older is None else event.merged_after(older)
+    return list(latest.values()), dead_letters
+
+
+def events_write(events):
+    """Write a batch of task events and count the finished attempts among them, in one transaction."""
+    if not events:
+        return
+    adapt = _datetime_adapter()
+    stats = _stat_rows(events, adapt)
+    upserts, dead_letters = _coalesced(events)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if upserts:
+            cursor.executemany(_UPSERT, [_task_row(event, adapt) for event in upserts])
+        if dead_letters:
+            cursor.executemany(_DEAD_LETTER, [_task_row(event, adapt) for event in dead_letters])
+        if stats:
+            cursor.executemany(_STAT_INSERT, stats)
