@@ -55,22 +55,32 @@ class TaskEvent:
     def is_dead_letter(self):
         return self.dead_lettered_at is not None
 
-    def merged_after(self, older):
-        """This event written on top of `older`, exactly as the upsert would do it (see store.py)."""
-        if self.rank < older.rank:
-            return older
-        for name in KEPT_UNLESS_NULL:
-            if getattr(self, name) is None:
-                setattr(self, name, getattr(older, name))
-        for name in KEPT_UNLESS_BLANK:
-            if not getattr(self, name):
-                setattr(self, name, getattr(older, name))
-        return self
+    def merged_with(self, earlier):
+        """This event and one written before it, combined exactly as the upserts in store.py combine them."""
+        newer, older = (self, earlier) if self.rank >= earlier.rank else (earlier, self)
+        same_attempt = newer.retries == older.retries
+        for name in ATTEMPT_COLUMNS:
+            if same_attempt and _missing(getattr(newer, name)):
+                setattr(newer, name, getattr(older, name))
+        for name in MESSAGE_COLUMNS:
+            if _missing(getattr(newer, name)):
+                setattr(newer, name, getattr(older, name))
+        newer.at = max(newer.at, older.at)
+        return newer
 
 
-# Columns a later event leaves as they were when it has no value for them.
-KEPT_UNLESS_NULL = ("queued_at", "eta", "started_at", "finished_at", "runtime_ms", "worker_pid")
-KEPT_UNLESS_BLANK = ("worker_host", "last_error", "traceback", "retry_of")
+def _missing(value):
+    return value is None or value == ""
+
+
+# How a write combines an event with the row (store.py) or with an event of the same batch (merged_with):
+# LATEST columns come from the higher-ranked event; ATTEMPT columns describe the latest attempt, so an event
+# of the same attempt fills in the ones still missing and an event of a newer attempt replaces them all;
+# MESSAGE columns keep the higher-ranked event's value when it has one, else the other's.
+LATEST = ("status", "rank", "retries", "options")
+ATTEMPT_COLUMNS = ("queued_at", "eta", "started_at", "finished_at", "runtime_ms", "worker_host", "worker_pid")
+MESSAGE_COLUMNS = ("last_error", "traceback", "retry_of")
+BLANK_MEANS_MISSING = frozenset({"worker_host", "last_error", "traceback", "retry_of"})
 
 
 _encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
@@ -111,7 +121,7 @@ def error_summary(text):
     return lines[-1][:ERROR_MAX_CHARS] if lines else ""
 
 
-def _exception_text(exception):
+def exception_text(exception):
     return "".join(tb.format_exception(exception, limit=30))
 
 
@@ -149,7 +159,7 @@ def finished(message, *, retries, started_at, at, runtime_ms, exception, host, p
     }
     if exception is None:
         return _event(message, status=Status.SUCCEEDED, stage=STAGE_DONE, at=at, **columns)
-    text = _exception_text(exception)
+    text = exception_text(exception)
     status = Status.FAILED if message.failed else Status.RETRYING
     return _event(
         message, status=status, stage=STAGE_DONE, at=at, last_error=error_summary(text), traceback=text, **columns
@@ -173,7 +183,7 @@ def skipped(message, *, at, host, pid):
 def dead_lettered(message, *, at):
     """Rejected into `<queue>.XQ`. A failed or skipped task keeps its status; anything else becomes failed."""
     exception = getattr(message, "_exception", None)
-    text = _exception_text(exception) if isinstance(exception, BaseException) else ""
+    text = exception_text(exception) if isinstance(exception, BaseException) else ""
     return _event(
         message,
         status=Status.FAILED,

@@ -1,8 +1,10 @@
 """The recorder's writes: task events as conditional upserts, finished attempts as per-minute counts.
 
-One `INSERT … ON CONFLICT … DO UPDATE … WHERE` per event (SQLite ≥ 3.24 and PostgreSQL both have it): the
-first event of a message inserts its row, later ones update it only when they rank at least as high, so an
-"enqueued" written after "succeeded" changes nothing. Batches go through `executemany` in one transaction.
+One `INSERT … ON CONFLICT … DO UPDATE` per event (SQLite ≥ 3.24 and PostgreSQL both have it): the first event
+of a message inserts its row; after that the status, retries and options come from the highest-ranked event
+seen, and a lower-ranked event that lands late only fills in what is still missing (see events.py for the
+column rules), so an "enqueued" written after "succeeded" never moves the task back. Batches go through
+`executemany` in one transaction.
 """
 
 import datetime as dt
@@ -10,7 +12,7 @@ from collections import defaultdict
 
 from django.db import connection, transaction
 
-from .events import KEPT_UNLESS_BLANK, KEPT_UNLESS_NULL, dumps
+from .events import ATTEMPT_COLUMNS, BLANK_MEANS_MISSING, LATEST, MESSAGE_COLUMNS, dumps
 from .models import RUNTIME_BUCKETS
 from .statuses import STAGE_DONE, Status
 
@@ -43,12 +45,41 @@ _JSON = {"args", "kwargs", "options"}
 _DATETIMES = {"enqueued_at", "queued_at", "eta", "started_at", "finished_at", "dead_lettered_at", "updated_at"}
 
 
-def _keep_unless_null(column):
-    return f"{column} = COALESCE(excluded.{column}, dashboard_task.{column})"
+_NEWER = "excluded.rank >= dashboard_task.rank"
 
 
-def _keep_unless_blank(column):
-    return f"{column} = COALESCE(NULLIF(excluded.{column}, ''), dashboard_task.{column})"
+def _latest(column):
+    """The value of the higher-ranked event (ties go to the one written last)."""
+    return f"{column} = CASE WHEN {_NEWER} THEN excluded.{column} ELSE dashboard_task.{column} END"
+
+
+def _value(side, column):
+    value = f"{side}.{column}"
+    return f"NULLIF({value}, '')" if column in BLANK_MEANS_MISSING else value
+
+
+def _message_column(column):
+    """The higher-ranked event's value when it has one, else the other's."""
+    new, old = _value("excluded", column), _value("dashboard_task", column)
+    return (
+        f"{column} = CASE WHEN {_NEWER} THEN COALESCE({new}, dashboard_task.{column}) "
+        f"ELSE COALESCE({old}, excluded.{column}) END"
+    )
+
+
+def _attempt_column(column):
+    """Within one attempt, like a message column; an event of a newer attempt replaces it, an older one cannot."""
+    same_attempt = _message_column(column).split(" = ", 1)[1]
+    return (
+        f"{column} = CASE WHEN excluded.retries = dashboard_task.retries THEN {same_attempt} "
+        f"WHEN {_NEWER} THEN excluded.{column} ELSE dashboard_task.{column} END"
+    )
+
+
+_LAST_WRITE = (
+    "updated_at = CASE WHEN excluded.updated_at > dashboard_task.updated_at "
+    "THEN excluded.updated_at ELSE dashboard_task.updated_at END"
+)
 
 
 def _insert(set_clause):
@@ -57,32 +88,28 @@ def _insert(set_clause):
     # Only this module's constant column names are interpolated; values always go in as parameters.
     return (
         f"INSERT INTO dashboard_task ({columns}) VALUES ({values}) "  # noqa: S608
-        f"ON CONFLICT (message_id) DO UPDATE SET {', '.join(set_clause)} "
-        "WHERE excluded.rank >= dashboard_task.rank"
+        f"ON CONFLICT (message_id) DO UPDATE SET {', '.join(set_clause)}"
     )
 
 
 _UPSERT = _insert(
     [
-        "options = excluded.options",
-        "status = excluded.status",
-        "rank = excluded.rank",
-        "retries = excluded.retries",
-        *map(_keep_unless_null, KEPT_UNLESS_NULL),
-        *map(_keep_unless_blank, KEPT_UNLESS_BLANK),
-        "updated_at = excluded.updated_at",
+        *map(_latest, LATEST),
+        *map(_attempt_column, ATTEMPT_COLUMNS),
+        *map(_message_column, MESSAGE_COLUMNS),
+        _LAST_WRITE,
     ]
 )
 
-# A rejection into the dead-letter queue only adds its time to a failed or skipped task.
+# A rejection into the dead-letter queue adds its time; a failed or skipped task keeps its status.
 _DEAD_LETTER = _insert(
     [
-        "dead_lettered_at = excluded.dead_lettered_at",
-        "status = CASE WHEN dashboard_task.status IN ('failed', 'skipped') "
-        "THEN dashboard_task.status ELSE excluded.status END",
-        *map(_keep_unless_blank, ("last_error", "traceback")),
-        "rank = excluded.rank",
-        "updated_at = excluded.updated_at",
+        "dead_lettered_at = COALESCE(dashboard_task.dead_lettered_at, excluded.dead_lettered_at)",
+        "status = CASE WHEN dashboard_task.status IN ('failed', 'skipped') THEN dashboard_task.status "
+        f"WHEN {_NEWER} THEN excluded.status ELSE dashboard_task.status END",
+        _latest("rank"),
+        *map(_message_column, ("last_error", "traceback")),
+        _LAST_WRITE,
     ]
 )
 
@@ -157,8 +184,8 @@ def _coalesced(events):
         if event.is_dead_letter:
             dead_letters.append(event)
             continue
-        older = latest.get(event.message_id)
-        latest[event.message_id] = event if older is None else event.merged_after(older)
+        earlier = latest.get(event.message_id)
+        latest[event.message_id] = event if earlier is None else event.merged_with(earlier)
     return list(latest.values()), dead_letters
 
 

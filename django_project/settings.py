@@ -158,7 +158,7 @@ DRAMATIQ_BROKER = {
         "django_dramatiq.middleware.DbConnectionsMiddleware",
     ],
 }
-DRAMATIQ_AUTODISCOVER_MODULES = ["mail", "snippets"]
+DRAMATIQ_AUTODISCOVER_MODULES = ["mail", "snippets", "dashboard"]
 
 # Dashboard (/dashboard/, staff only): task history kept this many days; a bearer token for /dashboard/metrics;
 # the RabbitMQ management API (e.g. http://guest:guest@127.0.0.1:15672/) for unacked counts and rates.

@@ -1,0 +1,201 @@
+"""What each dashboard page shows, assembled once from the selectors for both its HTML and its JSON twin.
+
+Every JSON document carries, besides its data, a flat `live` map (and `html` for charts) whose keys match the
+`data-key` attributes of the page, which is all static/dashboard/refresh.js needs to update the numbers.
+"""
+
+import datetime as dt
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from . import charts, selectors
+from .statuses import OPEN
+
+MINUTE, HOUR = dt.timedelta(minutes=1), dt.timedelta(hours=1)
+TOTAL_ROWS = (
+    ("delayed", "Delayed (sent for later)"),
+    ("retrying", "Waiting to retry"),
+    ("enqueued", "Enqueued"),
+    ("running", "Running"),
+    ("succeeded", "Succeeded"),
+    ("failed", "Failed for good"),
+    ("retried", "Attempts that raised and were retried"),
+    ("skipped", "Skipped"),
+)
+QUEUE_FIELDS = ("ready", "delayed", "dead", "consumers", "unacked", "delayed_unacked")
+
+
+def iso(value):
+    return value.isoformat() if value else None
+
+
+def overview(*, now=None):
+    now = now or timezone.now()
+    broker = selectors.broker_view(selectors.known_queues(now=now))
+    workers = selectors.workers(now=now)
+    return {
+        "now": now,
+        "broker": broker,
+        "totals": selectors.status_totals(now=now),
+        "total_rows": TOTAL_ROWS,
+        "open_statuses": OPEN,
+        "charts": [
+            charts.throughput_chart(
+                selectors.throughput(step=MINUTE, buckets=60, now=now),
+                key="minute",
+                title="Last hour, per minute",
+                time_format="%H:%M",
+                tick_every=10,
+            ),
+            charts.throughput_chart(
+                selectors.throughput(step=HOUR, buckets=24, now=now),
+                key="hour",
+                title="Last day, per hour",
+                time_format="%H:00",
+                tick_every=3,
+            ),
+        ],
+        "workers_live": sum(not row.stale for row in workers),
+        "workers_stale": sum(row.stale for row in workers),
+    }
+
+
+def _queue_json(queue):
+    return {"name": queue.name, **{name: getattr(queue, name) for name in QUEUE_FIELDS}, "rates": queue.rates}
+
+
+def overview_json(data):
+    broker = data["broker"]
+    live = {"broker:error": broker.error, "broker:management_error": broker.management_error}
+    for queue in broker.queues:
+        live |= {f"queue:{queue.name}:{name}": getattr(queue, name) for name in QUEUE_FIELDS}
+        live |= {f"queue:{queue.name}:rate:{name}": rate for name, rate in queue.rates.items()}
+    for window, counts in data["totals"].items():
+        live |= {f"total:{window}:{status}": count for status, count in counts.items()}
+    live |= {"workers:live": data["workers_live"], "workers:stale": data["workers_stale"]}
+    for chart in data["charts"]:
+        live |= {f"chart:{chart.key}:processed": chart.processed, f"chart:{chart.key}:failed": chart.failed}
+    return {
+        "generated_at": iso(data["now"]),
+        "broker": {
+            "error": broker.error,
+            "management": broker.management,
+            "management_error": broker.management_error,
+            "queues": [_queue_json(queue) for queue in broker.queues],
+        },
+        "totals": data["totals"],
+        "throughput": {chart.key: [{"label": bar.label, "x": bar.x} for bar in chart.bars] for chart in data["charts"]},
+        "workers": {"live": data["workers_live"], "stale": data["workers_stale"]},
+        "live": live,
+        "html": {
+            f"chart:{chart.key}": render_to_string("dashboard/_chart.html", {"chart": chart})
+            for chart in data["charts"]
+        },
+    }
+
+
+def _worker_json(row):
+    process = row.process
+    return {
+        "key": process.key,
+        "host": process.host,
+        "pid": process.pid,
+        "queues": process.queue_list,
+        "threads": process.threads,
+        "in_flight": process.in_flight,
+        "processed": process.processed,
+        "failed": process.failed,
+        "started_at": iso(process.started_at),
+        "last_seen": iso(process.last_seen),
+        "heartbeat_age_seconds": round(row.age_seconds, 1),
+        "stale": row.stale,
+    }
+
+
+def workers_json(rows, *, now):
+    live = {"workers:count": len(rows)}
+    for row in rows:
+        worker = _worker_json(row)
+        prefix = f"worker:{worker['key']}"
+        live |= {f"{prefix}:{name}": worker[name] for name in ("in_flight", "processed", "failed")}
+        live |= {f"{prefix}:age": f"{worker['heartbeat_age_seconds']:.0f} s", f"{prefix}:state": _state(row)}
+    return {"generated_at": iso(now), "workers": [_worker_json(row) for row in rows], "live": live}
+
+
+def _state(row):
+    return "stale" if row.stale else "live"
+
+
+def task_json(task, *, full=False):
+    data = {
+        "message_id": task.message_id,
+        "actor": task.actor_name,
+        "queue": task.queue_name,
+        "status": task.status,
+        "dead_lettered": task.dead_lettered_at is not None,
+        "retries": task.retries,
+        "args": task.args_value,
+        "kwargs": task.kwargs_value,
+        "enqueued_at": iso(task.enqueued_at),
+        "started_at": iso(task.started_at),
+        "finished_at": iso(task.finished_at),
+        "dead_lettered_at": iso(task.dead_lettered_at),
+        "runtime_ms": task.runtime_ms,
+        "last_error": task.last_error,
+        "retried_as": task.retried_as or None,
+    }
+    if full:
+        data |= {
+            "options": task.options_value,
+            "queued_at": iso(task.queued_at),
+            "eta": iso(task.eta),
+            "queue_seconds": task.queue_seconds,
+            "worker": {"host": task.worker_host, "pid": task.worker_pid} if task.worker_host else None,
+            "traceback": task.traceback,
+            "retry_of": task.retry_of or None,
+            "updated_at": iso(task.updated_at),
+        }
+    return data
+
+
+def _runtime(task):
+    return f"{task.runtime_ms:.1f} ms" if task.runtime_ms is not None else "—"
+
+
+def tasks_json(page, *, now):
+    live = {"tasks:count": page.count}
+    for task in page.tasks:
+        live |= {
+            f"task:{task.message_id}:status": task.status,
+            f"task:{task.message_id}:retries": task.retries,
+            f"task:{task.message_id}:runtime": _runtime(task),
+        }
+    return {
+        "generated_at": iso(now),
+        "count": page.count,
+        "count_capped": page.count_capped,
+        "next_before": page.next_before,
+        "tasks": [task_json(task) for task in page.tasks],
+        "live": live,
+    }
+
+
+def task_detail_json(task, *, now):
+    data = task_json(task, full=True)
+    live = {f"task:{name}": data[name] for name in ("status", "retries", "last_error", "retried_as")}
+    live |= {f"task:{name}": _time(getattr(task, name)) for name in ("started_at", "finished_at", "dead_lettered_at")}
+    live |= {"task:runtime": _runtime(task), "task:queue_time": _seconds(task.queue_seconds)}
+    return {"generated_at": iso(now), "task": data, "live": live, "html": {"task:traceback": _pre(task.traceback)}}
+
+
+def _time(value):
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else "—"
+
+
+def _seconds(value):
+    return f"{value:.3f} s" if value is not None else "—"
+
+
+def _pre(text):
+    return render_to_string("dashboard/_traceback.html", {"traceback": text})
