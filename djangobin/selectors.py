@@ -75,6 +75,11 @@ def user_snippet_stats(*, owner, viewer):
     return snippets_of_user(owner=owner, viewer=viewer).values("exposure").annotate(n=Count("pk")).order_by()
 
 
+def languages_with_public_snippets():
+    """Languages that at least one public, live snippet uses: the trending page's filter links."""
+    return Language.objects.filter(pk__in=Snippet.objects.public().values("language_id")).order_by("name")
+
+
 def language_by_slug_or_404(slug):
     language = Language.objects.filter(slug=slug).first()
     if language is None:
