@@ -273,5 +273,8 @@ def user_details(request):
     return render(
         request,
         "djangobin/user_details.html",
-        {"author": Author.objects.get_or_create(user=request.user)[0], "snippet_count": request.user.snippets.count()},
+        {
+            "author": Author.objects.get_or_create(user=request.user)[0],
+            "snippet_count": request.user.snippets.live().count(),
+        },
     )

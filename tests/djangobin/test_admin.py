@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from djangobin.admin import LanguageForm
 from djangobin.models import Feedback, Language, Snippet
 from tests.factories import make_snippet
 
@@ -95,3 +96,11 @@ def test_the_user_admin_edits_the_users_profile_inline(admin_client, user):
 
     assert 'name="author-0-private"' in html
     assert 'name="author-0-default_exposure"' in html
+
+
+def test_every_seeded_language_passes_the_admins_checks():
+    for language in Language.objects.all():
+        form = LanguageForm(
+            instance=language, data={field: getattr(language, field) for field in LanguageForm.Meta.fields}
+        )
+        assert form.is_valid(), (language.name, form.errors)

@@ -6,10 +6,13 @@ from urllib.parse import urlsplit
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
+from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from actors.mail import send_activation_mail, send_password_reset_mail
-from djangobin.models import Author, Language
+from djangobin import views
+from djangobin.models import Author, Language, Snippet
 from tests.djangobin.helpers import PASSWORD, csrf_token_from
 from tests.factories import make_snippet, make_user
 
@@ -67,11 +70,19 @@ def test_signup_enqueues_the_activation_mail_only_after_commit_with_ids_and_prim
     assert mailoutbox == [], "the request itself sends no mail"
 
 
-def test_a_rolled_back_signup_enqueues_nothing(client, queued, monkeypatch, django_capture_on_commit_callbacks):
-    def profile_creation_fails(**kwargs):
-        raise RuntimeError("the database refused the profile")
+def test_a_signup_rolled_back_after_the_account_was_written_enqueues_nothing(
+    client, queued, monkeypatch, django_capture_on_commit_callbacks
+):
+    # The whole request in one transaction (ATOMIC_REQUESTS), failing after user_create has returned.
+    monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", True)
+    render = views.render
 
-    monkeypatch.setattr(Author.objects, "get_or_create", profile_creation_fails)
+    def render_fails_on_the_done_page(request, template_name, *args, **kwargs):
+        if template_name == "djangobin/signup_done.html":
+            raise RuntimeError("the page failed after the account was written")
+        return render(request, template_name, *args, **kwargs)
+
+    monkeypatch.setattr(views, "render", render_fails_on_the_done_page)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
         client.post(reverse("djangobin:signup"), signup_data())
@@ -103,6 +114,7 @@ def test_a_signup_with_a_forged_host_header_gets_400_and_mails_nothing(
         response = client.post(reverse("djangobin:signup"), signup_data(), HTTP_HOST="evil.example")
 
     assert response.status_code == 400
+    assert b"<h1>Bad request</h1>" in response.content
     assert b"evil.example" not in response.content
     assert callbacks == []
     assert queued("mail") == []
@@ -349,9 +361,11 @@ def test_settings_refuse_an_unknown_choice_with_a_form_error(ann, user):
     assert "default_expiration" in response.context["form"].errors
 
 
-def test_account_details_show_the_email_and_snippet_count(ann, user):
+def test_account_details_show_the_email_and_the_count_of_live_snippets(ann, user):
     make_snippet(user=user)
     make_snippet(user=user)
+    expired = make_snippet(user=user, expiration="1 week")
+    Snippet.objects.filter(pk=expired.pk).update(expires_at=timezone.now())
 
     html = ann.get(reverse("djangobin:user_details")).content.decode()
 

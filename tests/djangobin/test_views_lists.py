@@ -153,6 +153,17 @@ def test_a_tag_whose_snippets_are_all_hidden_answers_200_with_an_empty_list(clie
     assert "No public snippets carry this tag." in response.content.decode()
 
 
+@pytest.mark.parametrize("name", ["café", "two words", "c++", "日本語"])
+def test_every_tag_link_on_a_snippet_page_opens_its_tag_page(client, name):
+    snippet = make_snippet(tags=[name])
+    [href] = re.findall(r'href="(/tag/[^"]+)"', client.get(snippet.get_absolute_url()).content.decode())
+
+    response = client.get(href)
+
+    assert response.status_code == 200
+    assert listed(response, snippet)
+
+
 def test_an_unknown_tag_answers_404(client):
     assert client.get("/tag/no-such-tag/").status_code == 404
 

@@ -7,10 +7,11 @@ from urllib.parse import urlsplit
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 
 from djangobin import selectors
 from djangobin.management.commands.pygments_css import STYLESHEET, pygments_stylesheet
-from djangobin.models import Feedback
+from djangobin.models import Feedback, Snippet
 from tests.djangobin.helpers import csrf_token_from
 from tests.factories import make_snippet, make_user
 
@@ -162,7 +163,14 @@ def anonymous_pages(snippet):
         "/password-reset/confirm/MQ/bad-token/",
         "/about/",
         "/eula/",
+        expired_snippet_path(),
     ]
+
+
+def expired_snippet_path():
+    snippet = make_snippet(expiration="1 week")
+    Snippet.objects.filter(pk=snippet.pk).update(expires_at=timezone.now())
+    return snippet.get_absolute_url()
 
 
 @pytest.fixture
@@ -178,6 +186,15 @@ def test_every_page_renders_for_a_logged_in_user_named_with_dot_at_plus_dash_and
         response = client.get(path)
         assert response.status_code == (404 if path == "/no/such/page/" else 200), path
         assert f'href="/user/{ODD_USERNAME}/"' in response.content.decode(), path
+
+
+def test_every_page_renders_for_an_anonymous_visitor(client, odd_user_snippet):
+    client.logout()
+    pages = anonymous_pages(odd_user_snippet)
+
+    statuses = {path: client.get(path).status_code for path in pages}
+
+    assert statuses == {path: 410 if path == pages[-1] else 200 for path in pages}
 
 
 class _Links(HTMLParser):
