@@ -89,12 +89,14 @@ class SettingsForm(forms.Form):
     default_language = forms.ModelChoiceField(queryset=Language.objects.all(), required=False)
     default_expiration = forms.ChoiceField(choices=Expiration.choices)
     default_exposure = forms.ChoiceField(choices=Exposure.choices)
-    private = forms.BooleanField(required=False, label="Private profile (others cannot see your snippet list)")
+    private = forms.BooleanField(
+        required=False, label="Private profile (others cannot see your snippet list)", label_suffix=""
+    )
 
 
 class SearchForm(forms.Form):
     query = forms.CharField(max_length=200, required=False, validators=[_no_nul])
-    mysnippet = forms.BooleanField(required=False, label="Only my snippets")
+    mysnippet = forms.BooleanField(required=False, label="Only my snippets", label_suffix="")
 
 
 class QueuedPasswordResetForm(PasswordResetForm):
