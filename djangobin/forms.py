@@ -33,6 +33,10 @@ class SnippetForm(forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        if not self.initial.get("language"):
+            self.initial["language"] = (
+                Language.objects.filter(lang_code="text").values_list("pk", flat=True).first()  # Plain Text
+            )
         if user is None or not user.is_authenticated:
             self.fields["exposure"].choices = [c for c in Exposure.choices if c[0] != Exposure.PRIVATE]
             self.fields["exposure"].help_text = "Log in to create private snippets."

@@ -3,7 +3,7 @@
 import pytest
 
 from djangobin.forms import ContactForm, LoginForm, SearchForm, SettingsForm, SignupForm, SnippetForm
-from djangobin.models import Exposure
+from djangobin.models import Exposure, Language
 from tests.djangobin.helpers import PASSWORD
 from tests.factories import make_user, python
 
@@ -153,3 +153,9 @@ def test_the_search_form_treats_a_missing_checkbox_as_off_and_refuses_nul():
 def test_the_settings_form_allows_no_default_language_and_refuses_an_unknown_exposure():
     assert SettingsForm({"default_expiration": "never", "default_exposure": "private"}).is_valid()
     assert "default_exposure" in SettingsForm({"default_expiration": "never", "default_exposure": "secret"}).errors
+
+
+@pytest.mark.django_db
+def test_a_new_paste_defaults_to_plain_text_when_no_saved_default_says_otherwise():
+    form = SnippetForm()
+    assert form.initial["language"] == Language.objects.get(lang_code="text").pk
