@@ -1,7 +1,7 @@
 """Reads: the queries behind djangobin's pages, each one query with what the page shows joined in."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import Http404
 
 from djangobin.exceptions import SnippetExpired, SnippetNotFound
@@ -70,9 +70,9 @@ def user_by_username_or_404(username):
     return user
 
 
-def user_snippet_stats(*, owner, viewer):
-    """Counts per exposure of the snippets the viewer may see on the owner's profile."""
-    return snippets_of_user(owner=owner, viewer=viewer).values("exposure").annotate(n=Count("pk")).order_by()
+def languages_with_public_snippets():
+    """Languages that at least one public, live snippet uses: the trending page's filter links."""
+    return Language.objects.filter(pk__in=Snippet.objects.public().values("language_id")).order_by("name")
 
 
 def language_by_slug_or_404(slug):
