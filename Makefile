@@ -9,7 +9,7 @@ DATABASE_URL_PG ?= postgres://postgres@127.0.0.1:5432/test
 
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq superuser clean
+.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq chromium superuser clean
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,21 @@ install-dev: $(VENV)/.installed-dev
 
 rabbitmq:
 	@scripts/ensure-rabbitmq
+
+# The browser tests drive Debian's chromium, never a browser Playwright downloads: install it when missing.
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
+		|| { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }; \
+	elif command -v sudo >/dev/null 2>&1; then \
+		sudo DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
+		|| { sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }; \
+	else \
+		echo "The browser tests need Debian's chromium at /usr/bin/chromium, and this user can neither" >&2; \
+		echo "install packages nor sudo. Run as root:  apt-get install -y chromium   then make test again." >&2; \
+		exit 1; \
+	fi
 
 migrate: install
 	@mkdir -p var
@@ -47,7 +62,7 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: install-dev rabbitmq lint test-sqlite test-pg
+test: install-dev rabbitmq chromium lint test-sqlite test-pg
 
 test-sqlite: install-dev
 	$(BIN)/pytest

@@ -116,7 +116,7 @@ def test_a_message_rejected_before_any_attempt_is_recorded_as_failed_and_dead_le
 
 
 def test_finished_attempts_are_counted_per_minute_with_their_run_times():
-    events_write(_life_of_a_message_retried_once())
+    events_write(_life_of_a_message_retried_once(base=timezone.now().replace(second=0, microsecond=0)))
     stat = TaskStat.objects.get()
     assert (stat.succeeded, stat.retried, stat.failed) == (1, 1, 0)
     assert stat.le_10ms == 2

@@ -1,0 +1,90 @@
+"""The dashboard in a real browser (Debian's chromium through Playwright) against a real web server, a real
+worker and RabbitMQ: a feedback mail refused by the mail server fails for good; once the server accepts mail
+again, a staff member retries it from the dashboard and watches it succeed."""
+
+import time
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+STAFF_EMAIL, STAFF_PASSWORD = "boss@example.com", "a-long-staff-password-1"
+
+
+@pytest.fixture
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _reload_until(page, locator, timeout=30.0):
+    """Reload until `locator` shows up (a new row needs a reload; numbers on a page refresh by themselves)."""
+    deadline = time.monotonic() + timeout
+    while locator.count() == 0:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"nothing matched {locator} within {timeout} s:\n{page.content()[:3000]}")
+        page.wait_for_timeout(300)
+        page.reload()
+
+
+def test_staff_retry_a_failed_mail_from_the_dashboard_and_watch_it_succeed(system, smtp_server, browser):
+    smtp_server.handler.reply = "550 5.1.1 mailbox unavailable"
+    system.shell(
+        "from django.contrib.auth import get_user_model\n"
+        f"get_user_model().objects.create_superuser('boss', '{STAFF_EMAIL}', '{STAFF_PASSWORD}')"
+    )
+    system.start_worker()
+    web = system.start_web()
+    system.shell(
+        "from djangobin.services.feedback import feedback_create\n"
+        "feedback_create(name='Ann', email='ann@example.com', purpose='bug', message='The raw view is broken')"
+    )
+
+    page = browser.new_page(base_url=web.base_url)
+    page.goto("/dashboard/")
+    expect(page).to_have_url(f"{web.base_url}/admin/login/?next=/dashboard/")
+    page.fill("#id_username", STAFF_EMAIL)
+    page.fill("#id_password", STAFF_PASSWORD)
+    page.click("input[type=submit]")
+    expect(page.locator("h1")).to_have_text("Overview")
+
+    page.click("nav >> text=Tasks")
+    page.select_option("select[name=status]", "failed")
+    page.click("button:has-text('Filter')")
+    failed_row = page.locator("table.tasks tbody tr", has_text="send_feedback_mail").filter(has_text="failed")
+    _reload_until(page, failed_row)
+    failed_row.first.locator("a").first.click()
+    expect(page.locator("[data-key='task:status']")).to_have_text("failed")
+    expect(page.locator("pre.traceback")).to_contain_text("550")
+    assert smtp_server.messages == []
+
+    smtp_server.handler.reply = "250 OK"  # the mail server is fixed
+    page.click("text=Retry…")
+    expect(page.locator("h1")).to_contain_text("Retry task")
+    page.click("button:has-text('Retry this task')")
+    expect(page.locator(".message-success")).to_contain_text("re-sent as this new task")
+
+    page.evaluate("window.stillTheSamePage = true")
+    expect(page.locator("[data-key='task:status']")).to_have_text("succeeded", timeout=30_000)
+    assert page.evaluate("window.stillTheSamePage") is True  # refreshed by refresh.js, not a reload
+    [(recipients, message)] = smtp_server.wait_for(1)
+    assert recipients == ["admin@example.com"]
+    assert "The raw view is broken" in message.get_content()
+    expect(page.locator("text=A retry of")).to_be_visible()
+
+    page.click("nav >> text=Workers")
+    expect(page.locator(".state-live").first).to_have_text("live")
+    assert "Could not record" not in system.logs()
+    assert "Task history:" not in system.logs()
