@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from dramatiq.common import q_name
 
+from .minutes import epoch_minute
 from .statuses import (
     STAGE_DEAD_LETTERED,
     STAGE_DONE,
@@ -49,7 +50,7 @@ class TaskEvent:
 
     @property
     def minute(self):
-        return self.at.replace(second=0, microsecond=0)
+        return epoch_minute(self.at)
 
     @property
     def is_dead_letter(self):

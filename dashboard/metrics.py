@@ -43,23 +43,25 @@ def _queues(out, broker):
 
 
 def _tasks(out):
+    totals = selectors.actor_totals()
     out.family(
         "djangobin_task_attempts_total",
         "counter",
         "Attempts finished, by actor and outcome, over the kept history (DASHBOARD_RETENTION_DAYS).",
     )
-    for (actor, outcome), count in selectors.attempt_counts().items():
-        out.sample("djangobin_task_attempts_total", count, actor=actor, outcome=outcome)
+    for actor in totals:
+        for outcome, count in actor.attempts.items():
+            out.sample("djangobin_task_attempts_total", count, actor=actor.actor, outcome=outcome)
     out.family("djangobin_tasks_open", "gauge", "Tasks not finished yet, by actor and status.")
     for (actor, status), count in sorted(selectors.open_counts().items()):
         out.sample("djangobin_tasks_open", count, actor=actor, status=status)
     out.family("djangobin_task_runtime_seconds", "histogram", "Run time of finished attempts, by actor.")
-    for histogram in selectors.runtime_histograms():
-        for limit, cumulative in histogram.buckets:
-            out.sample("djangobin_task_runtime_seconds_bucket", cumulative, actor=histogram.actor, le=limit)
-        out.sample("djangobin_task_runtime_seconds_bucket", histogram.count, actor=histogram.actor, le="+Inf")
-        out.sample("djangobin_task_runtime_seconds_sum", round(histogram.sum_seconds, 6), actor=histogram.actor)
-        out.sample("djangobin_task_runtime_seconds_count", histogram.count, actor=histogram.actor)
+    for actor in totals:
+        for limit, cumulative in actor.runtime_buckets:
+            out.sample("djangobin_task_runtime_seconds_bucket", cumulative, actor=actor.actor, le=limit)
+        out.sample("djangobin_task_runtime_seconds_bucket", actor.runtime_count, actor=actor.actor, le="+Inf")
+        out.sample("djangobin_task_runtime_seconds_sum", round(actor.runtime_sum_seconds, 6), actor=actor.actor)
+        out.sample("djangobin_task_runtime_seconds_count", actor.runtime_count, actor=actor.actor)
 
 
 def _workers(out):

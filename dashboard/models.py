@@ -4,6 +4,7 @@ import json
 
 from django.db import models
 
+from .minutes import minute_start
 from .statuses import FINAL, RETRYABLE, Status
 
 
@@ -98,7 +99,7 @@ class TaskStat(models.Model):
     count in `succeeded + failed + retried`.
     """
 
-    minute = models.DateTimeField()
+    minute = models.IntegerField(help_text="Minutes since the Unix epoch, UTC (see minutes.py).")
     actor_name = models.CharField(max_length=255)
     queue_name = models.CharField(max_length=255)
     succeeded = models.PositiveIntegerField(default=0)
@@ -120,7 +121,7 @@ class TaskStat(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.minute:%Y-%m-%d %H:%M} {self.actor_name}"
+        return f"{minute_start(self.minute):%Y-%m-%d %H:%M} {self.actor_name}"
 
 
 class WorkerProcess(models.Model):

@@ -4,15 +4,12 @@ Every JSON document carries, besides its data, a flat `live` map (and `html` for
 `data-key` attributes of the page, which is all static/dashboard/refresh.js needs to update the numbers.
 """
 
-import datetime as dt
-
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from . import charts, selectors
 from .statuses import OPEN
 
-MINUTE, HOUR = dt.timedelta(minutes=1), dt.timedelta(hours=1)
 TOTAL_ROWS = (
     ("delayed", "Delayed (sent for later)"),
     ("retrying", "Waiting to retry"),
@@ -41,17 +38,17 @@ def overview(*, now=None):
         "total_rows": TOTAL_ROWS,
         "open_statuses": OPEN,
         "charts": [
-            charts.throughput_chart(
-                selectors.throughput(step=MINUTE, buckets=60, now=now),
+            charts.Chart(
                 key="minute",
                 title="Last hour, per minute",
+                series=selectors.throughput(step_minutes=1, buckets=60, now=now),
                 time_format="%H:%M",
                 tick_every=10,
             ),
-            charts.throughput_chart(
-                selectors.throughput(step=HOUR, buckets=24, now=now),
+            charts.Chart(
                 key="hour",
                 title="Last day, per hour",
+                series=selectors.throughput(step_minutes=60, buckets=24, now=now),
                 time_format="%H:00",
                 tick_every=3,
             ),
@@ -85,13 +82,16 @@ def overview_json(data):
             "queues": [_queue_json(queue) for queue in broker.queues],
         },
         "totals": data["totals"],
-        "throughput": {chart.key: [{"label": bar.label, "x": bar.x} for bar in chart.bars] for chart in data["charts"]},
-        "workers": {"live": data["workers_live"], "stale": data["workers_stale"]},
-        "live": live,
-        "html": {
-            f"chart:{chart.key}": render_to_string("dashboard/_chart.html", {"chart": chart})
+        "throughput": {
+            chart.key: [
+                {"start": iso(bucket.start), "processed": bucket.processed, "failed": bucket.failed}
+                for bucket in chart.series
+            ]
             for chart in data["charts"]
         },
+        "workers": {"live": data["workers_live"], "stale": data["workers_stale"]},
+        "live": live,
+        "html": {f"chart:{chart.key}": str(chart.svg) for chart in data["charts"]},
     }
 
 

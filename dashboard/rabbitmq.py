@@ -6,7 +6,9 @@ the management HTTP API adds unacked counts and message rates.
 """
 
 import base64
+import contextlib
 import json
+import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -50,10 +52,48 @@ def _connect(url):
     parameters.socket_timeout = TIMEOUT_SECONDS
     parameters.blocked_connection_timeout = TIMEOUT_SECONDS
     parameters.connection_attempts = 1
+    # Kept open between page views without pumping events: a heartbeat would make the broker drop it.
+    parameters.heartbeat = 0
     try:
         return pika.BlockingConnection(parameters)
     except pika.exceptions.AMQPError as error:
         raise BrokerUnavailable(f"RabbitMQ did not answer: {type(error).__name__} {error}") from error
+
+
+class _Connection:
+    """One AMQP connection per process for the dashboard, opened on first use and again after a failure.
+
+    Connecting costs more than all the passive declares of a page; a lock keeps threads from sharing it at once.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._url = None
+        self._connection = None
+
+    def _drop(self):
+        if self._connection is not None and self._connection.is_open:
+            with contextlib.suppress(Exception):
+                self._connection.close()
+        self._connection = None
+
+    def run(self, url, work):
+        """`work(connection)`, retried once on a fresh connection if the kept one has gone stale."""
+        with self._lock:
+            for attempt in (1, 2):
+                if self._connection is None or self._url != url or not self._connection.is_open:
+                    self._drop()
+                    self._connection, self._url = _connect(url), url
+                try:
+                    return work(self._connection)
+                except pika.exceptions.AMQPError as error:
+                    self._drop()
+                    if attempt == 2:
+                        raise BrokerUnavailable(f"RabbitMQ failed mid-way: {type(error).__name__} {error}") from error
+        raise AssertionError("unreachable")
+
+
+_shared = _Connection()
 
 
 def _declare_passive(connection, channel, name):
@@ -69,8 +109,8 @@ def _declare_passive(connection, channel, name):
 
 def queue_counts(names, url=None):
     """Ready, delayed and dead-lettered counts and consumers of each queue, by AMQP passive declares."""
-    connection = _connect(url or conf.rabbitmq_url())
-    try:
+
+    def read(connection):
         channel = connection.channel()
         counts = []
         for name in names:
@@ -78,27 +118,24 @@ def queue_counts(names, url=None):
             channel, delayed, _ = _declare_passive(connection, channel, delay_queue(name))
             channel, dead, _ = _declare_passive(connection, channel, dead_letter_queue(name))
             counts.append(QueueCounts(name=name, ready=ready, delayed=delayed, dead=dead, consumers=consumers))
+        if channel.is_open:
+            channel.close()
         return counts
-    except pika.exceptions.AMQPError as error:
-        raise BrokerUnavailable(f"RabbitMQ failed mid-way: {type(error).__name__} {error}") from error
-    finally:
-        if connection.is_open:
-            connection.close()
+
+    return _shared.run(url or conf.rabbitmq_url(), read)
 
 
 def dead_letters_purge(name, url=None):
     """Empty `name.XQ`; returns how many messages it held."""
-    connection = _connect(url or conf.rabbitmq_url())
-    try:
+
+    def purge(connection):
         channel, count, _ = _declare_passive(connection, connection.channel(), dead_letter_queue(name))
-        if count is None:
-            return 0
-        return channel.queue_purge(queue=dead_letter_queue(name)).method.message_count
-    except pika.exceptions.AMQPError as error:
-        raise BrokerUnavailable(f"RabbitMQ failed mid-way: {type(error).__name__} {error}") from error
-    finally:
-        if connection.is_open:
-            connection.close()
+        purged = 0 if count is None else channel.queue_purge(queue=dead_letter_queue(name)).method.message_count
+        if channel.is_open:
+            channel.close()
+        return purged
+
+    return _shared.run(url or conf.rabbitmq_url(), purge)
 
 
 def vhost_of(url):

@@ -7,10 +7,11 @@ indexes, totals and charts read TaskStat (one row per minute and actor) plus the
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from . import conf, rabbitmq, registry
+from .minutes import epoch_minute, minute_start
 from .models import RUNTIME_BUCKETS, Task, TaskStat, WorkerProcess
 from .statuses import OPEN, RETRYABLE
 
@@ -57,7 +58,7 @@ class TaskFilters:
 class TaskPage:
     tasks: list
     next_before: int | None
-    count: int
+    count: int | None  # None for text searches, which would scan the history twice to count
     count_capped: bool
 
 
@@ -89,7 +90,7 @@ def tasks_filtered(filters, *, now=None):
 def tasks_page(filters, *, before=None, per_page=PER_PAGE, now=None):
     """One page of `tasks_filtered`, continuing after the task with id `before` (keyset paging: no OFFSET)."""
     tasks = tasks_filtered(filters, now=now)
-    count = tasks[: COUNT_CAP + 1].count()
+    count = None if filters.text else tasks[: COUNT_CAP + 1].count()
     if before is not None:
         anchor = Task.objects.filter(pk=before).values_list("enqueued_at", flat=True).first()
         if anchor is not None:
@@ -97,7 +98,10 @@ def tasks_page(filters, *, before=None, per_page=PER_PAGE, now=None):
     rows = list(tasks.only(*_LIST_COLUMNS)[: per_page + 1])
     next_before = rows[per_page - 1].pk if len(rows) > per_page else None
     return TaskPage(
-        tasks=rows[:per_page], next_before=next_before, count=min(count, COUNT_CAP), count_capped=count > COUNT_CAP
+        tasks=rows[:per_page],
+        next_before=next_before,
+        count=None if count is None else min(count, COUNT_CAP),
+        count_capped=count is not None and count > COUNT_CAP,
     )
 
 
@@ -110,18 +114,13 @@ def tasks_retryable_of_actor(actor_name):
     return Task.objects.filter(actor_name=actor_name, status__in=RETRYABLE, retried_as="").order_by("enqueued_at", "id")
 
 
-def _since(now, delta):
-    return (now - delta).replace(second=0, microsecond=0)
-
-
 def status_totals(*, now=None):
     """{"hour": {status: n}, "day": {…}}: attempts finished in the window (succeeded, failed, retried, skipped)
     from the per-minute counts; tasks sent in the window and still open (delayed, enqueued, running…)."""
     now = now or timezone.now()
     totals = {}
     for label, delta in (("hour", dt.timedelta(hours=1)), ("day", dt.timedelta(days=1))):
-        since = _since(now, delta)
-        finished = TaskStat.objects.filter(minute__gte=since).aggregate(
+        finished = TaskStat.objects.filter(minute__gte=epoch_minute(now - delta)).aggregate(
             succeeded=Sum("succeeded"), failed=Sum("failed"), retried=Sum("retried"), skipped=Sum("skipped")
         )
         counts = {status: 0 for status in OPEN} | {name: value or 0 for name, value in finished.items()}
@@ -143,19 +142,27 @@ class Bucket:
     failed: int = 0
 
 
-def throughput(*, step, buckets, now=None):
-    """Attempts processed and failed (raised or skipped, retried or not) per `step`, the last `buckets` of them."""
-    now = now or timezone.now()
-    seconds = int(step.total_seconds())
-    current = dt.datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, tz=dt.UTC)
-    first = current - step * (buckets - 1)
-    series = [Bucket(start=first + step * n) for n in range(buckets)]
-    rows = TaskStat.objects.filter(minute__gte=first).values_list("minute", "succeeded", "failed", "retried", "skipped")
-    for minute, succeeded, failed, retried, skipped in rows:
-        index = int((minute - first).total_seconds()) // seconds
+def throughput(*, step_minutes, buckets, now=None):
+    """Attempts processed and failed (raised or skipped, retried or not) per `step_minutes`, the last `buckets`.
+
+    The database sums the per-minute counts into buckets (integer division of the minute), so this reads at
+    most `buckets` rows whatever the traffic.
+    """
+    current = epoch_minute(now or timezone.now()) // step_minutes
+    first = current - buckets + 1
+    series = [Bucket(start=minute_start((first + n) * step_minutes)) for n in range(buckets)]
+    rows = (
+        TaskStat.objects.filter(minute__gte=first * step_minutes)
+        .annotate(bucket=F("minute") / step_minutes)
+        .values("bucket")
+        .annotate(ok=Sum("succeeded"), bad=Sum("failed") + Sum("retried") + Sum("skipped"))
+        .order_by()
+    )
+    for row in rows:
+        index = row["bucket"] - first
         if 0 <= index < buckets:
-            series[index].processed += succeeded + failed + retried + skipped
-            series[index].failed += failed + retried + skipped
+            series[index].processed = row["ok"] + row["bad"]
+            series[index].failed = row["bad"]
     return series
 
 
@@ -179,13 +186,13 @@ def workers(*, now=None):
 
 def known_actors(*, now=None):
     """Actor names to offer as filters: the code's actors and any that finished work in the last week."""
-    since = (now or timezone.now()) - dt.timedelta(days=7)
+    since = epoch_minute((now or timezone.now()) - dt.timedelta(days=7))
     recent = TaskStat.objects.filter(minute__gte=since).values_list("actor_name", flat=True).distinct()
     return sorted(set(registry.actors()) | set(recent))
 
 
 def known_queues(*, now=None):
-    since = (now or timezone.now()) - dt.timedelta(days=1)
+    since = epoch_minute((now or timezone.now()) - dt.timedelta(days=1))
     recent = set(TaskStat.objects.filter(minute__gte=since).values_list("queue_name", flat=True).distinct())
     live = {queue for row in workers(now=now) for queue in row.process.queue_list}
     return sorted(set(registry.queues()) | recent | live)
@@ -215,50 +222,42 @@ def broker_view(names):
     return view
 
 
+_OUTCOMES = ("succeeded", "failed", "retried", "skipped")
+
+
 @dataclass
-class RuntimeHistogram:
+class ActorTotals:
+    """What an actor did over the kept history, from the per-minute counts (one grouped read for all actors)."""
+
     actor: str
-    buckets: list  # [(upper bound in seconds, cumulative count)]
-    count: int
-    sum_seconds: float
+    attempts: dict  # outcome -> attempts finished that way
+    runtime_buckets: list  # [(upper bound in seconds, attempts at or under it)], cumulative
+    runtime_count: int
+    runtime_sum_seconds: float
 
 
-def attempt_counts():
-    """{(actor, outcome): attempts} over the kept history, outcome in succeeded / failed / retried / skipped."""
-    rows = TaskStat.objects.values("actor_name").annotate(
-        succeeded=Sum("succeeded"), failed=Sum("failed"), retried=Sum("retried"), skipped=Sum("skipped")
-    )
-    counts = {}
-    for row in rows.order_by("actor_name"):
-        for outcome in ("succeeded", "failed", "retried", "skipped"):
-            counts[(row["actor_name"], outcome)] = row[outcome] or 0
-    return counts
+def actor_totals():
+    sums = {name: Sum(name) for name in (*_OUTCOMES, *(column for _, column in RUNTIME_BUCKETS), "runtime_sum_ms")}
+    totals = []
+    for row in TaskStat.objects.values("actor_name").annotate(**sums).order_by("actor_name"):
+        cumulative, buckets = 0, []
+        for limit, column in RUNTIME_BUCKETS:
+            cumulative += row[column] or 0
+            buckets.append((limit, cumulative))
+        attempts = {outcome: row[outcome] or 0 for outcome in _OUTCOMES}
+        totals.append(
+            ActorTotals(
+                actor=row["actor_name"],
+                attempts=attempts,
+                runtime_buckets=buckets,
+                runtime_count=attempts["succeeded"] + attempts["failed"] + attempts["retried"],
+                runtime_sum_seconds=(row["runtime_sum_ms"] or 0) / 1000,
+            )
+        )
+    return totals
 
 
 def open_counts():
     """{(actor, status): tasks} for tasks not finished yet."""
     rows = Task.objects.filter(status__in=OPEN).values_list("actor_name", "status").annotate(n=Count("id")).order_by()
     return {(actor, status): n for actor, status, n in rows}
-
-
-def runtime_histograms():
-    names = [name for _, name in RUNTIME_BUCKETS]
-    sums = {name: Sum(name) for name in names}
-    rows = TaskStat.objects.values("actor_name").annotate(
-        **sums, ran=Sum("succeeded") + Sum("failed") + Sum("retried"), total_ms=Sum("runtime_sum_ms")
-    )
-    histograms = []
-    for row in rows.order_by("actor_name"):
-        cumulative, buckets = 0, []
-        for limit, name in RUNTIME_BUCKETS:
-            cumulative += row[name] or 0
-            buckets.append((limit, cumulative))
-        histograms.append(
-            RuntimeHistogram(
-                actor=row["actor_name"],
-                buckets=buckets,
-                count=row["ran"] or 0,
-                sum_seconds=(row["total_ms"] or 0) / 1000,
-            )
-        )
-    return histograms

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from . import conf, rabbitmq, registry
 from .heartbeat import workers_silent_drop
+from .minutes import epoch_minute
 from .models import Task, TaskStat
 from .selectors import tasks_retryable_of_actor
 from .statuses import FINAL, RETRYABLE
@@ -141,5 +142,5 @@ def history_prune(*, now=None, days=None):
     cutoff = now - dt.timedelta(days=days or conf.retention_days())
     old = Task.objects.filter(enqueued_at__lt=cutoff)
     tasks = _delete_in_batches(old.filter(status__in=FINAL)) + _delete_in_batches(old.filter(updated_at__lt=cutoff))
-    stats = _delete_in_batches(TaskStat.objects.filter(minute__lt=cutoff))
+    stats = _delete_in_batches(TaskStat.objects.filter(minute__lt=epoch_minute(cutoff)))
     return {"tasks": tasks, "stats": stats, "workers": workers_silent_drop()}

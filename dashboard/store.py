@@ -156,7 +156,7 @@ def _bucket(runtime_ms):
     return None
 
 
-def _stat_rows(events, adapt):
+def _stat_rows(events):
     """Finished attempts summed per (minute, actor, queue)."""
     sums = defaultdict(lambda: dict.fromkeys(_STAT_COUNTS, 0))
     for event in events:
@@ -170,7 +170,7 @@ def _stat_rows(events, adapt):
             bucket = _bucket(event.runtime_ms)
             if bucket:
                 counts[bucket] += 1
-    return [[adapt(minute), actor, queue, *counts.values()] for (minute, actor, queue), counts in sums.items()]
+    return [[minute, actor, queue, *counts.values()] for (minute, actor, queue), counts in sums.items()]
 
 
 def _coalesced(events):
@@ -194,7 +194,7 @@ def events_write(events):
     if not events:
         return
     adapt = _datetime_adapter()
-    stats = _stat_rows(events, adapt)
+    stats = _stat_rows(events)
     upserts, dead_letters = _coalesced(events)
     with transaction.atomic(), connection.cursor() as cursor:
         if upserts:

@@ -7,6 +7,7 @@ import uuid
 
 from django.utils import timezone
 
+from dashboard.minutes import epoch_minute
 from dashboard.models import Task, TaskStat
 from dashboard.statuses import FINAL, STAGE_DONE, STAGE_READY, rank
 
@@ -46,6 +47,4 @@ def make_task(
 
 
 def make_stat(*, minute, actor_name="send_feedback_mail", queue_name="mail", **counts):
-    return TaskStat.objects.create(
-        minute=minute.replace(second=0, microsecond=0), actor_name=actor_name, queue_name=queue_name, **counts
-    )
+    return TaskStat.objects.create(minute=epoch_minute(minute), actor_name=actor_name, queue_name=queue_name, **counts)

@@ -175,3 +175,21 @@ def test_workers_are_listed_with_their_numbers_and_silent_ones_marked_stale_then
     assert (workers[0]["in_flight"], workers[0]["processed"], workers[0]["failed"]) == (2, 50, 1)
     page = staff_client.get(reverse("dashboard:workers")).content.decode()
     assert "state-stale" in page and "web2" not in page
+
+
+def test_metrics_expose_attempt_counters_open_tasks_and_a_cumulative_run_time_histogram(staff_client):
+    now = timezone.now()
+    make_stat(minute=now, succeeded=5, failed=1, retried=2, le_10ms=3, le_100ms=4, le_2m=1, runtime_sum_ms=900.0)
+    make_stat(minute=now - dt.timedelta(minutes=1), actor_name='we"ird\\actor', succeeded=1, le_1s=1)
+    make_task(status="enqueued")
+    text = staff_client.get(reverse("dashboard:metrics")).content.decode()
+    assert 'djangobin_task_attempts_total{actor="send_feedback_mail",outcome="retried"} 2' in text
+    assert 'djangobin_tasks_open{actor="send_feedback_mail",status="enqueued"} 1' in text
+    assert 'djangobin_task_runtime_seconds_bucket{actor="send_feedback_mail",le="0.01"} 3' in text
+    assert 'djangobin_task_runtime_seconds_bucket{actor="send_feedback_mail",le="0.1"} 7' in text
+    assert 'djangobin_task_runtime_seconds_bucket{actor="send_feedback_mail",le="120.0"} 8' in text
+    assert 'djangobin_task_runtime_seconds_bucket{actor="send_feedback_mail",le="+Inf"} 8' in text
+    assert 'djangobin_task_runtime_seconds_sum{actor="send_feedback_mail"} 0.9' in text
+    assert 'actor="we\\"ird\\\\actor"' in text
+    assert "djangobin_rabbitmq_up 0" in text
+    assert "# TYPE djangobin_task_runtime_seconds histogram" in text
