@@ -25,7 +25,7 @@ def env_bool(name, default=False):
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: use 1/0, true/false, yes/no or on/off.")
 
 
-def env_int(name, default, *, minimum=None):
+def env_int(name, default, *, minimum=None, maximum=None):
     raw = os.environ.get(name)
     if raw is None or not raw.strip():
         return default
@@ -35,6 +35,8 @@ def env_int(name, default, *, minimum=None):
         raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
     if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"{name}={value} is below its minimum of {minimum}.")
+    if maximum is not None and value > maximum:
+        raise ImproperlyConfigured(f"{name}={value} is above its maximum of {maximum}.")
     return value
 
 

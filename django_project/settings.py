@@ -133,6 +133,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "djangobin <noreply@localhost
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ADMINS = env_admins("DJANGO_ADMINS")
 EMAIL_SUBJECT_PREFIX = "[djangobin] "
+# First wait before a failed mail is retried, doubling up to 10 minutes; tests shorten it.
+MAIL_RETRY_MIN_BACKOFF_MS = env_int("MAIL_RETRY_MIN_BACKOFF_MS", 15_000, minimum=1, maximum=600_000)
 
 # Snippets
 SNIPPET_MAX_BYTES = env_int("SNIPPET_MAX_BYTES", 512 * 1024, minimum=1)
@@ -153,6 +155,7 @@ DRAMATIQ_BROKER = {
         "dramatiq.middleware.Retries",
         "dramatiq.middleware.CurrentMessage",
         "django_dramatiq.middleware.DbConnectionsMiddleware",
+        "actors.middleware.ActorListing",
     ],
 }
 DRAMATIQ_AUTODISCOVER_MODULES = ["mail", "snippets"]
