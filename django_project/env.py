@@ -3,7 +3,8 @@
 import os
 from email.utils import getaddresses
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -55,7 +56,11 @@ def env_admins(name):
     for display_name, address in getaddresses([raw]):
         if not address:
             continue
-        if "@" not in address:
-            raise ImproperlyConfigured(f"{name}: {address!r} is not an email address.")
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ImproperlyConfigured(
+                f"{name}: {address!r} is not an email address; write `Name <addr>, Name <addr>`."
+            ) from None
         admins.append((display_name or address, address))
     return admins
