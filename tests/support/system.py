@@ -42,6 +42,21 @@ class Process:
             time.sleep(0.1)
         raise TimeoutError(f"{self.name} did not log {text!r} within {timeout} s:\n{self.log()[-3000:]}")
 
+    def descendants(self):
+        """Process ids of every living process this one started, however deep (read from /proc)."""
+        children = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                pid, rest = stat.read_text().split(" ", 1)
+                ppid = int(rest.rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(pid))
+        found, todo = [], [self.popen.pid]
+        while todo:
+            for child in children.get(todo.pop(), []):
+                found.append(child)
+                todo.append(child)
+        return found
+
     def signal(self, signum):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.popen.pid, signum)
@@ -193,6 +208,15 @@ def wait_for_http(client, path, process, timeout=60.0):
         if time.monotonic() > deadline or process.popen.poll() is not None:
             raise RuntimeError(f"{process.name} did not answer 200 at {path}:\n{process.log()[-3000:]}")
         time.sleep(0.1)
+
+
+def alive(pid):
+    """True while `pid` is a running process (a zombie awaiting its parent counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def have_rabbitmqctl():
