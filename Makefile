@@ -9,7 +9,7 @@ DATABASE_URL_PG ?= postgres://postgres@127.0.0.1:5432/test
 
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq superuser clean
+.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq superuser clean bench-enqueue
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,10 @@ test-pg: install-dev
 	else \
 		echo "== PostgreSQL does not answer at $(DATABASE_URL_PG): its pass is skipped (set DATABASE_URL_PG)."; \
 	fi
+
+# Benchmarks: each prints its ratios and rewrites its own section of docs/benchmarks.md.
+bench-enqueue: install rabbitmq
+	$(PY) bench/enqueue.py
 
 superuser: migrate
 	$(PY) manage.py createsuperuser
