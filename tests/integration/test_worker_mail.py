@@ -64,7 +64,7 @@ def test_a_worker_killed_mid_batch_loses_no_mail_once_a_new_worker_starts(system
 
 
 def test_transient_smtp_failures_are_retried_until_the_mail_is_delivered(make_system, smtp_server):
-    system = make_system(env=FAST_RETRIES)
+    system = make_system(env={**FAST_RETRIES, "EMAIL_TIMEOUT": "1"})
     worker = system.start_worker()
     # Given a mail server that answers the first DATA with "451 try again later"
     smtp_server.handler.replies = ["451 4.3.0 try again later"]
@@ -81,8 +81,16 @@ def test_transient_smtp_failures_are_retried_until_the_mail_is_delivered(make_sy
     # When it comes back, the retried mail is delivered
     smtp_server.start()
     smtp_server.wait_for(1, predicate=lambda record: "after a refused connection" in body_of(record))
-    assert worker.log().count("Retrying message") >= 2
+    # Given a mail server that stops answering (longer than EMAIL_TIMEOUT)
+    smtp_server.handler.stall_seconds = 60
+    system.shell(feedback_code("after a timeout"))
+    worker.wait_for_log("TimeoutError")
+    # When it answers again, the retried mail is delivered
+    smtp_server.handler.release()
+    smtp_server.wait_for(1, predicate=lambda record: "after a timeout" in body_of(record))
+    assert worker.log().count("Retrying message") >= 3
     assert "failed permanently" not in worker.log()
+    assert len(smtp_server.messages) == 3
 
 
 def test_a_permanent_smtp_failure_fails_once_is_logged_once_and_is_never_retried(
