@@ -25,3 +25,8 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
 DATABASES["default"]["TEST"] = (
     {"NAME": f"test_djangobin_{os.getpid()}"} if "postgresql" in DATABASES["default"]["ENGINE"] else {}
 )
+
+# Static files (UI): serve them from the apps' static/ folders as in development, so that page tests can
+# fetch every asset a page links to, with no collectstatic step and no warning about a missing STATIC_ROOT.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
