@@ -31,7 +31,7 @@ def test_honcho_starts_every_procfile_process_and_ctrl_c_stops_them_all(system, 
         env={"PORT": str(port), "PATH": f"{Path(sys.executable).parent}:{system.env['PATH']}"},
     )
     # When the site answers and the worker is ready
-    wait_for_http(WebClient(f"http://127.0.0.1:{port}"), "/admin/login/", honcho)
+    wait_for_http(WebClient(f"http://127.0.0.1:{port}"), "/", honcho)
     honcho.wait_for_log(READY_LINE)
     started = honcho.descendants()
     assert len(started) >= 4  # at least: honcho's two readers, the web server and the worker

@@ -1,6 +1,7 @@
 """Production mode, checked on real processes: settings come from the environment exactly as an operator sets them."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -65,7 +66,7 @@ def test_a_bad_value_in_the_environment_stops_start_up_with_a_message_naming_it(
     assert message in result.stderr
 
 
-def test_with_debug_off_gunicorn_serves_collected_static_files_through_whitenoise(tmp_path):
+def test_with_debug_off_gunicorn_serves_the_site_and_its_collected_static_files_through_whitenoise(tmp_path):
     static_root = tmp_path / "static"
     env = {
         **PRODUCTION,
@@ -76,15 +77,20 @@ def test_with_debug_off_gunicorn_serves_collected_static_files_through_whitenois
     system = System(tmp_path / "system", "amqp://guest:guest@127.0.0.1:5672/", env=env)
     try:
         system.manage("collectstatic", "--noinput", "-v", "0")
-        hashed = system.shell("from django.templatetags.static import static; print(static('admin/css/base.css'))")
-        assert hashed.startswith("/static/admin/css/base.") and hashed != "/static/admin/css/base.css"
-        web = system.start_web(server="gunicorn", ready_path=hashed)
-        response = system.client(web).get(hashed)
-        assert response.status == 200
-        assert response.headers["Content-Type"].startswith("text/css")
-        # A far-future, immutable cache for a hashed name is whitenoise's doing (Django serves no static files
-        # with DEBUG off); the file comes from the collected STATIC_ROOT.
-        assert "immutable" in response.headers["Cache-Control"]
-        assert response.body == (static_root / hashed.removeprefix("/static/")).read_text()
+        web = system.start_web(server="gunicorn", ready_path="/")
+        client = system.client(web)
+        # The page links its stylesheets and scripts by hashed names (the manifest storage of DEBUG off)
+        page = client.get("/")
+        assert page.status == 200
+        assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', page.body)
+        assert any(re.fullmatch(r"/static/djangobin/css/site\.[0-9a-f]{12}\.css", asset) for asset in assets), assets
+        for asset in assets:
+            response = client.get(asset)
+            assert response.status == 200, asset
+            # A far-future, immutable cache for a hashed name is whitenoise's doing (Django serves no static
+            # files with DEBUG off), and the bytes are those collected into STATIC_ROOT.
+            assert "immutable" in response.headers["Cache-Control"], asset
+            assert response.body == (static_root / asset.removeprefix("/static/")).read_text(), asset
+        assert client.get("/static/djangobin/css/no-such-file.css").status == 404
     finally:
         system.stop()
