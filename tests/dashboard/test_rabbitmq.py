@@ -139,3 +139,14 @@ def test_the_virtual_host_is_read_from_the_amqp_url():
     assert rabbitmq.vhost_of("amqp://guest:guest@127.0.0.1:5672") == "/"
     assert rabbitmq.vhost_of("amqp://u:p@h/djangobin-test-1") == "djangobin-test-1"
     assert rabbitmq.vhost_of("amqp://u:p@h/%2Fweird") == "/weird"
+
+
+def test_a_kept_connection_the_broker_dropped_is_replaced_on_the_next_read(broker_url, rabbitmq_vhost):
+    fill(broker_url, "mail", 2)
+    assert rabbitmq.queue_counts(["mail"])[0].ready == 2
+    kept = rabbitmq._shared._connection
+    rabbitmq_vhost.delete()  # RabbitMQ closes every connection to a deleted virtual host
+    rabbitmq_vhost.create()
+    fill(broker_url, "mail", 1)
+    assert rabbitmq.queue_counts(["mail"])[0].ready == 1
+    assert rabbitmq._shared._connection is not kept
