@@ -127,10 +127,16 @@ def main():
     best = {name: min(r["drain_s"] for r in rounds) for name, rounds in results.items()}
     rate = {name: options.messages / seconds for name, seconds in best.items()}
     ratio = rate["with history"] / rate["without"]
+    # Each round's pair ran back to back: the median of their ratios is less at the mercy of one lucky round.
+    paired = statistics.median(
+        without["drain_s"] / with_history["drain_s"]
+        for with_history, without in zip(results["with history"], results["without"], strict=True)
+    )
     send = {name: statistics.median(r["send_ms"] for r in rounds) for name, rounds in results.items()}
     recorded = [r["recorded"] for r in results["with history"]]
-    verdict = "meets" if ratio >= 0.70 else "MISSES"
-    print(f"drain rate with history / without: {ratio:.2f} ({verdict} the 0.70 target)")
+    verdict = "meets" if min(ratio, paired) >= 0.70 else "MISSES"
+    print(f"drain rate with history / without: {ratio:.2f} best rounds, {paired:.2f} median of paired rounds")
+    print(f"({verdict} the 0.70 target)")
 
     if options.no_write:
         return
@@ -146,7 +152,8 @@ no-op messages from RabbitMQ on loopback, SQLite database; {options.rounds} roun
 | without the middleware | {best["without"]:.2f} s | {rate["without"]:.0f} | {send["without"]:.2f} |
 | with the middleware | {best["with history"]:.2f} s | {rate["with history"]:.0f} | {send["with history"]:.2f} |
 
-**Drain rate with / without: {ratio:.2f}** (target ≥ 0.70: {verdict.lower()}). Every round with the middleware
+**Drain rate with / without: {ratio:.2f}** between the best rounds, **{paired:.2f}** as the median of each round's
+pair (target ≥ 0.70: {verdict.lower()}). Every round with the middleware
 recorded all messages as succeeded once the worker stopped: {recorded}. The worker buffers its events and
 writes them every 0.5 s in one transaction from a background thread; the sending side writes each "enqueued"
 row at once, which is the send-time difference above.

@@ -25,6 +25,21 @@ def staff_required(view):
     return never_cache(wrapper)
 
 
+OPERATE = "dashboard.operate"
+
+
+def operator_required(view):
+    """staff_required, and the `dashboard.operate` permission for actions: other staff may look, not act."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.has_perm(OPERATE):
+            raise PermissionDenied("Dashboard actions need the “Can retry tasks…” (dashboard.operate) permission.")
+        return view(request, *args, **kwargs)
+
+    return staff_required(wrapper)
+
+
 def _bearer(request):
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
     return value.strip() if scheme.lower() == "bearer" else None

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from . import rabbitmq, selectors, services
-from .access import staff_required
+from .access import operator_required
 from .views import get_task_or_404
 
 
@@ -19,7 +19,7 @@ def _confirm(request, *, title, lines, button, cancel_url, status=200):
     return render(request, "dashboard/confirm.html", context, status=status)
 
 
-@staff_required
+@operator_required
 @require_http_methods(["GET", "POST"])
 def task_retry(request, message_id):
     task = get_task_or_404(message_id)
@@ -44,7 +44,7 @@ def task_retry(request, message_id):
     return redirect("dashboard:task", new_id)
 
 
-@staff_required
+@operator_required
 @require_http_methods(["GET", "POST"])
 def actor_retry_failed(request, actor_name):
     list_url = reverse("dashboard:tasks") + f"?actor={actor_name}&status=failed"
@@ -65,7 +65,7 @@ def actor_retry_failed(request, actor_name):
     return redirect(reverse("dashboard:tasks") + f"?actor={actor_name}")
 
 
-@staff_required
+@operator_required
 @require_http_methods(["GET", "POST"])
 def queue_purge_dead_letters(request, queue_name):
     overview_url = reverse("dashboard:overview")

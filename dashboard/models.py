@@ -40,6 +40,7 @@ class Task(models.Model):
     updated_at = models.DateTimeField()
 
     class Meta:
+        permissions = [("operate", "Can retry tasks, purge dead letters and run scheduler jobs from the dashboard")]
         # Newest first under every filter the task list offers; the id breaks ties for keyset pages.
         indexes = [
             models.Index(fields=["enqueued_at", "id"], name="dashboard_task_time"),

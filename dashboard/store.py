@@ -1,14 +1,15 @@
 """The recorder's writes: task events as conditional upserts, finished attempts as per-minute counts.
 
-One `INSERT … ON CONFLICT … DO UPDATE` per event (SQLite ≥ 3.24 and PostgreSQL both have it): the first event
+One `INSERT … ON CONFLICT … DO UPDATE` row per message (SQLite ≥ 3.24 and PostgreSQL both have it): the first event
 of a message inserts its row; after that the status, retries and options come from the highest-ranked event
 seen, and a lower-ranked event that lands late only fills in what is still missing (see events.py for the
-column rules), so an "enqueued" written after "succeeded" never moves the task back. Batches go through
-`executemany` in one transaction.
+column rules), so an "enqueued" written after "succeeded" never moves the task back. A batch is written in
+one transaction, many rows per statement.
 """
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 
@@ -41,6 +42,8 @@ _TASK_COLUMNS = (
     "retried_as",
     "updated_at",
 )
+# 200 rows x 23 columns stays far below SQLite's and PostgreSQL's limits on parameters per statement.
+ROWS_PER_STATEMENT = 200
 _JSON = {"args", "kwargs", "options"}
 _DATETIMES = {"enqueued_at", "queued_at", "eta", "started_at", "finished_at", "dead_lettered_at", "updated_at"}
 
@@ -82,13 +85,25 @@ _LAST_WRITE = (
 )
 
 
+@dataclass(frozen=True)
+class _Statement:
+    """An `INSERT … VALUES (…), (…) … ON CONFLICT …` for any number of rows (all values as parameters)."""
+
+    head: str
+    columns: int
+    tail: str
+
+    def sql(self, rows):
+        row = "(" + ", ".join(["%s"] * self.columns) + ")"
+        return f"{self.head} VALUES {', '.join([row] * rows)} {self.tail}"
+
+
 def _insert(set_clause):
-    columns = ", ".join(_TASK_COLUMNS)
-    values = ", ".join(["%s"] * len(_TASK_COLUMNS))
     # Only this module's constant column names are interpolated; values always go in as parameters.
-    return (
-        f"INSERT INTO dashboard_task ({columns}) VALUES ({values}) "  # noqa: S608
-        f"ON CONFLICT (message_id) DO UPDATE SET {', '.join(set_clause)}"
+    return _Statement(
+        head=f"INSERT INTO dashboard_task ({', '.join(_TASK_COLUMNS)})",
+        columns=len(_TASK_COLUMNS),
+        tail=f"ON CONFLICT (message_id) DO UPDATE SET {', '.join(set_clause)}",
     )
 
 
@@ -114,11 +129,11 @@ _DEAD_LETTER = _insert(
 )
 
 _STAT_COUNTS = ("succeeded", "failed", "retried", "skipped", "runtime_sum_ms", *(name for _, name in RUNTIME_BUCKETS))
-_STAT_INSERT = (
-    f"INSERT INTO dashboard_taskstat (minute, actor_name, queue_name, {', '.join(_STAT_COUNTS)}) "  # noqa: S608
-    f"VALUES (%s, %s, %s, {', '.join(['%s'] * len(_STAT_COUNTS))}) "
-    "ON CONFLICT (minute, actor_name, queue_name) DO UPDATE SET "
-    + ", ".join(f"{name} = dashboard_taskstat.{name} + excluded.{name}" for name in _STAT_COUNTS)
+_STAT_INSERT = _Statement(
+    head=f"INSERT INTO dashboard_taskstat (minute, actor_name, queue_name, {', '.join(_STAT_COUNTS)})",
+    columns=3 + len(_STAT_COUNTS),
+    tail="ON CONFLICT (minute, actor_name, queue_name) DO UPDATE SET "
+    + ", ".join(f"{name} = dashboard_taskstat.{name} + excluded.{name}" for name in _STAT_COUNTS),
 )
 _OUTCOME_COLUMN = {
     Status.SUCCEEDED: "succeeded",
@@ -178,15 +193,25 @@ def _coalesced(events):
 
     A message's dead-letter event is always its last in one process, so writing them after the rest keeps order.
     """
-    latest = {}
-    dead_letters = []
+    latest, dead_letters = {}, {}
     for event in events:
         if event.is_dead_letter:
-            dead_letters.append(event)
+            dead_letters[event.message_id] = event  # one per message: a statement may not touch a row twice
             continue
         earlier = latest.get(event.message_id)
         latest[event.message_id] = event if earlier is None else event.merged_with(earlier)
-    return list(latest.values()), dead_letters
+    return list(latest.values()), list(dead_letters.values())
+
+
+def _execute(cursor, statement, rows):
+    """Many rows per statement: one call into the database per chunk, not per row.
+
+    In a worker process this matters more than the SQL: a driver releases the GIL around every statement, and
+    each release hands the GIL back and forth with the worker threads (Python's convoy effect).
+    """
+    for start in range(0, len(rows), ROWS_PER_STATEMENT):
+        chunk = rows[start : start + ROWS_PER_STATEMENT]
+        cursor.execute(statement.sql(len(chunk)), [value for row in chunk for value in row])
 
 
 def events_write(events):
@@ -197,9 +222,6 @@ def events_write(events):
     stats = _stat_rows(events)
     upserts, dead_letters = _coalesced(events)
     with transaction.atomic(), connection.cursor() as cursor:
-        if upserts:
-            cursor.executemany(_UPSERT, [_task_row(event, adapt) for event in upserts])
-        if dead_letters:
-            cursor.executemany(_DEAD_LETTER, [_task_row(event, adapt) for event in dead_letters])
-        if stats:
-            cursor.executemany(_STAT_INSERT, stats)
+        _execute(cursor, _UPSERT, [_task_row(event, adapt) for event in upserts])
+        _execute(cursor, _DEAD_LETTER, [_task_row(event, adapt) for event in dead_letters])
+        _execute(cursor, _STAT_INSERT, stats)

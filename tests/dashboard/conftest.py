@@ -1,5 +1,6 @@
 import dramatiq
 import pytest
+from django.contrib.auth.models import Permission
 from django.test import Client
 
 from tests.factories import make_user
@@ -17,7 +18,18 @@ def _no_shared_broker(settings):
 
 @pytest.fixture
 def staff(db):
-    return make_user(is_staff=True)
+    """A staff member who may act (retry, purge): the `dashboard.operate` permission."""
+    user = make_user(is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="operate", content_type__app_label="dashboard"))
+    return user
+
+
+@pytest.fixture
+def viewer_client(db):
+    """A staff member without `dashboard.operate`: may look at everything, change nothing."""
+    client = Client()
+    client.force_login(make_user(is_staff=True))
+    return client
 
 
 @pytest.fixture

@@ -105,3 +105,19 @@ def test_a_metrics_token_opens_only_the_metrics(client, settings):
     settings.DASHBOARD_METRICS_TOKEN = "s3cret-token"
     response = client.get(reverse("dashboard:api_overview"), HTTP_AUTHORIZATION="Bearer s3cret-token")
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize(("name", "args"), ACTIONS)
+def test_staff_without_the_operate_permission_may_look_but_not_act(viewer_client, failed_task, sent, name, args):
+    url = reverse(name, args=args)
+    assert viewer_client.get(url).status_code == 403
+    assert viewer_client.post(url, {"confirm": "yes"}).status_code == 403
+    assert Task.objects.get(message_id=MESSAGE_ID).retried_as == ""
+
+
+def test_staff_without_the_operate_permission_see_no_action_buttons(viewer_client, failed_task):
+    page = viewer_client.get(reverse("dashboard:task", args=[MESSAGE_ID]))
+    assert page.status_code == 200
+    assert b"Retry" not in page.content
+    tasks = viewer_client.get(reverse("dashboard:tasks"), {"actor": "send_feedback_mail"})
+    assert b"Retry all failed" not in tasks.content
