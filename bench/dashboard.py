@@ -261,11 +261,12 @@ def main():
     write_section(
         "Dashboard: page render times",
         f"""
-`bench/dashboard.py` — {options.tasks:,} tasks bulk-inserted into a scratch SQLite database (production
-settings, WAL), spread over the 7-day retention with the per-minute counts the recorder keeps; RabbitMQ on
-loopback (scratch virtual host, queues declared). {options.requests} requests per page through Django's full
-stack as a logged-in staff user; the ratio is p95 over the same page with an empty history, same run.
-Fill: {fill_seconds:.0f} s, database {size_mb:.0f} MB. Machine: {machine()}.
+`bench/dashboard.py` (`make bench-dashboard`), run {dt.date.today()}: {options.tasks:,} tasks bulk-inserted into a
+scratch SQLite database (production settings, WAL), spread over the 7-day retention, with the per-minute counts
+the recorder keeps; RabbitMQ on loopback (scratch virtual host, queues declared). {options.requests} requests
+per page through Django's full stack as a logged-in staff user; the ratio is p95 over the same page with an
+empty history, measured first in the same run. Fill: {fill_seconds:.0f} s, database {size_mb:.0f} MB.
+Machine: {machine()}, shared with other test suites.
 
 | page | p50 ms | p95 ms | p95 / empty history |
 |---|---|---|---|
