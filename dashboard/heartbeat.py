@@ -92,5 +92,5 @@ def heartbeat_remove(stats):
 
 def workers_silent_drop():
     """Forget worker processes silent for longer than the drop age (a crash leaves its row behind)."""
-    cutoff = timezone.now() - dt.timedelta(seconds=conf.worker_drop_seconds())
+    cutoff = timezone.now() - dt.timedelta(seconds=conf.WORKER_DROP_SECONDS)
     return WorkerProcess.objects.filter(last_seen__lt=cutoff).delete()[0]

@@ -76,11 +76,11 @@ class Recorder:
     def _run(self):
         next_beat = 0.0
         try:
-            while not self._stopping.wait(conf.flush_seconds()):
+            while not self._stopping.wait(conf.FLUSH_SECONDS):
                 self.flush()
                 if time.monotonic() >= next_beat:
                     self.beat()
-                    next_beat = time.monotonic() + conf.heartbeat_seconds()
+                    next_beat = time.monotonic() + conf.HEARTBEAT_SECONDS
             self.flush(final=True)
             self._quietly(heartbeat_remove, self.stats)
         finally:

@@ -176,11 +176,11 @@ class WorkerRow:
 def workers(*, now=None):
     """Worker processes heard from within the drop age, stale ones marked."""
     now = now or timezone.now()
-    rows = WorkerProcess.objects.filter(last_seen__gte=now - dt.timedelta(seconds=conf.worker_drop_seconds()))
+    rows = WorkerProcess.objects.filter(last_seen__gte=now - dt.timedelta(seconds=conf.WORKER_DROP_SECONDS))
     result = []
     for process in rows.order_by("host", "pid"):
         age = max((now - process.last_seen).total_seconds(), 0.0)
-        result.append(WorkerRow(process=process, age_seconds=age, stale=age > conf.worker_stale_seconds()))
+        result.append(WorkerRow(process=process, age_seconds=age, stale=age > conf.WORKER_STALE_SECONDS))
     return result
 
 
