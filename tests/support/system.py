@@ -135,7 +135,7 @@ class System:
 
     def shell(self, code):
         """Run Python inside the project (`manage.py shell -c`) and return what it printed."""
-        return self.manage("shell", "-c", code).stdout.strip()
+        return self.manage("shell", "-v", "0", "-c", code).stdout.strip()
 
     def start(self, name, *args, env=None):
         log_path = self.directory / f"{name}-{len(self.processes)}.log"
