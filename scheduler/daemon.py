@@ -43,7 +43,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, close_old_connections, connections
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -108,6 +108,7 @@ class SchedulerDaemon:
         self.heartbeat()
         for job in self.jobs:
             self.log_next_fire_time(job)
+        connections.close_all()  # the steps run on threads with their own; this one would only go stale
         if not self.stopping:
             self.scheduler.start()  # blocks until request_stop() shuts it down
         return self.shutdown()
@@ -208,8 +209,11 @@ class SchedulerDaemon:
         if leading:
             logger.info("Scheduler %s leads: it fires the jobs.", self.instance)
             return
-        lease = SchedulerLease.objects.filter(name=services.LEASE_NAME).first()
-        holder = f"{lease.holder} holds the lease until {self.local(lease.expires_at)}" if lease else "no lease"
+        try:
+            lease = SchedulerLease.objects.filter(name=services.LEASE_NAME, expires_at__isnull=False).first()
+        except DatabaseError:
+            lease = None
+        holder = f"{lease.holder} holds the lease until {self.local(lease.expires_at)}" if lease else "lease unknown"
         if self.leading:
             logger.warning("Scheduler %s lost the lease (%s): standing by.", self.instance, holder)
         else:

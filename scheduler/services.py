@@ -52,8 +52,11 @@ def heartbeats_prune(*, before):
 
 def job_run_register(*, job, fire_time):
     """The ledger row of `job` at `fire_time`, inserted as scheduled unless it exists (unique insert)."""
-    JobRun.objects.bulk_create([JobRun(job=job, fire_time=fire_time)], ignore_conflicts=True)
-    return JobRun.objects.get(job=job, fire_time=fire_time)
+    run = JobRun.objects.filter(job=job, fire_time=fire_time).first()
+    if run is None:
+        JobRun.objects.bulk_create([JobRun(job=job, fire_time=fire_time)], ignore_conflicts=True)
+        run = JobRun.objects.get(job=job, fire_time=fire_time)
+    return run
 
 
 def job_runs_supersede(*, job, before):
