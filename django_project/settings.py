@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_dramatiq",
     "djangobin",
     "actors",
+    "scheduler",
 ]
 
 MIDDLEWARE = [
@@ -161,6 +162,12 @@ DRAMATIQ_BROKER = {
 }
 DRAMATIQ_AUTODISCOVER_MODULES = ["mail", "snippets"]
 
+# Scheduler (`manage.py runscheduler`): crontab expressions on the wall clock of TIME_ZONE.
+SCHEDULER_PURGE_CRON = env_str("SCHEDULER_PURGE_CRON", "0 0 * * *")
+# The leader's lease, in seconds: heartbeats come every third of it, and a standby takes over from a dead
+# leader within about 1⅓ of it.
+SCHEDULER_LEASE_SECONDS = env_int("SCHEDULER_LEASE_SECONDS", 30, minimum=3)
+
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", False)
@@ -180,5 +187,5 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"django": {"level": "INFO"}, "pika": {"level": "WARNING"}},
+    "loggers": {"django": {"level": "INFO"}, "pika": {"level": "WARNING"}, "apscheduler": {"level": "WARNING"}},
 }
