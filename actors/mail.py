@@ -1,10 +1,14 @@
-"""Mail actors. Transient SMTP failures retry with backoff capped at 10 minutes; permanent ones fail once."""
+"""Mail actors. Transient SMTP failures retry with backoff capped at 10 minutes; permanent ones fail once.
+
+Each mails at most once per message id (delivery.ledger), so a redelivered message does not mail twice.
+"""
 
 import logging
 from contextlib import contextmanager
 
 import dramatiq
 
+from delivery.ledger import once_per_message
 from djangobin.exceptions import PermanentMailError
 from djangobin.services import mail
 
@@ -31,6 +35,7 @@ def _logged_if_permanent(what):
 
 
 @dramatiq.actor(**MAIL_OPTIONS)
+@once_per_message
 def send_activation_mail(user_id, site_url):
     """Mail a new account its activation link."""
     with _logged_if_permanent(f"Activation mail for user {user_id}"):
@@ -38,6 +43,7 @@ def send_activation_mail(user_id, site_url):
 
 
 @dramatiq.actor(**MAIL_OPTIONS)
+@once_per_message
 def send_feedback_mail(feedback_id):
     """Mail a contact-form message to the site's ADMINS."""
     with _logged_if_permanent(f"Feedback mail {feedback_id}"):
@@ -45,6 +51,7 @@ def send_feedback_mail(feedback_id):
 
 
 @dramatiq.actor(**MAIL_OPTIONS)
+@once_per_message
 def send_password_reset_mail(user_id, site_url):
     """Mail a password-reset link."""
     with _logged_if_permanent(f"Password-reset mail for user {user_id}"):

@@ -1,6 +1,7 @@
 """djangobin settings. Everything a deployment changes comes from the environment: see .env.example."""
 
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "django_dramatiq",
     "djangobin",
     "actors",
+    "delivery",
 ]
 
 MIDDLEWARE = [
@@ -141,9 +143,23 @@ SNIPPETS_PER_PAGE = 20
 
 # Dramatiq over RabbitMQ. MIDDLEWARE replaces dramatiq's defaults entirely, so every one is listed here.
 RABBITMQ_URL = env_str("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+def _bounded_pika_url(url):
+    """Bound how long one connection attempt may hang on a broker that is down or unresponsive, unless the URL
+    says otherwise: a request never waits long, since the outbox keeps what RabbitMQ cannot take now."""
+    bounds = {"socket_timeout": "3", "stack_timeout": "5", "blocked_connection_timeout": "30"}
+    bounded = []
+    for one in url.split(";"):  # dramatiq takes several broker URLs separated by ";"
+        query = dict(parse_qsl(urlsplit(one).query))
+        extra = {key: value for key, value in bounds.items() if key not in query}
+        bounded.append(one + ("&" if "?" in one else "?") + urlencode(extra) if extra else one)
+    return ";".join(bounded)
+
+
 DRAMATIQ_BROKER = {
     "BROKER": "dramatiq.brokers.rabbitmq.RabbitmqBroker",
-    "OPTIONS": {"url": RABBITMQ_URL, "confirm_delivery": True},
+    "OPTIONS": {"url": _bounded_pika_url(RABBITMQ_URL), "confirm_delivery": True},
     "MIDDLEWARE": [
         "dramatiq.middleware.AgeLimit",
         "dramatiq.middleware.TimeLimit",
@@ -153,6 +169,7 @@ DRAMATIQ_BROKER = {
         "dramatiq.middleware.Retries",
         "dramatiq.middleware.CurrentMessage",
         "django_dramatiq.middleware.DbConnectionsMiddleware",
+        "delivery.middleware.OutboxRelay",
     ],
 }
 DRAMATIQ_AUTODISCOVER_MODULES = ["mail", "snippets"]

@@ -30,9 +30,7 @@ class WebClient:
     def __init__(self, base_url):
         self.base_url = base_url.rstrip("/")
         self.cookies = http.cookiejar.CookieJar()
-        self._opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect()
-        )
+        self._opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect())
 
     def _open(self, request, timeout):
         try:
