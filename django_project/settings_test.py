@@ -9,10 +9,11 @@ from .settings import *  # noqa: F403
 from .settings import DATABASES, DRAMATIQ_BROKER
 
 # Unit tests use dramatiq's StubBroker; integration tests start real workers against RabbitMQ.
+# No outbox relay thread in unit tests: they call delivery.outbox.outbox_relay_once themselves.
 DRAMATIQ_BROKER = {
     "BROKER": "dramatiq.brokers.stub.StubBroker",
     "OPTIONS": {},
-    "MIDDLEWARE": [m for m in DRAMATIQ_BROKER["MIDDLEWARE"] if "DbConnections" not in m],
+    "MIDDLEWARE": [m for m in DRAMATIQ_BROKER["MIDDLEWARE"] if "DbConnections" not in m and "OutboxRelay" not in m],
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
