@@ -84,12 +84,6 @@ class SnippetQuerySet(models.QuerySet):
     def public(self):
         return self.live().filter(exposure=Exposure.PUBLIC)
 
-    def visible_in_lists_to(self, user):
-        """Public snippets, plus every live snippet of `user` itself."""
-        if user.is_authenticated:
-            return self.live().filter(Q(exposure=Exposure.PUBLIC) | Q(user=user))
-        return self.public()
-
 
 class Snippet(models.Model):
     title = models.CharField(max_length=200, blank=True)

@@ -1,7 +1,7 @@
 """Reads: the queries behind djangobin's pages, each one query with what the page shows joined in."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import Http404
 
 from djangobin.exceptions import SnippetExpired, SnippetNotFound
@@ -68,11 +68,6 @@ def user_by_username_or_404(username):
     if user is None:
         raise Http404("No such user.")
     return user
-
-
-def user_snippet_stats(*, owner, viewer):
-    """Counts per exposure of the snippets the viewer may see on the owner's profile."""
-    return snippets_of_user(owner=owner, viewer=viewer).values("exposure").annotate(n=Count("pk")).order_by()
 
 
 def language_by_slug_or_404(slug):

@@ -29,6 +29,4 @@ def python():
 def make_snippet(
     *, code="print('hello')\n", language=None, expiration=Expiration.NEVER, exposure=Exposure.PUBLIC, **kw
 ):
-    return snippet_create(
-        code=code, language=language or python(), expiration=expiration, exposure=exposure, **kw
-    )
+    return snippet_create(code=code, language=language or python(), expiration=expiration, exposure=exposure, **kw)

@@ -1,6 +1,7 @@
 """A scratch djangobin for integration tests: its own database, RabbitMQ vhost and SMTP server, run by real
 `manage.py` processes (web server, `rundramatiq` workers) exactly as an operator starts them."""
 
+import contextlib
 import os
 import shutil
 import signal
@@ -42,10 +43,8 @@ class Process:
         raise TimeoutError(f"{self.name} did not log {text!r} within {timeout} s:\n{self.log()[-3000:]}")
 
     def signal(self, signum):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.popen.pid, signum)
-        except ProcessLookupError:
-            pass
 
     def kill(self):
         """SIGKILL the whole process group: no clean-up, no acks, as in a crash."""
