@@ -1,5 +1,6 @@
 """djangobin settings. Everything a deployment changes comes from the environment: see .env.example."""
 
+import re
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "djangobin",
     "actors",
     "delivery",
+    "django_ratelimit",
 ]
 
 MIDDLEWARE = [
@@ -140,6 +142,54 @@ EMAIL_SUBJECT_PREFIX = "[djangobin] "
 SNIPPET_MAX_BYTES = env_int("SNIPPET_MAX_BYTES", 512 * 1024, minimum=1)
 SNIPPET_MAX_TAGS = env_int("SNIPPET_MAX_TAGS", 10, minimum=0)
 SNIPPETS_PER_PAGE = 20
+
+# --- Cache and rate limits -------------------------------------------------------------------------
+# Rate-limit counts live in the default cache. With REDIS_URL they are shared by every web process (what
+# production with several gunicorn workers needs); without it each process counts on its own (LocMem), which
+# is exact for `make run`'s single development server.
+REDIS_URL = env_str("REDIS_URL")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("DJANGO_CACHE_PREFIX", "djangobin"),
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "djangobin"}
+    )
+}
+# django-ratelimit lists only memcached and django-redis as supported caches: Django's own RedisCache does the
+# same atomic INCR, and LocMem is shared within its process, which is what development runs.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + ([] if REDIS_URL else ["django_ratelimit.E003"])
+
+RATELIMIT_ENABLE = env_bool("DJANGO_RATELIMIT", True)
+RATELIMIT_BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+_RATE = re.compile(r"^\d+/\d*[smhd]$")
+
+
+def env_rates(name, default):
+    """`PER_IP[,PER_ACCOUNT]`, each like 10/h or 30/10m (s, m, h, d), or `off`: {"ip": …, "account": …}."""
+    raw = env_str(name, default)
+    parts = [part.strip() for part in raw.split(",")] + ["off"]
+    rates = {}
+    for kind, rate in zip(("ip", "account"), parts[:2], strict=True):
+        if rate.lower() in {"off", "", "0"}:
+            continue
+        if not _RATE.match(rate):
+            raise ImproperlyConfigured(f"{name}={raw!r}: {rate!r} is not a rate like 10/h or 30/10m (or off).")
+        rates[kind] = rate
+    return rates
+
+
+RATELIMITS = {
+    "signup": env_rates("DJANGO_RATE_SIGNUP", "10/h"),
+    "login": env_rates("DJANGO_RATE_LOGIN", "30/10m,10/15m"),
+    "password_reset": env_rates("DJANGO_RATE_PASSWORD_RESET", "10/h,3/h"),
+    "resend_activation": env_rates("DJANGO_RATE_RESEND_ACTIVATION", "10/h,3/h"),
+    "contact": env_rates("DJANGO_RATE_CONTACT", "10/h"),
+    "snippet": env_rates("DJANGO_RATE_SNIPPET", "60/h,120/h"),
+}
 
 # Dramatiq over RabbitMQ. MIDDLEWARE replaces dramatiq's defaults entirely, so every one is listed here.
 RABBITMQ_URL = env_str("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")

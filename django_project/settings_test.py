@@ -26,3 +26,8 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
 DATABASES["default"]["TEST"] = (
     {"NAME": f"test_djangobin_{os.getpid()}"} if "postgresql" in DATABASES["default"]["ENGINE"] else {}
 )
+
+# Rate limits are off unless a test of them switches them on; each test starts with an empty cache.
+RATELIMIT_ENABLE = False
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"]

@@ -4,16 +4,19 @@ from django.views.generic import TemplateView
 
 from djangobin import views
 from djangobin.forms import QueuedPasswordResetForm
+from djangobin.ratelimits import posted_email, ratelimited
 
 app_name = "djangobin"
 
 _password_urls = [
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(
-            form_class=QueuedPasswordResetForm,
-            template_name="djangobin/password_reset.html",
-            success_url=reverse_lazy("djangobin:password_reset_done"),
+        ratelimited("password_reset", per_account=posted_email)(
+            auth_views.PasswordResetView.as_view(
+                form_class=QueuedPasswordResetForm,
+                template_name="djangobin/password_reset.html",
+                success_url=reverse_lazy("djangobin:password_reset_done"),
+            )
         ),
         name="password_reset",
     ),

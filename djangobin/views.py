@@ -27,6 +27,7 @@ from djangobin.forms import (
     SnippetForm,
 )
 from djangobin.models import Author
+from djangobin.ratelimits import posted_email, ratelimited, signed_in_user
 from djangobin.services import accounts, feedback, snippets
 from djangobin.sites import site_url
 
@@ -63,6 +64,7 @@ def _safe_next(request, fallback):
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimited("snippet", per_account=signed_in_user)
 def index(request):
     user = request.user if request.user.is_authenticated else None
     if request.method == "POST":
@@ -172,6 +174,7 @@ def search(request):
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimited("contact")
 def contact(request):
     if request.method == "POST":
         form = ContactForm(request.POST)
@@ -185,6 +188,7 @@ def contact(request):
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimited("signup")
 def signup(request):
     if request.user.is_authenticated:
         return redirect("djangobin:index")
@@ -213,6 +217,7 @@ def activate_account(request, uidb64, token):
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimited("resend_activation", per_account=posted_email)
 def resend_activation(request):
     if request.method == "POST":
         form = ResendActivationForm(request.POST)
@@ -227,6 +232,7 @@ def resend_activation(request):
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimited("login", per_account=posted_email)
 def login(request):
     next_url = _safe_next(request, "")
     if request.user.is_authenticated:
