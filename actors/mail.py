@@ -7,6 +7,7 @@ import logging
 from contextlib import contextmanager
 
 import dramatiq
+from django.conf import settings
 
 from delivery.ledger import once_per_message
 from djangobin.exceptions import PermanentMailError
@@ -24,6 +25,10 @@ MAIL_OPTIONS = {
     "throws": (PermanentMailError,),
 }
 
+# How long one attempt may hold a message against a concurrent copy: connect, DATA and QUIT may each take up to
+# EMAIL_TIMEOUT. A copy arriving meanwhile waits; one arriving later (its worker died) takes over.
+MAIL_LEASE_SECONDS = 3 * settings.EMAIL_TIMEOUT + 10
+
 
 @contextmanager
 def _logged_if_permanent(what):
@@ -35,7 +40,7 @@ def _logged_if_permanent(what):
 
 
 @dramatiq.actor(**MAIL_OPTIONS)
-@once_per_message
+@once_per_message(lease=MAIL_LEASE_SECONDS)
 def send_activation_mail(user_id, site_url):
     """Mail a new account its activation link."""
     with _logged_if_permanent(f"Activation mail for user {user_id}"):
@@ -43,7 +48,7 @@ def send_activation_mail(user_id, site_url):
 
 
 @dramatiq.actor(**MAIL_OPTIONS)
-@once_per_message
+@once_per_message(lease=MAIL_LEASE_SECONDS)
 def send_feedback_mail(feedback_id):
     """Mail a contact-form message to the site's ADMINS."""
     with _logged_if_permanent(f"Feedback mail {feedback_id}"):
@@ -51,7 +56,7 @@ def send_feedback_mail(feedback_id):
 
 
 @dramatiq.actor(**MAIL_OPTIONS)
-@once_per_message
+@once_per_message(lease=MAIL_LEASE_SECONDS)
 def send_password_reset_mail(user_id, site_url):
     """Mail a password-reset link."""
     with _logged_if_permanent(f"Password-reset mail for user {user_id}"):

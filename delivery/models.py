@@ -30,11 +30,16 @@ class OutboxMessage(models.Model):
 
 
 class DeliveredMessage(models.Model):
-    """A message whose work was done (e.g. the SMTP server accepted the mail): a redelivery of it is skipped."""
+    """A message a worker is delivering (claimed until `claimed_until`) or has delivered (`delivered_at`).
+
+    A redelivery of a delivered message is skipped; one that arrives while another worker holds the claim
+    waits for it; one whose claim ran out (its worker died mid-way) takes the claim over.
+    """
 
     message_id = models.CharField(max_length=36, unique=True)
     actor_name = models.CharField(max_length=100)
-    delivered_at = models.DateTimeField(default=timezone.now, db_index=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     def __str__(self):
         return f"{self.actor_name} {self.message_id}"

@@ -12,9 +12,16 @@ from actors.mail import send_activation_mail, send_password_reset_mail
 users = get_user_model().objects
 new = users.create_user("new", "new@example.com", "pw-xyz-123456", is_active=False)
 old = users.create_user("old", "old@example.com", "pw-xyz-123456")
+import time
+from delivery.models import DeliveredMessage
 broker = dramatiq.get_broker()
-for message in (send_activation_mail.message(new.pk, "http://t"), send_password_reset_mail.message(old.pk, "http://t")):
+messages = [send_activation_mail.message(new.pk, "http://t"), send_password_reset_mail.message(old.pk, "http://t")]
+for message in messages:
     broker.enqueue(message)
+deadline = time.monotonic() + 60
+while DeliveredMessage.objects.filter(delivered_at__isnull=False).count() < 2 and time.monotonic() < deadline:
+    time.sleep(0.05)
+for message in messages:  # as RabbitMQ redelivers a message whose worker died before the ack
     broker.enqueue(message)
 """
 
