@@ -172,9 +172,11 @@ _RATE = re.compile(r"^\d+/\d*[smhd]$")
 def env_rates(name, default):
     """`PER_IP[,PER_ACCOUNT]`, each like 10/h or 30/10m (s, m, h, d), or `off`: {"ip": …, "account": …}."""
     raw = env_str(name, default)
-    parts = [part.strip() for part in raw.split(",")] + ["off"]
+    parts = [part.strip() for part in raw.split(",")]
+    if len(parts) > 2:
+        raise ImproperlyConfigured(f"{name}={raw!r}: give at most two rates, per IP and per account.")
     rates = {}
-    for kind, rate in zip(("ip", "account"), parts[:2], strict=True):
+    for kind, rate in zip(("ip", "account"), [*parts, "off"], strict=False):
         if rate.lower() in {"off", "", "0"}:
             continue
         if not _RATE.match(rate):
@@ -247,5 +249,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"django": {"level": "INFO"}, "pika": {"level": "WARNING"}},
+    # pika logs every failed connection attempt at ERROR, several lines each; the outbox and dramatiq log
+    # one line that says what happened and what follows, so pika speaks only of the unexpected.
+    "loggers": {"django": {"level": "INFO"}, "pika": {"level": "CRITICAL"}},
 }
