@@ -142,6 +142,9 @@ EMAIL_SUBJECT_PREFIX = "[djangobin] "
 # Snippets
 SNIPPET_MAX_BYTES = env_int("SNIPPET_MAX_BYTES", 512 * 1024, minimum=1)
 SNIPPET_MAX_TAGS = env_int("SNIPPET_MAX_TAGS", 10, minimum=0)
+# A form body may carry a snippet at its limit even percent-encoded (3 bytes a byte), so an over-limit paste
+# reaches the form, which refuses it naming the limit; a body larger still gets the 400 page, which names it too.
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, 3 * SNIPPET_MAX_BYTES + 262_144)
 SNIPPETS_PER_PAGE = 20
 
 # --- Cache and rate limits -------------------------------------------------------------------------

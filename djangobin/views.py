@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404, HttpResponse
@@ -280,3 +280,16 @@ def user_details(request):
         "djangobin/user_details.html",
         {"author": Author.objects.get_or_create(user=request.user)[0], "snippet_count": request.user.snippets.count()},
     )
+
+
+def bad_request(request, exception):
+    """The 400 page, saying why when the reason is one the user can act on (a paste over the size limit)."""
+    reason = "The request could not be understood."
+    if isinstance(exception, RequestDataTooBig):
+        reason = (
+            f"The form was larger than the server accepts. Snippets are limited to "
+            f"{settings.SNIPPET_MAX_BYTES:,} bytes ({settings.SNIPPET_MAX_BYTES // 1024} KiB)."
+        )
+    elif isinstance(exception, TooManyFieldsSent):
+        reason = "The form had more fields than the server accepts."
+    return render(request, "400.html", {"reason": reason}, status=400)
