@@ -55,9 +55,17 @@ def snippet_view(view):
 
 
 def _safe_next(request, fallback):
+    """The `next` URL when it stays on this site, else `fallback`.
+
+    Only a path or URL comes back, never a bare word: redirect() would take one for a view name and fail.
+    """
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        target
+        and target.startswith(("/", "http://", "https://"))
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return target
     return fallback
