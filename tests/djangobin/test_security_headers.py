@@ -74,3 +74,74 @@ def test_raw_snippets_keep_their_own_stricter_sandbox_policy(client):
     response = client.get(reverse("djangobin:snippet_raw", args=[snippet.slug]))
     assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def site_pages(client):
+    """Every page of the site a visitor or a signed-in user can open, error pages included."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from djangobin.models import Snippet
+
+    owner = make_user(username="owner")
+    snippet = make_snippet(title="a page", tags=["csp"], user=owner)
+    gone = make_snippet(title="gone")
+    Snippet.objects.filter(pk=gone.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    anonymous = [
+        "/",
+        "/about/",
+        "/eula/",
+        "/contact/",
+        "/signup/",
+        "/login/",
+        "/activate/resend/",
+        "/activate/MQ/bad-token/",
+        "/password-reset/",
+        "/password-reset/done/",
+        "/password-reset/confirm/MQ/bad-token/",
+        "/password-reset/complete/",
+        "/trending/",
+        "/trending/python/",
+        "/tag/csp/",
+        "/user/owner/",
+        "/search/?query=page",
+        f"/{snippet.slug}/",
+        f"/{gone.slug}/",
+        "/no-such-snippet/",
+        "/sitemap.xml",
+    ]
+    signed_in = ["/", "/settings/", "/userdetails/", "/password-change/", "/password-change/done/", "/user/owner/"]
+    return owner, anonymous, signed_in
+
+
+def test_every_site_page_is_hardened_and_has_no_inline_code(client):
+    owner, anonymous, signed_in = site_pages(client)
+    pages = [(url, client.get(url, follow=True)) for url in anonymous]
+    client.force_login(owner)
+    pages += [(url, client.get(url, follow=True)) for url in signed_in]
+    for url, response in pages:
+        assert response.status_code in (200, 404, 410), url
+        assert_hardened(response)
+        if response["Content-Type"].startswith("text/html"):
+            assert inline_code(response.content.decode()) == [], url
+
+
+def test_the_too_many_requests_and_bad_request_pages_are_hardened_too(client, settings):
+    from django.core.cache import cache
+
+    settings.RATELIMIT_ENABLE = True
+    settings.RATELIMITS = {"contact": {"ip": "1/h"}}
+    cache.clear()
+    data = {"name": "Ann", "email": "ann@example.com", "purpose": "bug", "message": "m"}
+    client.post("/contact/", data)
+    limited = client.post("/contact/", data)
+    assert limited.status_code == 429
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    too_big = client.post("/", {"original_code": "x" * 5000})
+    assert too_big.status_code == 400
+    assert "Snippets are limited to" in too_big.content.decode()
+    for response in (limited, too_big):
+        assert_hardened(response)
+        assert inline_code(response.content.decode()) == []
+    cache.clear()
