@@ -31,3 +31,8 @@ DATABASES["default"]["TEST"] = (
 RATELIMIT_ENABLE = False
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"]
+
+# Static files (UI): serve them from the apps' static/ folders as in development, so that page tests can
+# fetch every asset a page links to, with no collectstatic step and no warning about a missing STATIC_ROOT.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

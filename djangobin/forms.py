@@ -33,6 +33,10 @@ class SnippetForm(forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        if not self.initial.get("language"):
+            self.initial["language"] = (
+                Language.objects.filter(lang_code="text").values_list("pk", flat=True).first()  # Plain Text
+            )
         if user is None or not user.is_authenticated:
             self.fields["exposure"].choices = [c for c in Exposure.choices if c[0] != Exposure.PRIVATE]
             self.fields["exposure"].help_text = "Log in to create private snippets."
@@ -89,12 +93,14 @@ class SettingsForm(forms.Form):
     default_language = forms.ModelChoiceField(queryset=Language.objects.all(), required=False)
     default_expiration = forms.ChoiceField(choices=Expiration.choices)
     default_exposure = forms.ChoiceField(choices=Exposure.choices)
-    private = forms.BooleanField(required=False, label="Private profile (others cannot see your snippet list)")
+    private = forms.BooleanField(
+        required=False, label="Private profile (others cannot see your snippet list)", label_suffix=""
+    )
 
 
 class SearchForm(forms.Form):
     query = forms.CharField(max_length=200, required=False, validators=[_no_nul])
-    mysnippet = forms.BooleanField(required=False, label="Only my snippets")
+    mysnippet = forms.BooleanField(required=False, label="Only my snippets", label_suffix="")
 
 
 class QueuedPasswordResetForm(PasswordResetForm):

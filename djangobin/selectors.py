@@ -70,6 +70,11 @@ def user_by_username_or_404(username):
     return user
 
 
+def languages_with_public_snippets():
+    """Languages that at least one public, live snippet uses: the trending page's filter links."""
+    return Language.objects.filter(pk__in=Snippet.objects.public().values("language_id")).order_by("name")
+
+
 def language_by_slug_or_404(slug):
     language = Language.objects.filter(slug=slug).first()
     if language is None:

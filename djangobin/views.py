@@ -145,7 +145,8 @@ def snippet_delete(request, snippet):
 def trending_snippets(request, language_slug=None):
     language = selectors.language_by_slug_or_404(language_slug) if language_slug else None
     page = _page(request, selectors.snippets_trending(language=language))
-    return render(request, "djangobin/trending.html", {"page": page, "language": language})
+    languages = selectors.languages_with_public_snippets()
+    return render(request, "djangobin/trending.html", {"page": page, "language": language, "languages": languages})
 
 
 def tag_list(request, tag):
@@ -286,7 +287,10 @@ def user_details(request):
     return render(
         request,
         "djangobin/user_details.html",
-        {"author": Author.objects.get_or_create(user=request.user)[0], "snippet_count": request.user.snippets.count()},
+        {
+            "author": Author.objects.get_or_create(user=request.user)[0],
+            "snippet_count": request.user.snippets.live().count(),
+        },
     )
 
 

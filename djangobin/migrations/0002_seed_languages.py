@@ -33,7 +33,7 @@ LANGUAGES = [
     ("TypeScript", "typescript", "typescript", "application/typescript", ".ts"),
     ("XML", "xml", "xml", "application/xml", ".xml"),
     ("YAML", "yaml", "yaml", "application/yaml", ".yaml"),
-    ("Dockerfile", "docker", "dockerfile", "text/plain", ".dockerfile"),
+    ("Dockerfile", "docker", "dockerfile", "text/plain", ".docker"),
     ("Makefile", "make", "makefile", "text/x-makefile", ".mk"),
     ("Haskell", "haskell", "haskell", "text/x-haskell", ".hs"),
     ("Elixir", "elixir", "elixir", "text/x-elixir", ".ex"),

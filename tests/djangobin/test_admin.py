@@ -1,0 +1,106 @@
+"""The admin: every model listed, searches that work, and languages checked against Pygments."""
+
+import pytest
+from django.urls import reverse
+
+from djangobin.admin import LanguageForm
+from djangobin.models import Feedback, Language, Snippet
+from tests.factories import make_snippet
+
+pytestmark = pytest.mark.django_db
+
+
+def language_data(**fields):
+    return {
+        "name": "Fortran",
+        "lang_code": "fortran",
+        "slug": "fortran",
+        "mime": "text/x-fortran",
+        "file_extension": ".f90",
+        **fields,
+    }
+
+
+@pytest.mark.parametrize(
+    "model", ["djangobin/language", "djangobin/snippet", "djangobin/tag", "djangobin/feedback", "auth/user"]
+)
+def test_the_admin_lists_every_model(admin_client, model):
+    make_snippet(tags=["demo"])
+    Feedback.objects.create(name="Ann", email="ann@example.com", purpose="bug", message="Hi")
+
+    assert admin_client.get(f"/admin/{model}/").status_code == 200
+
+
+@pytest.mark.parametrize("query", ["Python", "ann", "Greeting", "no match at all"])
+def test_searching_snippets_in_the_admin_works_across_its_foreign_keys(admin_client, user, query):
+    snippet = make_snippet(title="Greeting", user=user)
+
+    response = admin_client.get("/admin/djangobin/snippet/", {"q": query})
+
+    assert response.status_code == 200
+    found = list(response.context["cl"].result_list)
+    assert found == ([] if query == "no match at all" else [snippet])
+
+
+def test_the_admin_refuses_a_language_with_a_bad_pygments_alias(admin_client):
+    response = admin_client.post("/admin/djangobin/language/add/", language_data(lang_code="no-such-lexer"))
+
+    assert response.status_code == 200
+    assert "lang_code" in response.context["adminform"].form.errors
+    assert not Language.objects.filter(name="Fortran").exists()
+
+
+def test_the_admin_adds_a_language_for_any_pygments_lexer(admin_client):
+    response = admin_client.post("/admin/djangobin/language/add/", language_data())
+
+    assert response.status_code == 302
+    assert Language.objects.get(lang_code="fortran").file_extension == ".f90"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("file_extension", "f90"), ("file_extension", '.f"; x'), ("mime", "text/html; charset=x"), ("mime", "fortran")],
+)
+def test_the_admin_refuses_a_file_extension_or_mime_type_that_is_not_plain(admin_client, field, value):
+    response = admin_client.post("/admin/djangobin/language/add/", language_data(**{field: value}))
+
+    assert field in response.context["adminform"].form.errors
+    assert not Language.objects.filter(name="Fortran").exists()
+
+
+def test_editing_a_snippets_code_in_the_admin_highlights_it_again(admin_client):
+    snippet = make_snippet(code="old = 1\n")
+    page = admin_client.get(reverse("admin:djangobin_snippet_change", args=[snippet.pk]))
+    data = {
+        field.html_name: field.value() or ""
+        for field in page.context["adminform"].form
+        if field.name not in {"tags", "user"}
+    }
+
+    admin_client.post(
+        reverse("admin:djangobin_snippet_change", args=[snippet.pk]), {**data, "original_code": "brand_new = 2\n"}
+    )
+
+    snippet.refresh_from_db()
+    assert "brand_new" in snippet.highlighted_code
+    assert "old" not in snippet.highlighted_code
+
+
+def test_snippets_are_created_on_the_site_not_in_the_admin(admin_client):
+    assert admin_client.get("/admin/djangobin/snippet/add/").status_code == 403
+    assert not Snippet.objects.exists()
+
+
+def test_the_user_admin_edits_the_users_profile_inline(admin_client, user):
+    html = admin_client.get(reverse("admin:auth_user_change", args=[user.pk])).content.decode()
+
+    assert 'name="author-0-private"' in html
+    assert 'name="author-0-default_exposure"' in html
+
+
+def test_every_seeded_language_passes_the_admins_checks():
+    for language in Language.objects.all():
+        form = LanguageForm(
+            instance=language, data={field: getattr(language, field) for field in LanguageForm.Meta.fields}
+        )
+        assert form.is_valid(), (language.name, form.errors)

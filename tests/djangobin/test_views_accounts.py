@@ -1,0 +1,443 @@
+"""Sign-up and activation, login and logout, settings, account details, password reset and change."""
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from actors.mail import send_activation_mail, send_password_reset_mail
+from djangobin import views
+from djangobin.models import Author, Language, Snippet
+from tests.djangobin.helpers import PASSWORD, csrf_token_from
+from tests.factories import make_snippet, make_user
+
+pytestmark = pytest.mark.django_db
+
+User = get_user_model()
+NEW_PASSWORD = "a brand new passphrase"
+
+
+def signup_data(**fields):
+    return {
+        "username": "bob.s+paste",
+        "email": "bob@example.com",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        **fields,
+    }
+
+
+def link_in(message):
+    return re.search(r"https?://\S+", message.body).group(0)
+
+
+def logged_in_user_id(client):
+    return client.session.get("_auth_user_id")
+
+
+# Sign-up and activation
+
+
+def test_signup_creates_an_inactive_user(client, broker):
+    response = client.post(reverse("djangobin:signup"), signup_data())
+
+    assert response.status_code == 200
+    assert "bob@example.com" in response.content.decode()
+    user = User.objects.get(username="bob.s+paste")
+    assert user.email == "bob@example.com"
+    assert not user.is_active
+
+
+def test_signup_enqueues_the_activation_mail_only_after_commit_with_ids_and_primitives(
+    client, queued, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        client.post(reverse("djangobin:signup"), signup_data())
+        assert queued("mail") == [], "nothing may be sent before the account is committed"
+
+    for callback in callbacks:
+        callback()
+    [message] = queued("mail")
+    user = User.objects.get(username="bob.s+paste")
+    assert message.actor_name == "send_activation_mail"
+    assert list(message.args) == [user.pk, "http://testserver"]
+    assert message.kwargs == {}
+    assert mailoutbox == [], "the request itself sends no mail"
+
+
+def test_a_signup_rolled_back_after_the_account_was_written_enqueues_nothing(
+    client, queued, monkeypatch, django_capture_on_commit_callbacks
+):
+    # The whole request in one transaction (ATOMIC_REQUESTS), failing after user_create has returned.
+    monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", True)
+    render = views.render
+
+    def render_fails_on_the_done_page(request, template_name, *args, **kwargs):
+        if template_name == "djangobin/signup_done.html":
+            raise RuntimeError("the page failed after the account was written")
+        return render(request, template_name, *args, **kwargs)
+
+    monkeypatch.setattr(views, "render", render_fails_on_the_done_page)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        client.post(reverse("djangobin:signup"), signup_data())
+
+    assert callbacks == []
+    assert queued("mail") == []
+    assert not User.objects.filter(username="bob.s+paste").exists()
+
+
+def test_signup_refuses_an_email_address_already_in_use_whatever_its_case(client, user, broker):
+    response = client.post(reverse("djangobin:signup"), signup_data(email="ANN@example.com"))
+
+    assert response.status_code == 200
+    assert "email" in response.context["form"].errors
+    assert not User.objects.filter(username="bob.s+paste").exists()
+
+
+def test_signup_shows_password_mismatch_as_a_field_error(client, broker):
+    response = client.post(reverse("djangobin:signup"), signup_data(password2="something else entirely"))
+
+    assert "password2" in response.context["form"].errors
+    assert 'id="id_password2_error"' in response.content.decode()
+
+
+def test_a_signup_with_a_forged_host_header_gets_400_and_mails_nothing(
+    client, queued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(reverse("djangobin:signup"), signup_data(), HTTP_HOST="evil.example")
+
+    assert response.status_code == 400
+    assert b"<h1>Bad request</h1>" in response.content
+    assert b"evil.example" not in response.content
+    assert callbacks == []
+    assert queued("mail") == []
+    assert not User.objects.exists()
+
+
+def test_the_activation_link_is_built_from_the_validated_host(
+    client, settings, queued, django_capture_on_commit_callbacks
+):
+    settings.ALLOWED_HOSTS = ["paste.example.org"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("djangobin:signup"), signup_data(), HTTP_HOST="paste.example.org")
+
+    [message] = queued("mail")
+    assert message.args[1] == "http://paste.example.org"
+
+
+def test_a_configured_site_url_wins_over_the_request_host(client, settings, queued, django_capture_on_commit_callbacks):
+    settings.SITE_URL = "https://paste.example.com"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("djangobin:signup"), signup_data())
+
+    [message] = queued("mail")
+    assert message.args[1] == "https://paste.example.com"
+
+
+def test_the_activation_link_works_once_and_is_then_refused(
+    client, queued, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("djangobin:signup"), signup_data())
+    [message] = queued("mail")
+    send_activation_mail.fn(*message.args)
+    path = urlsplit(link_in(mailoutbox[0])).path
+
+    first = client.get(path)
+    second = client.get(path)
+
+    assert first.status_code == 302
+    assert first["Location"] == reverse("djangobin:login")
+    assert User.objects.get(username="bob.s+paste").is_active
+    assert second.status_code == 302
+    assert second["Location"] == reverse("djangobin:resend_activation")
+    assert "invalid, used or expired" in " ".join(str(m) for m in get_messages(second.wsgi_request))
+
+
+def test_a_forged_activation_link_is_refused(client):
+    inactive = make_user(is_active=False)
+
+    response = client.get(reverse("djangobin:activate", args=["MQ", "bad-token"]), follow=True)
+
+    assert "invalid, used or expired" in response.content.decode()
+    inactive.refresh_from_db()
+    assert not inactive.is_active
+
+
+def test_resending_the_activation_link_enqueues_it_for_an_inactive_account(
+    client, queued, django_capture_on_commit_callbacks
+):
+    inactive = make_user(email="late@example.com", is_active=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("djangobin:resend_activation"), {"email": "late@example.com"})
+
+    assert response.status_code == 302
+    [message] = queued("mail")
+    assert list(message.args) == [inactive.pk, "http://testserver"]
+
+
+def test_resending_answers_the_same_for_an_unknown_or_active_address_and_enqueues_nothing(
+    client, user, queued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        unknown = client.post(reverse("djangobin:resend_activation"), {"email": "nobody@example.com"})
+        active = client.post(reverse("djangobin:resend_activation"), {"email": user.email})
+
+    assert unknown.status_code == active.status_code == 302
+    assert unknown["Location"] == active["Location"]
+    assert queued("mail") == []
+
+
+def test_a_logged_in_user_is_sent_away_from_signup(ann):
+    assert ann.get(reverse("djangobin:signup")).status_code == 302
+
+
+# Login
+
+
+def login(client, email, password=PASSWORD, **extra):
+    return client.post(reverse("djangobin:login"), {"email": email, "password": password, **extra})
+
+
+def test_login_is_by_email_and_password(client, user):
+    response = login(client, "ann@example.com")
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("djangobin:index")
+    assert logged_in_user_id(client) == str(user.pk)
+
+
+def test_login_matches_the_email_whatever_its_case(client, user):
+    login(client, "ANN@Example.com")
+
+    assert logged_in_user_id(client) == str(user.pk)
+
+
+def test_a_username_is_not_accepted_in_the_email_field(client, user):
+    response = login(client, "ann")
+
+    assert response.status_code == 200
+    assert logged_in_user_id(client) is None
+
+
+def test_an_inactive_account_cannot_log_in(client):
+    make_user(email="idle@example.com", is_active=False)
+
+    response = login(client, "idle@example.com")
+
+    assert response.status_code == 200
+    assert logged_in_user_id(client) is None
+
+
+def test_login_failures_give_one_message_for_unknown_email_wrong_password_and_inactive_account(client, user):
+    make_user(email="idle@example.com", is_active=False)
+
+    errors = [
+        login(client, "nobody@example.com").context["form"].non_field_errors(),
+        login(client, "ann@example.com", password="wrong password").context["form"].non_field_errors(),
+        login(client, "idle@example.com").context["form"].non_field_errors(),
+    ]
+
+    assert errors[0] == errors[1] == errors[2]
+    assert len(errors[0]) == 1
+
+
+def test_login_returns_to_a_next_page_on_this_site(client, user):
+    response = login(client, "ann@example.com", next="/trending/python/?page=2")
+
+    assert response["Location"] == "/trending/python/?page=2"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "http://evil.example/login/",
+        "//evil.example/",
+        "///evil.example/",
+        "https:evil.example",
+        "/\\evil.example",
+        "javascript:alert(1)",
+    ],
+)
+def test_login_never_redirects_to_another_site(client, user, target):
+    response = login(client, "ann@example.com", next=target)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("djangobin:index")
+
+
+def test_the_login_page_keeps_a_safe_next_and_drops_an_unsafe_one(client):
+    safe = client.get(reverse("djangobin:login") + "?next=/settings/").content.decode()
+    unsafe = client.get(reverse("djangobin:login") + "?next=//evil.example/").content.decode()
+
+    assert '<input type="hidden" name="next" value="/settings/">' in safe
+    assert "evil.example" not in unsafe
+
+
+def test_a_page_behind_login_sends_visitors_to_log_in_and_back(client, user):
+    response = client.get(reverse("djangobin:settings"))
+    assert response["Location"] == reverse("djangobin:login") + "?next=/settings/"
+
+    response = login(client, "ann@example.com", next="/settings/")
+
+    assert response["Location"] == "/settings/"
+
+
+# Logout
+
+
+def test_logout_by_get_is_not_allowed(ann, user):
+    response = ann.get(reverse("djangobin:logout"))
+
+    assert response.status_code == 405
+    assert logged_in_user_id(ann) == str(user.pk)
+
+
+def test_logout_without_a_csrf_token_is_refused(csrf_client, user):
+    csrf_client.force_login(user)
+
+    response = csrf_client.post(reverse("djangobin:logout"))
+
+    assert response.status_code == 403
+    assert logged_in_user_id(csrf_client) == str(user.pk)
+
+
+def test_logout_is_the_menus_post_form_with_its_csrf_token(csrf_client, user):
+    csrf_client.force_login(user)
+    page = csrf_client.get(reverse("djangobin:index"))
+    assert f'<form method="post" action="{reverse("djangobin:logout")}">' in page.content.decode()
+
+    response = csrf_client.post(reverse("djangobin:logout"), {"csrfmiddlewaretoken": csrf_token_from(page)})
+
+    assert response.status_code == 302
+    assert logged_in_user_id(csrf_client) is None
+
+
+# Settings and account details
+
+
+def test_settings_save_paste_defaults_and_a_private_profile(ann, user):
+    rust = Language.objects.get(slug="rust")
+
+    response = ann.post(
+        reverse("djangobin:settings"),
+        {"default_language": rust.pk, "default_expiration": "1 month", "default_exposure": "unlisted", "private": "on"},
+    )
+
+    assert response.status_code == 302
+    author = Author.objects.get(user=user)
+    assert (author.default_language, author.default_expiration, author.default_exposure, author.private) == (
+        rust,
+        "1 month",
+        "unlisted",
+        True,
+    )
+
+
+def test_the_settings_page_shows_the_saved_values(ann, user):
+    Author.objects.filter(user=user).update(default_expiration="1 year", private=True)
+
+    form = ann.get(reverse("djangobin:settings")).context["form"]
+
+    assert form["default_expiration"].value() == "1 year"
+    assert form["private"].value() is True
+
+
+def test_settings_refuse_an_unknown_choice_with_a_form_error(ann, user):
+    response = ann.post(reverse("djangobin:settings"), {"default_expiration": "forever", "default_exposure": "public"})
+
+    assert response.status_code == 200
+    assert "default_expiration" in response.context["form"].errors
+
+
+def test_account_details_show_the_email_and_the_count_of_live_snippets(ann, user):
+    make_snippet(user=user)
+    make_snippet(user=user)
+    expired = make_snippet(user=user, expiration="1 week")
+    Snippet.objects.filter(pk=expired.pk).update(expires_at=timezone.now())
+
+    html = ann.get(reverse("djangobin:user_details")).content.decode()
+
+    assert "ann@example.com" in html
+    assert '<a href="/user/ann/">2</a>' in html
+
+
+# Password reset and change
+
+
+def test_password_reset_enqueues_its_mail_instead_of_sending_it_in_the_request(
+    client, user, queued, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("djangobin:password_reset"), {"email": "ann@example.com"})
+
+    assert response["Location"] == reverse("djangobin:password_reset_done")
+    assert mailoutbox == []
+    [message] = queued("mail")
+    assert message.actor_name == "send_password_reset_mail"
+    assert list(message.args) == [user.pk, "http://testserver"]
+
+
+def test_password_reset_for_an_unknown_address_looks_the_same_and_enqueues_nothing(
+    client, queued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("djangobin:password_reset"), {"email": "nobody@example.com"})
+
+    assert response["Location"] == reverse("djangobin:password_reset_done")
+    assert queued("mail") == []
+
+
+def test_the_reset_link_in_the_workers_mail_sets_a_new_password_once(
+    client, user, queued, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("djangobin:password_reset"), {"email": "ann@example.com"})
+    [message] = queued("mail")
+    send_password_reset_mail.fn(*message.args)
+    link = urlsplit(link_in(mailoutbox[0])).path
+
+    form_page = client.get(link, follow=True)
+    assert form_page.context["validlink"] is True
+    done = client.post(form_page.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+
+    assert done["Location"] == reverse("djangobin:password_reset_complete")
+    assert client.get(done["Location"]).status_code == 200
+    assert login(client, "ann@example.com", password=NEW_PASSWORD)["Location"] == reverse("djangobin:index")
+    client.logout()
+    assert client.get(link, follow=True).context["validlink"] is False
+
+
+def test_password_change_sets_the_new_password_and_keeps_the_user_logged_in(ann, user):
+    response = ann.post(
+        reverse("djangobin:password_change"),
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+    assert response["Location"] == reverse("djangobin:password_change_done")
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+    assert ann.get(reverse("djangobin:password_change_done")).status_code == 200
+
+
+def test_password_change_with_a_wrong_old_password_is_a_form_error(ann, user):
+    response = ann.post(
+        reverse("djangobin:password_change"),
+        {"old_password": "not it", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+    assert response.status_code == 200
+    assert "old_password" in response.context["form"].errors
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
