@@ -128,3 +128,36 @@ def test_a_cache_that_is_down_lets_requests_through_instead_of_failing_them(clie
     with override_settings(CACHES={"default": redis_down}):
         assert post(client, "djangobin:contact", CONTACT).status_code == 302
     assert "could not be checked" in caplog.text
+
+
+def test_an_activation_link_older_than_the_link_timeout_is_refused_and_a_new_one_can_be_asked_for(client, settings):
+    from datetime import datetime, timedelta
+
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from djangobin.tokens import ActivationTokenGenerator, activation_token
+
+    class MadeTwoMinutesAgo(ActivationTokenGenerator):
+        def _now(self):
+            return datetime.now() - timedelta(minutes=2)
+
+    settings.PASSWORD_RESET_TIMEOUT = 60  # DJANGO_LINK_TIMEOUT
+    user = make_user(is_active=False)
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+
+    stale = client.get(reverse("djangobin:activate", args=[uid, MadeTwoMinutesAgo().make_token(user)]), follow=True)
+    assert stale.redirect_chain[-1][0] == reverse("djangobin:resend_activation")
+    assert "invalid, used or expired" in stale.content.decode()
+    user.refresh_from_db()
+    assert not user.is_active
+
+    fresh = client.get(reverse("djangobin:activate", args=[uid, activation_token.make_token(user)]))
+    assert fresh.status_code == 302
+    user.refresh_from_db()
+    assert user.is_active
+
+
+def test_the_login_page_offers_to_send_a_new_activation_link(client):
+    page = client.get(reverse("djangobin:login")).content.decode()
+    assert f'href="{reverse("djangobin:resend_activation")}"' in page
