@@ -34,7 +34,9 @@ def test_mail_requested_while_rabbitmq_is_down_is_kept_and_sent_once_it_is_back(
     web = system.start_web()
     client = system.client(web)
     # RabbitMQ up: the normal path publishes right after commit, and the outbox row is gone at once.
+    started = time.monotonic()
     assert sign_up(client, "-up").status == 200
+    with_rabbitmq = time.monotonic() - started
     smtp_server.wait_for(1)
     assert outbox_size(system) == 0
     assert "Outbox relay published" not in worker.log()
@@ -53,8 +55,10 @@ def test_mail_requested_while_rabbitmq_is_down_is_kept_and_sent_once_it_is_back(
     assert "Internal Server Error" not in web.log()
 
     private_broker.start_app()
+    back = time.monotonic()
     expected = 1 + N_SIGNUPS + 2
     smtp_server.wait_for(expected, timeout=90)
+    all_delivered = time.monotonic() - back
     worker.wait_for_log("Outbox relay published")
     assert outbox_size(system) == 0
     assert private_broker.queue_depths(private_broker.vhost).get("mail", 0) == 0
@@ -64,6 +68,7 @@ def test_mail_requested_while_rabbitmq_is_down_is_kept_and_sent_once_it_is_back(
         + [f"down{n}@example.com" for n in range(N_SIGNUPS)]
     )
     print(
-        f"\n[broker down] {N_SIGNUPS} sign-ups answered in {min(timings) * 1000:.0f} to {max(timings) * 1000:.0f} ms "
-        f"each with RabbitMQ down; all {expected} mails arrived once"
+        f"\n[broker down] a sign-up with RabbitMQ up answered in {with_rabbitmq * 1000:.0f} ms; "
+        f"{N_SIGNUPS} sign-ups answered in {min(timings) * 1000:.0f} to {max(timings) * 1000:.0f} ms "
+        f"each with RabbitMQ down; all {expected} mails arrived once, the last {all_delivered:.1f} s after it was back"
     )
