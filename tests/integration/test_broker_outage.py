@@ -72,3 +72,22 @@ def test_mail_requested_while_rabbitmq_is_down_is_kept_and_sent_once_it_is_back(
         f"{N_SIGNUPS} sign-ups answered in {min(timings) * 1000:.0f} to {max(timings) * 1000:.0f} ms "
         f"each with RabbitMQ down; all {expected} mails arrived once, the last {all_delivered:.1f} s after it was back"
     )
+
+
+def test_the_web_server_publishes_over_one_connection_however_many_request_threads_it_runs(system, rabbitmq_vhost):
+    import subprocess
+
+    web = system.start_web()  # runserver: a new thread for every request
+    client = system.client(web)
+    for n in range(10):
+        data = {"name": "Ann", "email": "ann@example.com", "purpose": "bug", "message": f"message {n}"}
+        assert client.post("/contact/", data).status == 302
+    web.wait_for_log("Enqueued send_feedback_mail", count=10)
+    vhosts = subprocess.run(
+        ["rabbitmqctl", "-q", "list_connections", "vhost", "--no-table-headers"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout.split()
+    assert vhosts.count(rabbitmq_vhost.name) == 1
