@@ -8,8 +8,11 @@ PORT ?= 8000
 DATABASE_URL_PG ?= postgres://postgres@127.0.0.1:5432/test
 
 export PATH := $(abspath $(BIN)):$(PATH)
+# Steps of `make run` go through `honcho run`, so they read `.env` exactly as the processes honcho starts do
+# (a DATABASE_URL or RABBITMQ_URL set there is the one migrated and checked).
+WITH_ENV := $(BIN)/honcho run
 
-.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq superuser clean
+.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq superuser clean bench-enqueue
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,18 +27,19 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
-rabbitmq:
-	@scripts/ensure-rabbitmq
+rabbitmq: install
+	@$(WITH_ENV) scripts/ensure-rabbitmq
 
+migrate: export DJANGO_DEBUG ?= 1
 migrate: install
 	@mkdir -p var
-	$(PY) manage.py migrate --noinput
+	$(WITH_ENV) $(PY) manage.py migrate --noinput
 
 run: export DJANGO_DEBUG ?= 1
 run: install rabbitmq migrate
 	@echo
 	@echo "  djangobin is starting at http://127.0.0.1:$(PORT)/ (web, worker and scheduler; Ctrl-C stops all)."
-	@echo "  Create an admin account with:  $(PY) manage.py createsuperuser"
+	@echo "  Create an admin account with:  make superuser"
 	@echo
 	PORT=$(PORT) $(BIN)/honcho start -f Procfile
 
@@ -63,8 +67,13 @@ test-pg: install-dev
 		echo "== PostgreSQL does not answer at $(DATABASE_URL_PG): its pass is skipped (set DATABASE_URL_PG)."; \
 	fi
 
+# Benchmarks: each prints its ratios and rewrites its own section of docs/benchmarks.md.
+bench-enqueue: install rabbitmq
+	$(PY) bench/enqueue.py
+
+superuser: export DJANGO_DEBUG ?= 1
 superuser: migrate
-	$(PY) manage.py createsuperuser
+	$(WITH_ENV) $(PY) manage.py createsuperuser
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

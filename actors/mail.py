@@ -16,10 +16,11 @@ from djangobin.services import mail
 logger = logging.getLogger(__name__)
 
 # 15 s, 30 s, 1 min … then every 10 min: 12 retries span about 1 h 15 min of an unreachable mail server.
+# The 10-minute cap also keeps a delayed retry far below RabbitMQ's 30-minute consumer_timeout.
 MAIL_OPTIONS = {
     "queue_name": "mail",
     "max_retries": 12,
-    "min_backoff": 15_000,
+    "min_backoff": settings.MAIL_RETRY_MIN_BACKOFF_MS,
     "max_backoff": 600_000,
     "time_limit": 120_000,
     "throws": (PermanentMailError,),

@@ -1,8 +1,9 @@
 """The transactional outbox: a message is stored with the data it is about, then published after commit.
 
 When RabbitMQ takes the message (with publisher confirms) the row is deleted, so the normal path is still a
-direct publish after commit (made by one publishing thread per process, see _Publisher). When RabbitMQ is down the request succeeds all the same and the row stays; the
-relay (delivery.relay, a thread in every worker process) publishes it as soon as RabbitMQ answers again.
+direct publish after commit (made by one publishing thread per process, see _Publisher). When RabbitMQ is
+down the request succeeds all the same and the row stays; the relay (delivery.relay, a thread in every
+worker process) publishes it as soon as RabbitMQ answers again.
 The stored message id is reused by every publish of a row, so a republish after an unconfirmed send is a
 duplicate the delivery ledger recognises.
 """

@@ -3,7 +3,8 @@
 import os
 from email.utils import getaddresses
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -25,7 +26,7 @@ def env_bool(name, default=False):
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: use 1/0, true/false, yes/no or on/off.")
 
 
-def env_int(name, default, *, minimum=None):
+def env_int(name, default, *, minimum=None, maximum=None):
     raw = os.environ.get(name)
     if raw is None or not raw.strip():
         return default
@@ -35,6 +36,8 @@ def env_int(name, default, *, minimum=None):
         raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
     if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"{name}={value} is below its minimum of {minimum}.")
+    if maximum is not None and value > maximum:
+        raise ImproperlyConfigured(f"{name}={value} is above its maximum of {maximum}.")
     return value
 
 
@@ -53,7 +56,11 @@ def env_admins(name):
     for display_name, address in getaddresses([raw]):
         if not address:
             continue
-        if "@" not in address:
-            raise ImproperlyConfigured(f"{name}: {address!r} is not an email address.")
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ImproperlyConfigured(
+                f"{name}: {address!r} is not an email address; write `Name <addr>, Name <addr>`."
+            ) from None
         admins.append((display_name or address, address))
     return admins

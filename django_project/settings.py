@@ -114,7 +114,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` gathers files for whitenoise to serve when DJANGO_DEBUG is off.
+STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -138,6 +139,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "djangobin <noreply@localhost
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ADMINS = env_admins("DJANGO_ADMINS")
 EMAIL_SUBJECT_PREFIX = "[djangobin] "
+# First wait before a failed mail is retried, doubling up to 10 minutes; tests shorten it.
+MAIL_RETRY_MIN_BACKOFF_MS = env_int("MAIL_RETRY_MIN_BACKOFF_MS", 15_000, minimum=1, maximum=600_000)
 
 # Snippets
 SNIPPET_MAX_BYTES = env_int("SNIPPET_MAX_BYTES", 512 * 1024, minimum=1)
@@ -165,7 +168,7 @@ CACHES = {
 }
 # django-ratelimit lists only memcached and django-redis as supported caches: Django's own RedisCache does the
 # same atomic INCR, and LocMem is shared within its process, which is what development runs.
-SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + ([] if REDIS_URL else ["django_ratelimit.E003"])
+RATELIMIT_SILENCED_CHECKS = ["django_ratelimit.W001"] + ([] if REDIS_URL else ["django_ratelimit.E003"])
 
 RATELIMIT_ENABLE = env_bool("DJANGO_RATELIMIT", True)
 RATELIMIT_BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
@@ -225,6 +228,7 @@ DRAMATIQ_BROKER = {
         "dramatiq.middleware.Retries",
         "dramatiq.middleware.CurrentMessage",
         "django_dramatiq.middleware.DbConnectionsMiddleware",
+        "actors.middleware.ActorListing",
         "delivery.middleware.OutboxRelay",
     ],
 }
@@ -235,7 +239,11 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
-SECURE_HSTS_PRELOAD = False
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+# Preloading HSTS is a commitment for the whole domain that only its owner can make: off unless asked for, and
+# then `check --deploy` need not warn about it.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SILENCED_SYSTEM_CHECKS += RATELIMIT_SILENCED_CHECKS  # see "Cache and rate limits" above
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY", False) else None
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

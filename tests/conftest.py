@@ -61,3 +61,25 @@ def outage_system(tmp_path, private_broker, smtp_server):
     scratch = System(tmp_path / "system", private_broker.vhost_url, smtp=smtp_server)
     yield scratch
     scratch.stop()
+
+
+@pytest.fixture
+def make_system(tmp_path, rabbitmq_vhost, smtp_server):
+    """Build scratch djangobins with extra environment, e.g. `make_system(env={"MAIL_RETRY_MIN_BACKOFF_MS": "200"})`;
+    `smtp=False` leaves EMAIL_HOST unset (the console backend). All of them stop after the test."""
+    systems = []
+
+    def make(env=None, smtp=True):
+        extra = {} if smtp else {"EMAIL_HOST": ""}
+        scratch = System(
+            tmp_path / f"system-{len(systems)}",
+            rabbitmq_vhost.url,
+            smtp=smtp_server if smtp else None,
+            env={**extra, **(env or {})},
+        )
+        systems.append(scratch)
+        return scratch
+
+    yield make
+    for scratch in systems:
+        scratch.stop()

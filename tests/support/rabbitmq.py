@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import time
 import uuid
 from urllib.parse import quote
 
@@ -40,3 +41,14 @@ class Vhost:
             if name:
                 depths[name] = int(count)
         return depths
+
+    def wait_until_empty(self, *queues, timeout=60.0):
+        """Wait until each named queue holds no message, ready or unacknowledged (a worker finished them)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            depths = self.queue_depths()
+            if all(depths.get(queue, 0) == 0 for queue in queues):
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"queues still hold messages after {timeout} s: {depths}")
+            time.sleep(0.2)

@@ -16,37 +16,75 @@ def free_port():
 
 
 class RecordingHandler:
+    """Records accepted mail. A test sets `reply` (e.g. "451 try later", "550 no such user"), queues one-off
+    `replies` for the next DATA commands, refuses some recipients at RCPT, or stalls every DATA command."""
+
     def __init__(self):
         self.messages = []
         self.reply = "250 OK"  # or e.g. "451 try later", "550 no such user"
+        self.replies = []  # one-off replies used, in order, before `reply`
+        self.refused_recipients = {}  # address -> RCPT reply, e.g. {"x@example.com": "550 5.1.1 no such user"}
         self.stall_seconds = 0.0
-        self.attempts = 0
+        self.attempts = 0  # DATA commands received
+        self.rcpt_attempts = 0
+        self.finished = 0  # DATA commands answered
+        self._released = threading.Event()
         self._lock = threading.Lock()
+
+    @property
+    def stalling(self):
+        """How many DATA commands are being held right now."""
+        with self._lock:
+            return self.attempts - self.finished
+
+    def release(self):
+        """End every stall now and from now on."""
+        self._released.set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        with self._lock:
+            self.rcpt_attempts += 1
+        refusal = self.refused_recipients.get(address)
+        if refusal:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         with self._lock:
             self.attempts += 1
-        if self.stall_seconds:
-            await asyncio.sleep(self.stall_seconds)
-        if self.reply.startswith("250"):
-            message = message_from_bytes(envelope.content, policy=policy.default)
+            reply = self.replies.pop(0) if self.replies else self.reply
+        try:
+            deadline = time.monotonic() + self.stall_seconds
+            while time.monotonic() < deadline and not self._released.is_set():
+                await asyncio.sleep(0.02)
+            if reply.startswith("250"):
+                message = message_from_bytes(envelope.content, policy=policy.default)
+                with self._lock:
+                    self.messages.append((envelope.rcpt_tos, message))
+            return reply
+        finally:
             with self._lock:
-                self.messages.append((envelope.rcpt_tos, message))
-        return self.reply
+                self.finished += 1
 
 
 class SmtpServer:
     def __init__(self):
         self.handler = RecordingHandler()
         self.port = free_port()
-        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self._controller = None
 
     def start(self):
+        """Listen (again, after `stop()`, on the same port and with the same handler and records)."""
+        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
         self._controller.start()
         return self
 
     def stop(self):
-        self._controller.stop()
+        """Stop listening: a client then gets "connection refused", as from a mail server that is down."""
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
 
     @property
     def messages(self):
@@ -60,6 +98,14 @@ class SmtpServer:
             if len(found) >= count or time.monotonic() > deadline:
                 return found
             time.sleep(0.05)
+
+    def wait_until(self, condition, timeout=30.0, what="the condition"):
+        """Wait until `condition()` (about this server's state) is true; fail the test after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"SMTP server: {what} did not happen within {timeout} s")
+            time.sleep(0.02)
 
     def env(self):
         return {"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(self.port), "EMAIL_TIMEOUT": "5"}

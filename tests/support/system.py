@@ -42,6 +42,21 @@ class Process:
             time.sleep(0.1)
         raise TimeoutError(f"{self.name} did not log {text!r} within {timeout} s:\n{self.log()[-3000:]}")
 
+    def descendants(self):
+        """Process ids of every living process this one started, however deep (read from /proc)."""
+        children = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                pid, rest = stat.read_text().split(" ", 1)
+                ppid = int(rest.rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(pid))
+        found, todo = [], [self.popen.pid]
+        while todo:
+            for child in children.get(todo.pop(), []):
+                found.append(child)
+                todo.append(child)
+        return found
+
     def signal(self, signum):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.popen.pid, signum)
@@ -136,11 +151,16 @@ class System:
 
     def shell(self, code):
         """Run Python inside the project (`manage.py shell -c`) and return what it printed."""
-        return self.manage("shell", "-c", code).stdout.strip()
+        return self.manage("shell", "-v", "0", "-c", code).stdout.strip()
 
     def start(self, name, *args, env=None):
+        """Start `manage.py *args` in the background, its output logged to a file of this system's."""
+        return self.start_program(name, [sys.executable, "manage.py", *args], env=env)
+
+    def start_program(self, name, argv, env=None):
+        """Start any program (gunicorn, honcho …) in the repository with this system's environment."""
         log_path = self.directory / f"{name}-{len(self.processes)}.log"
-        process = Process(name, [sys.executable, "manage.py", *args], {**self.env, **(env or {})}, log_path)
+        process = Process(name, argv, {**self.env, **(env or {})}, log_path)
         self.processes.append(process)
         return process
 
@@ -152,21 +172,17 @@ class System:
         worker.wait_for_log(READY_LINE, count=processes)
         return worker
 
-    def start_web(self):
+    def start_web(self, server="runserver", ready_path="/about/"):
+        """Start the web server (`runserver`, or `gunicorn` as in production) and wait until `ready_path` is 200."""
         port = free_port()
-        web = self.start("web", "runserver", "--noreload", f"127.0.0.1:{port}")
+        if server == "gunicorn":
+            gunicorn = Path(sys.executable).with_name("gunicorn")
+            argv = [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", "2", "django_project.wsgi"]
+            web = self.start_program("web", argv)
+        else:
+            web = self.start("web", "runserver", "--noreload", f"127.0.0.1:{port}")
         web.base_url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        client = WebClient(web.base_url)
-        while True:
-            try:
-                if client.get("/about/", timeout=2).status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or web.popen.poll() is not None:
-                raise RuntimeError(f"the web server did not come up:\n{web.log()[-3000:]}")
-            time.sleep(0.1)
+        wait_for_http(WebClient(web.base_url), ready_path, web)
         return web
 
     def client(self, web):
@@ -179,6 +195,29 @@ class System:
 
     def logs(self):
         return "\n".join(f"--- {p.name}\n{p.log()[-4000:]}" for p in self.processes)
+
+
+def wait_for_http(client, path, process, timeout=60.0):
+    """Wait until `process` answers 200 at `path`; fail with its log if it exits or takes too long."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if client.get(path, timeout=2).status == 200:
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline or process.popen.poll() is not None:
+            raise RuntimeError(f"{process.name} did not answer 200 at {path}:\n{process.log()[-3000:]}")
+        time.sleep(0.1)
+
+
+def alive(pid):
+    """True while `pid` is a running process (a zombie awaiting its parent counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def have_rabbitmqctl():

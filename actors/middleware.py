@@ -1,0 +1,18 @@
+"""Dramatiq middleware of djangobin's own. Loaded with the broker, before Django's apps are ready: no model imports."""
+
+import logging
+
+from dramatiq.middleware import Middleware
+
+logger = logging.getLogger(__name__)
+
+
+class ActorListing(Middleware):
+    """Log the actors a worker process serves once it has booted.
+
+    `rundramatiq` prints only the modules it discovered; this line names every actor, so an operator (and a
+    test) can see that none went missing.
+    """
+
+    def after_worker_boot(self, broker, worker):
+        logger.info("Declared actors: %s.", ", ".join(sorted(broker.get_declared_actors())))
