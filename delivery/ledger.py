@@ -6,7 +6,8 @@ the worker claims the message id (a unique row, with a lease); after it, it mark
 
 - a redelivery of a delivered message is skipped;
 - a copy arriving while another worker holds the claim is retried once the lease may have run out;
-- a copy whose claim ran out (its worker died mid-way) takes the claim over and does the work.
+- a copy RabbitMQ redelivered (the claim's worker lost its connection: it died) or whose claim ran out takes
+  the claim over at once and does the work.
 
 Only a worker that dies between the work and its ledger write (milliseconds), or one whose work outlasts the
 lease, can still repeat it.
@@ -45,13 +46,20 @@ def _claim(message, lease):
     row = DeliveredMessage.objects.get(message_id=message.message_id)
     if row.delivered_at is not None:
         raise _Skip
-    if row.claimed_until is None or row.claimed_until <= now:
+    # RabbitMQ marks a message redelivered when the consumer that had it lost its connection: the claim's
+    # holder is gone (it crashed), so waiting for its lease would only delay the mail.
+    holder_gone = getattr(message, "redelivered", False)
+    if row.claimed_until is None or row.claimed_until <= now or holder_gone:
         taken = DeliveredMessage.objects.filter(
             pk=row.pk, delivered_at__isnull=True, claimed_until=row.claimed_until
         ).update(claimed_until=now + lease)
         if taken:
             if row.claimed_until is not None:
-                logger.warning("Message %s: the worker that claimed it stopped; taking it over.", message.message_id)
+                logger.warning(
+                    "Message %s: the worker that claimed it stopped (%s); taking it over.",
+                    message.message_id,
+                    "redelivered by RabbitMQ" if holder_gone else "its claim ran out",
+                )
             return
         row.refresh_from_db()
     wait_ms = max(int(((row.claimed_until or now) - now).total_seconds() * 1000), 0) + 1000

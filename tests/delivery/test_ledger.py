@@ -117,3 +117,19 @@ def test_a_failed_attempt_releases_its_claim_so_the_retry_goes_ahead(settings, a
     settings.ADMINS = [("Ops", "ops@example.com")]
     send_feedback_mail(feedback.pk)
     assert len(mail.outbox) == 1
+
+
+def test_a_copy_rabbitmq_redelivered_takes_over_a_live_claim_at_once(as_worker):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from dramatiq.brokers.rabbitmq import _RabbitmqMessage
+
+    user = make_user(is_active=False)
+    message = send_activation_mail.message(user.pk, "http://testserver")
+    DeliveredMessage.objects.create(
+        message_id=message.message_id, actor_name="send_activation_mail", claimed_until=timezone.now() + timedelta(60)
+    )
+    as_worker(_RabbitmqMessage(True, 1, message))  # the claim's worker lost its connection: it died
+    send_activation_mail(user.pk, "http://testserver")
+    assert len(mail.outbox) == 1

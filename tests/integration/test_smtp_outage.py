@@ -27,13 +27,9 @@ def retry_schedules(log):
 
 
 @pytest.fixture
-def quick_retries(tmp_path, rabbitmq_vhost, smtp_server):
+def quick_retries(make_system):
     """A system whose mail retries start at 0.5 s instead of 15 s (the schedule keeps its shape, compressed)."""
-    from tests.support.system import System
-
-    system = System(tmp_path / "system", rabbitmq_vhost.url, smtp=smtp_server, env={"MAIL_RETRY_MIN_BACKOFF_MS": "500"})
-    yield system
-    system.stop()
+    return make_system(env={"MAIL_RETRY_MIN_BACKOFF_MS": "500"})
 
 
 def test_mail_sent_while_the_mail_server_is_down_is_retried_on_a_growing_schedule_and_all_arrives(
