@@ -53,7 +53,7 @@ def test_the_purge_never_deletes_the_same_snippet_twice():
     assert snippets_expired_delete(now=now) == 0
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's write-ahead log only")
 def test_on_sqlite_the_purge_checkpoints_between_batches_and_gives_the_connection_its_setting_back():
     now = timezone.now()
