@@ -1,4 +1,7 @@
-"""Mail actors. Transient SMTP failures retry with backoff capped at 10 minutes; permanent ones fail once."""
+"""Mail actors. Transient SMTP failures retry with backoff capped at 10 minutes; permanent ones fail once.
+
+Each mails at most once per message id (delivery.ledger), so a redelivered message does not mail twice.
+"""
 
 import logging
 from contextlib import contextmanager
@@ -6,6 +9,7 @@ from contextlib import contextmanager
 import dramatiq
 from django.conf import settings
 
+from delivery.ledger import once_per_message
 from djangobin.exceptions import PermanentMailError
 from djangobin.services import mail
 
@@ -22,6 +26,10 @@ MAIL_OPTIONS = {
     "throws": (PermanentMailError,),
 }
 
+# How long one attempt may hold a message against a concurrent copy: connect, DATA and QUIT may each take up to
+# EMAIL_TIMEOUT. A copy arriving meanwhile waits; one arriving later (its worker died) takes over.
+MAIL_LEASE_SECONDS = 3 * settings.EMAIL_TIMEOUT + 10
+
 
 @contextmanager
 def _logged_if_permanent(what):
@@ -33,6 +41,7 @@ def _logged_if_permanent(what):
 
 
 @dramatiq.actor(**MAIL_OPTIONS)
+@once_per_message(lease=MAIL_LEASE_SECONDS)
 def send_activation_mail(user_id, site_url):
     """Mail a new account its activation link."""
     with _logged_if_permanent(f"Activation mail for user {user_id}"):
@@ -40,6 +49,7 @@ def send_activation_mail(user_id, site_url):
 
 
 @dramatiq.actor(**MAIL_OPTIONS)
+@once_per_message(lease=MAIL_LEASE_SECONDS)
 def send_feedback_mail(feedback_id):
     """Mail a contact-form message to the site's ADMINS."""
     with _logged_if_permanent(f"Feedback mail {feedback_id}"):
@@ -47,6 +57,7 @@ def send_feedback_mail(feedback_id):
 
 
 @dramatiq.actor(**MAIL_OPTIONS)
+@once_per_message(lease=MAIL_LEASE_SECONDS)
 def send_password_reset_mail(user_id, site_url):
     """Mail a password-reset link."""
     with _logged_if_permanent(f"Password-reset mail for user {user_id}"):

@@ -1,6 +1,8 @@
 """djangobin settings. Everything a deployment changes comes from the environment: see .env.example."""
 
+import re
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -38,6 +40,9 @@ INSTALLED_APPS = [
     "django_dramatiq",
     "djangobin",
     "actors",
+    "scheduler",
+    "delivery",
+    "django_ratelimit",
     "dashboard",
 ]
 
@@ -50,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "djangobin.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "django_project.urls"
@@ -141,13 +147,80 @@ MAIL_RETRY_MIN_BACKOFF_MS = env_int("MAIL_RETRY_MIN_BACKOFF_MS", 15_000, minimum
 # Snippets
 SNIPPET_MAX_BYTES = env_int("SNIPPET_MAX_BYTES", 512 * 1024, minimum=1)
 SNIPPET_MAX_TAGS = env_int("SNIPPET_MAX_TAGS", 10, minimum=0)
+# A form body may carry a snippet at its limit even percent-encoded (3 bytes a byte), so an over-limit paste
+# reaches the form, which refuses it naming the limit; a body larger still gets the 400 page, which names it too.
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, 3 * SNIPPET_MAX_BYTES + 262_144)
 SNIPPETS_PER_PAGE = 20
+
+# --- Cache and rate limits -------------------------------------------------------------------------
+# Rate-limit counts live in the default cache. With REDIS_URL they are shared by every web process (what
+# production with several gunicorn workers needs); without it each process counts on its own (LocMem), which
+# is exact for `make run`'s single development server.
+REDIS_URL = env_str("REDIS_URL")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("DJANGO_CACHE_PREFIX", "djangobin"),
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "djangobin"}
+    )
+}
+# django-ratelimit lists only memcached and django-redis as supported caches: Django's own RedisCache does the
+# same atomic INCR, and LocMem is shared within its process, which is what development runs.
+RATELIMIT_SILENCED_CHECKS = ["django_ratelimit.W001"] + ([] if REDIS_URL else ["django_ratelimit.E003"])
+
+RATELIMIT_ENABLE = env_bool("DJANGO_RATELIMIT", True)
+RATELIMIT_BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+_RATE = re.compile(r"^\d+/\d*[smhd]$")
+
+
+def env_rates(name, default):
+    """`PER_IP[,PER_ACCOUNT]`, each like 10/h or 30/10m (s, m, h, d), or `off`: {"ip": …, "account": …}."""
+    raw = env_str(name, default)
+    parts = [part.strip() for part in raw.split(",")]
+    if len(parts) > 2:
+        raise ImproperlyConfigured(f"{name}={raw!r}: give at most two rates, per IP and per account.")
+    rates = {}
+    for kind, rate in zip(("ip", "account"), [*parts, "off"], strict=False):
+        if rate.lower() in {"off", "", "0"}:
+            continue
+        if not _RATE.match(rate):
+            raise ImproperlyConfigured(f"{name}={raw!r}: {rate!r} is not a rate like 10/h or 30/10m (or off).")
+        rates[kind] = rate
+    return rates
+
+
+RATELIMITS = {
+    "signup": env_rates("DJANGO_RATE_SIGNUP", "10/h"),
+    "login": env_rates("DJANGO_RATE_LOGIN", "30/10m,10/15m"),
+    "password_reset": env_rates("DJANGO_RATE_PASSWORD_RESET", "10/h,3/h"),
+    "resend_activation": env_rates("DJANGO_RATE_RESEND_ACTIVATION", "10/h,3/h"),
+    "contact": env_rates("DJANGO_RATE_CONTACT", "10/h"),
+    "snippet": env_rates("DJANGO_RATE_SNIPPET", "60/h,120/h"),
+}
 
 # Dramatiq over RabbitMQ. MIDDLEWARE replaces dramatiq's defaults entirely, so every one is listed here.
 RABBITMQ_URL = env_str("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+def _bounded_pika_url(url):
+    """Bound how long one connection attempt may hang on a broker that is down or unresponsive, unless the URL
+    says otherwise: a request never waits long, since the outbox keeps what RabbitMQ cannot take now."""
+    bounds = {"socket_timeout": "3", "stack_timeout": "5", "blocked_connection_timeout": "30"}
+    bounded = []
+    for one in url.split(";"):  # dramatiq takes several broker URLs separated by ";"
+        query = dict(parse_qsl(urlsplit(one).query))
+        extra = {key: value for key, value in bounds.items() if key not in query}
+        bounded.append(one + ("&" if "?" in one else "?") + urlencode(extra) if extra else one)
+    return ";".join(bounded)
+
+
 DRAMATIQ_BROKER = {
     "BROKER": "dramatiq.brokers.rabbitmq.RabbitmqBroker",
-    "OPTIONS": {"url": RABBITMQ_URL, "confirm_delivery": True},
+    "OPTIONS": {"url": _bounded_pika_url(RABBITMQ_URL), "confirm_delivery": True},
     "MIDDLEWARE": [
         "dramatiq.middleware.AgeLimit",
         "dramatiq.middleware.TimeLimit",
@@ -160,6 +233,7 @@ DRAMATIQ_BROKER = {
         "dramatiq.middleware.CurrentMessage",
         "django_dramatiq.middleware.DbConnectionsMiddleware",
         "actors.middleware.ActorListing",
+        "delivery.middleware.OutboxRelay",
     ],
 }
 DRAMATIQ_AUTODISCOVER_MODULES = ["mail", "snippets", "dashboard"]
@@ -170,6 +244,12 @@ DASHBOARD_RETENTION_DAYS = env_int("DASHBOARD_RETENTION_DAYS", 7, minimum=1)
 DASHBOARD_METRICS_TOKEN = env_str("DASHBOARD_METRICS_TOKEN")
 RABBITMQ_MANAGEMENT_URL = env_str("RABBITMQ_MANAGEMENT_URL")
 
+# Scheduler (`manage.py runscheduler`): crontab expressions on the wall clock of TIME_ZONE.
+SCHEDULER_PURGE_CRON = env_str("SCHEDULER_PURGE_CRON", "0 0 * * *")
+# The leader's lease, in seconds: heartbeats come every third of it, and a standby takes over from a dead
+# leader within about 1⅓ of it.
+SCHEDULER_LEASE_SECONDS = env_int("SCHEDULER_LEASE_SECONDS", 30, minimum=3)
+
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", False)
@@ -179,9 +259,16 @@ SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
 # Preloading HSTS is a commitment for the whole domain that only its owner can make: off unless asked for, and
 # then `check --deploy` need not warn about it.
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SILENCED_SYSTEM_CHECKS += RATELIMIT_SILENCED_CHECKS  # see "Cache and rate limits" above
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY", False) else None
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Scripts and styles only from the site's own files: no inline script or style anywhere (the admin included).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 LOGGING = {
     "version": 1,
@@ -189,5 +276,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"django": {"level": "INFO"}, "pika": {"level": "WARNING"}},
+    # pika logs every failed connection attempt at ERROR, several lines each; the outbox and dramatiq log
+    # one line that says what happened and what follows, so pika speaks only of the unexpected.
+    "loggers": {"django": {"level": "INFO"}, "pika": {"level": "CRITICAL"}, "apscheduler": {"level": "WARNING"}},
 }

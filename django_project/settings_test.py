@@ -9,10 +9,11 @@ from .settings import *  # noqa: F403
 from .settings import DATABASES, DRAMATIQ_BROKER
 
 # Unit tests use dramatiq's StubBroker; integration tests start real workers against RabbitMQ.
+# No outbox relay thread in unit tests: they call delivery.outbox.outbox_relay_once themselves.
 DRAMATIQ_BROKER = {
     "BROKER": "dramatiq.brokers.stub.StubBroker",
     "OPTIONS": {},
-    "MIDDLEWARE": [m for m in DRAMATIQ_BROKER["MIDDLEWARE"] if "DbConnections" not in m],
+    "MIDDLEWARE": [m for m in DRAMATIQ_BROKER["MIDDLEWARE"] if "DbConnections" not in m and "OutboxRelay" not in m],
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -25,6 +26,11 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
 DATABASES["default"]["TEST"] = (
     {"NAME": f"test_djangobin_{os.getpid()}"} if "postgresql" in DATABASES["default"]["ENGINE"] else {}
 )
+
+# Rate limits are off unless a test of them switches them on; each test starts with an empty cache.
+RATELIMIT_ENABLE = False
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"]
 
 # Static files (UI): serve them from the apps' static/ folders as in development, so that page tests can
 # fetch every asset a page links to, with no collectstatic step and no warning about a missing STATIC_ROOT.

@@ -15,3 +15,5 @@ urlpatterns = [
     ),
     path("", include("djangobin.urls")),
 ]
+
+handler400 = "djangobin.views.bad_request"

@@ -1,19 +1,37 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import path, register_converter, reverse_lazy
 from django.views.generic import TemplateView
 
 from djangobin import views
 from djangobin.forms import QueuedPasswordResetForm
+from djangobin.ratelimits import posted_email, ratelimited
 
 app_name = "djangobin"
+
+
+class TextConverter:
+    """Like Django's `str`, but a NUL character (which PostgreSQL cannot even compare) matches no URL: 404."""
+
+    regex = "[^/\x00]+"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(TextConverter, "text")
 
 _password_urls = [
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(
-            form_class=QueuedPasswordResetForm,
-            template_name="djangobin/password_reset.html",
-            success_url=reverse_lazy("djangobin:password_reset_done"),
+        ratelimited("password_reset", per_account=posted_email)(
+            auth_views.PasswordResetView.as_view(
+                form_class=QueuedPasswordResetForm,
+                template_name="djangobin/password_reset.html",
+                success_url=reverse_lazy("djangobin:password_reset_done"),
+            )
         ),
         name="password_reset",
     ),
@@ -54,8 +72,8 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("trending/", views.trending_snippets, name="trending_snippets"),
     path("trending/<slug:language_slug>/", views.trending_snippets, name="trending_snippets"),
-    path("tag/<str:tag>/", views.tag_list, name="tag_list"),
-    path("user/<str:username>/", views.profile, name="profile"),
+    path("tag/<text:tag>/", views.tag_list, name="tag_list"),
+    path("user/<text:username>/", views.profile, name="profile"),
     path("search/", views.search, name="search"),
     path("contact/", views.contact, name="contact"),
     path("signup/", views.signup, name="signup"),
@@ -67,9 +85,9 @@ urlpatterns = [
     path("userdetails/", views.user_details, name="user_details"),
     path("about/", TemplateView.as_view(template_name="djangobin/about.html"), name="about"),
     path("eula/", TemplateView.as_view(template_name="djangobin/eula.html"), name="eula"),
-    path("raw/<str:slug>/", views.snippet_raw, name="snippet_raw"),
-    path("download/<str:slug>/", views.snippet_download, name="snippet_download"),
-    path("delete/<str:slug>/", views.snippet_delete, name="snippet_delete"),
+    path("raw/<text:slug>/", views.snippet_raw, name="snippet_raw"),
+    path("download/<text:slug>/", views.snippet_download, name="snippet_download"),
+    path("delete/<text:slug>/", views.snippet_delete, name="snippet_delete"),
     *_password_urls,
-    path("<str:slug>/", views.snippet_detail, name="snippet_detail"),
+    path("<text:slug>/", views.snippet_detail, name="snippet_detail"),
 ]

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404, HttpResponse
@@ -27,6 +27,7 @@ from djangobin.forms import (
     SnippetForm,
 )
 from djangobin.models import Author
+from djangobin.ratelimits import posted_email, ratelimited, signed_in_user
 from djangobin.services import accounts, feedback, snippets
 from djangobin.sites import site_url
 
@@ -54,15 +55,24 @@ def snippet_view(view):
 
 
 def _safe_next(request, fallback):
+    """The `next` URL when it stays on this site, else `fallback`.
+
+    Only a path or URL comes back, never a bare word: redirect() would take one for a view name and fail.
+    """
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        target
+        and target.startswith(("/", "http://", "https://"))
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return target
     return fallback
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimited("snippet", per_account=signed_in_user)
 def index(request):
     user = request.user if request.user.is_authenticated else None
     if request.method == "POST":
@@ -173,6 +183,7 @@ def search(request):
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimited("contact")
 def contact(request):
     if request.method == "POST":
         form = ContactForm(request.POST)
@@ -186,6 +197,7 @@ def contact(request):
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimited("signup")
 def signup(request):
     if request.user.is_authenticated:
         return redirect("djangobin:index")
@@ -214,6 +226,7 @@ def activate_account(request, uidb64, token):
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimited("resend_activation", per_account=posted_email)
 def resend_activation(request):
     if request.method == "POST":
         form = ResendActivationForm(request.POST)
@@ -228,6 +241,7 @@ def resend_activation(request):
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimited("login", per_account=posted_email)
 def login(request):
     next_url = _safe_next(request, "")
     if request.user.is_authenticated:
@@ -278,3 +292,16 @@ def user_details(request):
             "snippet_count": request.user.snippets.live().count(),
         },
     )
+
+
+def bad_request(request, exception):
+    """The 400 page, saying why when the reason is one the user can act on (a paste over the size limit)."""
+    reason = "The request could not be understood."
+    if isinstance(exception, RequestDataTooBig):
+        reason = (
+            f"The form was larger than the server accepts. Snippets are limited to "
+            f"{settings.SNIPPET_MAX_BYTES:,} bytes ({settings.SNIPPET_MAX_BYTES // 1024} KiB)."
+        )
+    elif isinstance(exception, TooManyFieldsSent):
+        reason = "The form had more fields than the server accepts."
+    return render(request, "400.html", {"reason": reason}, status=400)

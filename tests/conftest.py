@@ -28,6 +28,41 @@ def system(tmp_path, rabbitmq_vhost, smtp_server):
     scratch.stop()
 
 
+@pytest.fixture(scope="session")
+def private_rabbitmq(tmp_path_factory):
+    """A RabbitMQ node of this test run's own, which tests may stop and restart (never the machine's)."""
+    from tests.support import private_rabbitmq
+
+    if not private_rabbitmq.available():
+        pytest.skip("rabbitmq-server is not installed")
+    node = private_rabbitmq.PrivateRabbitmq(tmp_path_factory.mktemp("rabbitmq")).start()
+    yield node
+    if node.node_up:
+        node.stop()
+
+
+@pytest.fixture
+def private_broker(private_rabbitmq):
+    """The private node, up, with a virtual host of this test's own; `.url` is the vhost's AMQP URL."""
+    import uuid
+
+    node = private_rabbitmq
+    node.ensure_up()
+    node.vhost = f"test-{uuid.uuid4().hex[:10]}"
+    node.vhost_url = node.add_vhost(node.vhost)
+    yield node
+    node.ensure_up()
+    node.ctl("delete_vhost", node.vhost)
+
+
+@pytest.fixture
+def outage_system(tmp_path, private_broker, smtp_server):
+    """A scratch djangobin whose RabbitMQ (the private node) a test may take down and restart."""
+    scratch = System(tmp_path / "system", private_broker.vhost_url, smtp=smtp_server)
+    yield scratch
+    scratch.stop()
+
+
 @pytest.fixture
 def make_system(tmp_path, rabbitmq_vhost, smtp_server):
     """Build scratch djangobins with extra environment, e.g. `make_system(env={"MAIL_RETRY_MIN_BACKOFF_MS": "200"})`;

@@ -50,9 +50,10 @@ def test_a_worker_killed_mid_batch_loses_no_mail_once_a_new_worker_starts(system
     worker = system.start_worker(threads=threads)
     smtp_server.wait_for(6)
     worker.kill()
+    in_flight = smtp_server.handler.stalling  # mails the server had but had not answered yet
     assert len(smtp_server.messages) < total, "the worker finished before it was killed: not a mid-batch crash"
     # And a new worker is started
-    system.start_worker(threads=threads)
+    second = system.start_worker(threads=threads)
     # Then every mail arrives
     smtp_server.wait_for(total, timeout=60)
     rabbitmq_vhost.wait_until_empty("mail", "mail.DQ")
@@ -61,6 +62,14 @@ def test_a_worker_killed_mid_batch_loses_no_mail_once_a_new_worker_starts(system
     # And only a mail in flight at the crash (one per worker thread at most) can arrive twice
     assert len(bodies) - total <= threads
     assert rabbitmq_vhost.queue_depths().get("mail.XQ", 0) == 0
+    # The delivery ledger (delivery/ledger.py) skipped every redelivered mail it knew was sent, and took over at
+    # once the ones the killed worker had claimed but not finished.
+    skipped = second.log().count("was delivered already: this redelivery is skipped")
+    taken_over = second.log().count("taking it over")
+    print(
+        f"\n[SIGKILL] {total} mails, {threads} worker threads: {in_flight} in the SMTP server's hands at the kill, "
+        f"{len(bodies) - total} delivered twice, {skipped} redeliveries skipped by the ledger, {taken_over} taken over"
+    )
 
 
 def test_transient_smtp_failures_are_retried_until_the_mail_is_delivered(make_system, smtp_server):

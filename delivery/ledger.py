@@ -1,0 +1,117 @@
+"""The delivery ledger: an actor decorated with `once_per_message(...)` does its work once per message id.
+
+RabbitMQ delivers at least once: a worker killed after the SMTP server accepted a mail but before the ack
+gets that message again, and the outbox may publish a message twice when a confirm was lost. Before the work
+the worker claims the message id (a unique row, with a lease); after it, it marks it delivered. So:
+
+- a redelivery of a delivered message is skipped;
+- a copy arriving while another worker holds the claim is retried once the lease may have run out;
+- a copy RabbitMQ redelivered (the claim's worker lost its connection: it died) or whose claim ran out takes
+  the claim over at once and does the work.
+
+Only a worker that dies between the work and its ledger write (milliseconds), or one whose work outlasts the
+lease, can still repeat it.
+"""
+
+import logging
+from datetime import timedelta
+from functools import wraps
+
+import dramatiq
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from dramatiq.middleware import CurrentMessage
+
+from delivery.models import DeliveredMessage
+
+logger = logging.getLogger(__name__)
+
+
+class _Skip(Exception):
+    pass
+
+
+def _claim(message, lease):
+    """Claim `message` for this worker; raise _Skip if it was delivered, dramatiq.Retry if another holds it."""
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            DeliveredMessage.objects.create(
+                message_id=message.message_id, actor_name=message.actor_name, claimed_until=now + lease
+            )
+        return
+    except IntegrityError:
+        pass
+    row = DeliveredMessage.objects.get(message_id=message.message_id)
+    if row.delivered_at is not None:
+        raise _Skip
+    # RabbitMQ marks a message redelivered when the consumer that had it lost its connection: the claim's
+    # holder is gone (it crashed), so waiting for its lease would only delay the mail.
+    holder_gone = getattr(message, "redelivered", False)
+    if row.claimed_until is None or row.claimed_until <= now or holder_gone:
+        taken = DeliveredMessage.objects.filter(
+            pk=row.pk, delivered_at__isnull=True, claimed_until=row.claimed_until
+        ).update(claimed_until=now + lease)
+        if taken:
+            if row.claimed_until is not None:
+                logger.warning(
+                    "Message %s: the worker that claimed it stopped (%s); taking it over.",
+                    message.message_id,
+                    "redelivered by RabbitMQ" if holder_gone else "its claim ran out",
+                )
+            return
+        row.refresh_from_db()
+    wait_ms = max(int(((row.claimed_until or now) - now).total_seconds() * 1000), 0) + 1000
+    raise dramatiq.Retry(f"message {message.message_id} is being delivered by another worker", delay=wait_ms)
+
+
+def once_per_message(*, lease):
+    """Decorate an actor so that it does its work once per message id; `lease` bounds one attempt's work."""
+    lease = timedelta(seconds=lease) if not isinstance(lease, timedelta) else lease
+
+    def decorator(fn):
+        @wraps(fn)
+        def wrapper(*args, **kwargs):
+            message = CurrentMessage.get_current_message()
+            if message is None:  # called directly, not by a worker
+                return fn(*args, **kwargs)
+            try:
+                _claim(message, lease)
+            except _Skip:
+                logger.info(
+                    "Message %s (%s) was delivered already: this redelivery is skipped.",
+                    message.message_id,
+                    message.actor_name,
+                )
+                return None
+            try:
+                result = fn(*args, **kwargs)
+            except BaseException:
+                # Not done: let the retry (or a redelivery) claim it at once.
+                DeliveredMessage.objects.filter(message_id=message.message_id, delivered_at__isnull=True).update(
+                    claimed_until=None
+                )
+                raise
+            try:
+                DeliveredMessage.objects.filter(message_id=message.message_id).update(
+                    delivered_at=timezone.now(), claimed_until=None
+                )
+            except DatabaseError:
+                # The work is done: failing now would retry it and deliver it twice.
+                logger.exception("Message %s was delivered but could not be recorded as such.", message.message_id)
+            return result
+
+        return wrapper
+
+    return decorator
+
+
+def delivered_prune(*, older_than):
+    """Forget deliveries (and abandoned claims) from before `older_than`; returns how many."""
+    deleted, _ = DeliveredMessage.objects.filter(
+        Q(delivered_at__lt=older_than) | Q(delivered_at__isnull=True, claimed_until__lt=older_than)
+    ).delete()
+    if deleted:
+        logger.info("Pruned %d delivered-message record(s).", deleted)
+    return deleted

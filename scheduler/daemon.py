@@ -1,0 +1,342 @@
+"""The scheduler daemon: APScheduler says when; the ledger and the lease make each fire time run exactly once.
+
+Why an APScheduler `BlockingScheduler` with a memory job store plus a ledger of our own:
+
+- APScheduler's persistent job stores must never be shared by two schedulers, nothing in 3.x stops a second
+  instance, and re-adding a stored job at start with `replace_existing=True` discards its missed run. So the
+  jobs live in memory, declared afresh at every start from `scheduler/jobs.py`, and what has *happened* lives
+  in `JobRun`, which every daemon shares and which survives restarts.
+- APScheduler does what it is good at: waking up at the right instant (cron on the wall clock of
+  `TIME_ZONE`, see `cron.py`), one-off retry times, and the heartbeat, which has a thread of its own so that a
+  slow send never delays it. `misfire_grace_time=None` and `coalesce=True`: a late wake-up still runs, once.
+- Every wake-up calls the same idempotent step, `run_due(job)`: take the latest fire time that is due, looking
+  from the ledger's newest row on; make sure its row exists (unique insert); claim it (a conditional UPDATE
+  that holds only under the lease); send; record. An on-time run, a missed run caught up at start or after a
+  takeover, and a retry are one code path, and a duplicate wake-up finds the row enqueued and does nothing.
+- Only the holder of the lease sends. The lease is a row with an expiry taken by conditional UPDATE, the same
+  on SQLite and PostgreSQL; a PostgreSQL advisory lock would need a second code path and lives on one
+  connection, which Django may close and reopen under us.
+- A failed send never raises out of a job (APScheduler would simply wait for the next fire time, tomorrow):
+  it is recorded and retried with backoff (1 s, 2 s, 4 s … at most 60 s) until it succeeds or a later fire
+  time of the same job supersedes it.
+
+Delivery is at least once: a daemon that stalls for longer than the lease between its claim and its send can
+send a message its successor sends too. Every scheduled actor is idempotent.
+"""
+
+import functools
+import logging
+import os
+import secrets
+import signal
+import socket
+import threading
+import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import dramatiq
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers import SchedulerNotRunningError
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from django.conf import settings
+from django.db import DatabaseError, close_old_connections, connections
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from . import selectors, services
+from .cron import latest_fire_time
+from .jobs import declared_jobs
+from .models import JobRun, SchedulerLease
+
+logger = logging.getLogger(__name__)
+
+RETRY_MAX_SECONDS = 60
+STOP_GRACE_SECONDS = 3.0  # a running step may finish this long after SIGTERM; the process ends within 5 s
+HEARTBEAT_KEEP = timedelta(days=7)
+
+
+def retry_delay(attempts):
+    """Seconds before the next send after `attempts` failed ones: 1, 2, 4 … doubling, at most a minute."""
+    return min(RETRY_MAX_SECONDS, 2 ** max(attempts - 1, 0))
+
+
+class SchedulerDaemon:
+    """One daemon process. `handle()` of `runscheduler` calls `run()`; tests call the steps directly.
+
+    The steps: `heartbeat()` (lease and liveness), `run_due(job)` (enqueue a due fire time once),
+    `catch_up()` (run_due for every job), `run_now(job)` (operator's manual run), `shutdown()`.
+    """
+
+    def __init__(self, jobs=None, *, clock=timezone.now, broker=None, lease_seconds=None):
+        self.jobs = list(declared_jobs() if jobs is None else jobs)
+        self.triggers = {job.name: job.trigger() for job in self.jobs}
+        self.clock = clock
+        self.broker = broker
+        self.lease_seconds = lease_seconds or settings.SCHEDULER_LEASE_SECONDS
+        self.beat_seconds = max(1.0, self.lease_seconds / 3)
+        self.timezone = ZoneInfo(settings.TIME_ZONE)
+        self.hostname, self.pid = socket.gethostname(), os.getpid()
+        self.instance = f"{self.hostname}:{self.pid}:{secrets.token_hex(3)}"
+        self.started_at = clock()
+        self.leading = None  # unknown until the first heartbeat
+        self.stopping = False
+        self.scheduler = None
+        self._running_steps = 0
+        self._idle = threading.Condition()
+
+    def local(self, moment):
+        return f"{moment.astimezone(self.timezone):%Y-%m-%d %H:%M:%S %Z}"
+
+    # --- the loop -------------------------------------------------------------------------------------
+
+    def run(self):
+        """Set up, then let APScheduler's loop run until `request_stop()`; returns whether it ended idle."""
+        logger.info(
+            "Scheduler %s starting: %d job(s), time zone %s, lease %d s, heartbeat every %g s.",
+            self.instance,
+            len(self.jobs),
+            self.timezone,
+            self.lease_seconds,
+            self.beat_seconds,
+        )
+        self.scheduler = self.build_scheduler()
+        services.heartbeats_prune(before=self.clock() - HEARTBEAT_KEEP)
+        self.heartbeat()
+        for job in self.jobs:
+            self.log_next_fire_time(job)
+        connections.close_all()  # the steps run on threads with their own; this one would only go stale
+        if not self.stopping:
+            self.scheduler.start()  # blocks until request_stop() shuts it down
+        return self.shutdown()
+
+    def build_scheduler(self):
+        scheduler = BlockingScheduler(
+            timezone=self.timezone,
+            jobstores={"default": MemoryJobStore()},
+            executors={"default": ThreadPoolExecutor(1), "heartbeat": ThreadPoolExecutor(1)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+        every_beat = IntervalTrigger(seconds=self.beat_seconds, timezone=self.timezone)
+        scheduler.add_job(self._threaded(self.heartbeat), every_beat, id="heartbeat", executor="heartbeat")
+        scheduler.add_job(
+            self._threaded(self.catch_up), every_beat, id="catch-up", next_run_time=datetime.now(self.timezone)
+        )
+        for job in self.jobs:
+            scheduler.add_job(self._threaded(self.run_due), self.triggers[job.name], args=[job], id=job.name)
+        return scheduler
+
+    def request_stop(self, signum=None, frame=None):
+        """The SIGTERM/SIGINT handler: set the flag; the loop ends and `run()` cleans up."""
+        if self.stopping:
+            return
+        self.stopping = True
+        logger.info("Scheduler %s stopping (%s).", self.instance, signal.Signals(signum).name if signum else "asked")
+        # shutdown() takes locks that the interrupted main loop may hold: call it from a thread of its own.
+        threading.Thread(target=self._stop_scheduler, daemon=True).start()
+
+    def _stop_scheduler(self):
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                self.scheduler.shutdown(wait=False)
+                return
+            except (SchedulerNotRunningError, AttributeError):
+                time.sleep(0.05)  # the signal came while run() was still starting the scheduler
+
+    def shutdown(self):
+        """Let a running step finish (briefly), give the lease up, record the stop; True if no step was left."""
+        with self._idle:
+            idle = self._idle.wait_for(lambda: self._running_steps == 0, timeout=STOP_GRACE_SECONDS)
+        try:
+            now = self.clock()
+            services.lease_release(holder=self.instance, now=now)
+            services.heartbeat_stop(instance=self.instance, now=now)
+        except DatabaseError:
+            logger.exception("Could not record the stop; the lease expires on its own.")
+        if not idle:
+            logger.warning("A step was still running after %g s; exiting without it.", STOP_GRACE_SECONDS)
+        logger.info("Scheduler %s stopped.", self.instance)
+        return idle
+
+    def _threaded(self, step):
+        """`step` as an APScheduler job: counted for shutdown, with fresh database connections around it."""
+
+        @functools.wraps(step)
+        def job(*args):
+            with self._idle:
+                self._running_steps += 1
+            close_old_connections()
+            try:
+                return step(*args)
+            finally:
+                close_old_connections()
+                with self._idle:
+                    self._running_steps -= 1
+                    self._idle.notify_all()
+
+        return job
+
+    # --- the steps ------------------------------------------------------------------------------------
+
+    def heartbeat(self):
+        """Take or renew the lease and record this daemon as alive; returns whether it leads."""
+        now = self.clock()
+        try:
+            leading = services.lease_acquire(holder=self.instance, now=now, seconds=self.lease_seconds)
+            services.heartbeat_record(
+                instance=self.instance,
+                hostname=self.hostname,
+                pid=self.pid,
+                started_at=self.started_at,
+                now=now,
+                leading=leading,
+            )
+        except DatabaseError:
+            logger.exception("Heartbeat failed: the database does not answer; no job fires until it does.")
+            leading = False
+        if leading != self.leading:
+            self._log_leadership(leading)
+            if leading and self.scheduler is not None and self.scheduler.running:
+                self.scheduler.modify_job("catch-up", next_run_time=datetime.now(self.timezone))
+        self.leading = leading
+        return leading
+
+    def _log_leadership(self, leading):
+        if leading:
+            logger.info("Scheduler %s leads: it fires the jobs.", self.instance)
+            return
+        try:
+            lease = SchedulerLease.objects.filter(name=services.LEASE_NAME, expires_at__isnull=False).first()
+        except DatabaseError:
+            lease = None
+        holder = f"{lease.holder} holds the lease until {self.local(lease.expires_at)}" if lease else "lease unknown"
+        if self.leading:
+            logger.warning("Scheduler %s lost the lease (%s): standing by.", self.instance, holder)
+        else:
+            logger.info("Scheduler %s standing by: %s.", self.instance, holder)
+
+    def catch_up(self):
+        """`run_due` for every job: missed runs at start and after a takeover, and retries that are due."""
+        return [run for job in self.jobs if (run := self.run_due(job)) is not None]
+
+    def run_due(self, job):
+        """Enqueue the latest due fire time of `job` unless the ledger shows it done; returns the run sent.
+
+        Looks from the ledger's newest row at or before now, so after any downtime only the latest missed
+        fire time runs (older pending ones are marked skipped). Also registers the next fire time, which
+        is how a daemon started after it knows it was missed.
+        """
+        if self.stopping or not self.leading:
+            return None
+        now = self.clock()
+        trigger = self.triggers[job.name]
+        baseline = selectors.job_run_baseline(job=job.name, now=now)
+        due = latest_fire_time(trigger, now, since=baseline) if baseline else None
+        if skipped := services.job_runs_supersede(job=job.name, before=due or now):
+            logger.warning("%s: %d missed run(s) skipped; only the latest fire time is caught up.", job.name, skipped)
+        sent = None
+        if due is not None:
+            run = services.job_run_register(job=job.name, fire_time=due)
+            if run.outcome in JobRun.PENDING:
+                sent = self._send(job, run)
+        next_time = trigger.get_next_fire_time(now, now)
+        if next_time is not None:
+            services.job_run_register(job=job.name, fire_time=next_time)
+        if sent is not None:
+            self.log_next_fire_time(job)
+        return sent
+
+    def _send(self, job, run):
+        if not services.job_run_claim(run=run, holder=self.instance, now=self.clock(), seconds=self.lease_seconds):
+            return None
+        attempt = run.attempts + 1
+        message = None
+        try:
+            message = self.message_for(job, message_id=run.message_id)
+            self.send(message)
+        except Exception as error:  # every failure is retried: none may end the daemon or wait for tomorrow
+            retry_at = self.clock() + timedelta(seconds=retry_delay(attempt))
+            services.job_run_failed(
+                run=run,
+                holder=self.instance,
+                message_id=message.message_id if message else "",
+                error=f"{type(error).__name__}: {error}",
+                retry_at=retry_at,
+            )
+            transient = isinstance(error, (dramatiq.errors.BrokerConnectionError, OSError))
+            logger.log(
+                logging.WARNING if transient else logging.ERROR,
+                "%s for %s: enqueue attempt %d failed (%s: %s); retrying at %s.",
+                job.name,
+                self.local(run.fire_time),
+                attempt,
+                type(error).__name__,
+                error,
+                self.local(retry_at),
+                exc_info=not transient,
+            )
+            self._schedule_retry(job, retry_at)
+            return None
+        now = self.clock()
+        if not services.job_run_enqueued(run=run, holder=self.instance, message_id=message.message_id, now=now):
+            logger.warning(
+                "%s for %s: sent message %s, but another daemon took the run over meanwhile; "
+                "it may be enqueued twice (scheduled actors are idempotent).",
+                job.name,
+                self.local(run.fire_time),
+                message.message_id,
+            )
+        logger.info(
+            "Enqueued %s for %s as message %s (attempt %d, %.1f s after its fire time).",
+            job.name,
+            self.local(run.fire_time),
+            message.message_id,
+            attempt,
+            (now - run.fire_time).total_seconds(),
+        )
+        run.refresh_from_db()
+        return run
+
+    def _schedule_retry(self, job, retry_at):
+        if self.scheduler is not None and self.scheduler.running and not self.stopping:
+            self.scheduler.add_job(
+                self._threaded(self.run_due),
+                DateTrigger(run_date=retry_at),
+                args=[job],
+                id=f"retry:{job.name}",
+                replace_existing=True,
+            )
+
+    def run_now(self, job):
+        """Enqueue `job` at once, outside its schedule, and record it in the ledger; returns the message."""
+        message = self.message_for(job)
+        self.send(message)
+        services.job_run_manual(job=job.name, message_id=message.message_id, now=self.clock())
+        logger.info("Enqueued %s on request as message %s.", job.name, message.message_id)
+        return message
+
+    # --- messages -------------------------------------------------------------------------------------
+
+    def message_for(self, job, message_id=""):
+        """The job's Dramatiq message; a retry reuses the first attempt's message id."""
+        actor = import_string(job.actor)  # imported here, when a message is due, never at Django start-up
+        message = actor.message()
+        return message.copy(message_id=message_id) if message_id else message
+
+    def send(self, message):
+        return (self.broker or dramatiq.get_broker()).enqueue(message)
+
+    def log_next_fire_time(self, job):
+        next_time = self.triggers[job.name].get_next_fire_time(None, self.clock())
+        logger.info(
+            "Job %s (%s in %s) enqueues %s; next fire time %s.",
+            job.name,
+            job.cron,
+            self.timezone,
+            job.actor,
+            self.local(next_time) if next_time else "never",
+        )

@@ -1,0 +1,120 @@
+import dramatiq
+import pytest
+from django.core import mail
+
+from actors.mail import send_activation_mail, send_feedback_mail
+from delivery.ledger import delivered_prune
+from delivery.models import DeliveredMessage
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def as_worker():
+    """Run the next calls as a worker processing a message (what dramatiq's CurrentMessage middleware does)."""
+    from dramatiq.middleware import CurrentMessage
+
+    tokens = []
+    yield lambda message: tokens.append(CurrentMessage._MESSAGE.set(message))
+    for token in reversed(tokens):
+        CurrentMessage._MESSAGE.reset(token)
+
+
+def test_a_message_delivered_twice_mails_once(as_worker):
+    user = make_user(is_active=False)
+    message = send_activation_mail.message(user.pk, "http://testserver")
+
+    as_worker(message)
+    send_activation_mail(user.pk, "http://testserver")
+    send_activation_mail(user.pk, "http://testserver")  # what RabbitMQ does after a worker died before its ack
+
+    assert len(mail.outbox) == 1
+    assert DeliveredMessage.objects.get(message_id=message.message_id).delivered_at is not None
+
+
+def test_two_messages_for_the_same_user_are_two_mails(as_worker):
+    user = make_user(is_active=False)
+    for _ in range(2):  # the user asked for a new link: a new message, a new id
+        as_worker(send_activation_mail.message(user.pk, "http://testserver"))
+        send_activation_mail(user.pk, "http://testserver")
+    assert len(mail.outbox) == 2
+
+
+def test_old_delivery_records_are_pruned():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    long_ago = timezone.now() - timedelta(days=40)
+    DeliveredMessage.objects.create(message_id="old", actor_name="a", delivered_at=long_ago)
+    DeliveredMessage.objects.create(message_id="abandoned", actor_name="a", claimed_until=long_ago)
+    DeliveredMessage.objects.create(message_id="new", actor_name="a", delivered_at=timezone.now())
+    assert delivered_prune(older_than=timezone.now() - timedelta(days=30)) == 2
+    assert list(DeliveredMessage.objects.values_list("message_id", flat=True)) == ["new"]
+
+
+def test_a_copy_arriving_while_another_worker_holds_the_claim_is_retried_later_not_mailed(as_worker):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    user = make_user(is_active=False)
+    message = send_activation_mail.message(user.pk, "http://testserver")
+    DeliveredMessage.objects.create(
+        message_id=message.message_id, actor_name="send_activation_mail", claimed_until=timezone.now() + timedelta(60)
+    )
+    as_worker(message)
+    with pytest.raises(dramatiq.Retry):
+        send_activation_mail(user.pk, "http://testserver")
+    assert mail.outbox == []
+
+
+def test_a_copy_whose_claim_ran_out_takes_it_over_and_mails(as_worker):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    user = make_user(is_active=False)
+    message = send_activation_mail.message(user.pk, "http://testserver")
+    DeliveredMessage.objects.create(
+        message_id=message.message_id, actor_name="send_activation_mail", claimed_until=timezone.now() - timedelta(1)
+    )
+    as_worker(message)
+    send_activation_mail(user.pk, "http://testserver")
+    assert len(mail.outbox) == 1
+    assert DeliveredMessage.objects.get(message_id=message.message_id).delivered_at is not None
+
+
+def test_a_failed_attempt_releases_its_claim_so_the_retry_goes_ahead(settings, as_worker):
+    settings.ADMINS = []
+    from djangobin.exceptions import PermanentMailError
+    from djangobin.models import Feedback
+
+    feedback = Feedback.objects.create(name="Ann", email="a@example.com", purpose="bug", message="m")
+    message = send_feedback_mail.message(feedback.pk)
+    as_worker(message)
+    with pytest.raises(PermanentMailError):
+        send_feedback_mail(feedback.pk)
+    row = DeliveredMessage.objects.get(message_id=message.message_id)
+    assert (row.claimed_until, row.delivered_at) == (None, None)
+
+    settings.ADMINS = [("Ops", "ops@example.com")]
+    send_feedback_mail(feedback.pk)
+    assert len(mail.outbox) == 1
+
+
+def test_a_copy_rabbitmq_redelivered_takes_over_a_live_claim_at_once(as_worker):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from dramatiq.brokers.rabbitmq import _RabbitmqMessage
+
+    user = make_user(is_active=False)
+    message = send_activation_mail.message(user.pk, "http://testserver")
+    DeliveredMessage.objects.create(
+        message_id=message.message_id, actor_name="send_activation_mail", claimed_until=timezone.now() + timedelta(60)
+    )
+    as_worker(_RabbitmqMessage(True, 1, message))  # the claim's worker lost its connection: it died
+    send_activation_mail(user.pk, "http://testserver")
+    assert len(mail.outbox) == 1

@@ -1,0 +1,38 @@
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from django_project.settings import _bounded_pika_url, env_rates
+
+
+def test_a_rate_setting_names_a_per_ip_and_a_per_account_limit(monkeypatch):
+    monkeypatch.setenv("DJANGO_RATE_LOGIN", "30/10m, 5/h")
+    assert env_rates("DJANGO_RATE_LOGIN", "1/s") == {"ip": "30/10m", "account": "5/h"}
+
+
+def test_a_limit_can_be_switched_off_one_kind_at_a_time(monkeypatch):
+    monkeypatch.setenv("DJANGO_RATE_LOGIN", "off,5/h")
+    assert env_rates("DJANGO_RATE_LOGIN", "1/s") == {"account": "5/h"}
+    monkeypatch.setenv("DJANGO_RATE_LOGIN", "off")
+    assert env_rates("DJANGO_RATE_LOGIN", "1/s") == {}
+
+
+def test_an_unset_rate_takes_its_default(monkeypatch):
+    monkeypatch.delenv("DJANGO_RATE_SIGNUP", raising=False)
+    assert env_rates("DJANGO_RATE_SIGNUP", "10/h") == {"ip": "10/h"}
+
+
+@pytest.mark.parametrize("bad", ["ten per hour", "10/w", "10", "10/h,5/h,1/s"])
+def test_a_malformed_rate_stops_start_up_with_a_message_naming_it(monkeypatch, bad):
+    monkeypatch.setenv("DJANGO_RATE_SIGNUP", bad)
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_RATE_SIGNUP"):
+        env_rates("DJANGO_RATE_SIGNUP", "10/h")
+
+
+def test_the_broker_url_gets_bounded_timeouts_unless_it_sets_its_own():
+    assert _bounded_pika_url("amqp://h/") == (
+        "amqp://h/?socket_timeout=3&stack_timeout=5&blocked_connection_timeout=30"
+    )
+    assert _bounded_pika_url("amqp://h/?socket_timeout=9") == (
+        "amqp://h/?socket_timeout=9&stack_timeout=5&blocked_connection_timeout=30"
+    )
+    assert _bounded_pika_url("amqp://a/;amqp://b/").count("socket_timeout=3") == 2

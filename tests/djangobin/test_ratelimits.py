@@ -1,0 +1,163 @@
+"""Point 7: rate limits per client address and per account; over a limit, a readable 429 page."""
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from djangobin.models import Feedback, Snippet
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+CONTACT = {"name": "Ann", "email": "ann@example.com", "purpose": "bug", "message": "hello"}
+PASTE = {"original_code": "x = 1\n", "language": "1", "expiration": "never", "exposure": "public"}
+
+
+@pytest.fixture
+def limits(settings):
+    settings.RATELIMIT_ENABLE = True
+    settings.RATELIMITS = {
+        "signup": {"ip": "3/h"},
+        "login": {"ip": "6/m", "account": "3/m"},
+        "password_reset": {"ip": "6/h", "account": "2/h"},
+        "resend_activation": {"ip": "6/h", "account": "2/h"},
+        "contact": {"ip": "2/h"},
+        "snippet": {"ip": "100/h", "account": "2/h"},
+    }
+    cache.clear()
+    yield settings.RATELIMITS
+    cache.clear()
+
+
+def post(client, name, data, ip="192.0.2.1", **extra):
+    return client.post(reverse(name), data, REMOTE_ADDR=ip, **extra)
+
+
+def test_over_the_limit_a_form_answers_429_with_a_page_saying_why_and_nothing_is_saved(client, limits):
+    assert [post(client, "djangobin:contact", CONTACT).status_code for _ in range(2)] == [302, 302]
+    refused = post(client, "djangobin:contact", CONTACT)
+    assert refused.status_code == 429
+    page = refused.content.decode()
+    assert "Too many requests" in page and "Nothing was saved or sent" in page
+    assert Feedback.objects.count() == 2
+
+
+def test_limits_are_counted_per_client_address(client, limits):
+    for _ in range(2):
+        post(client, "djangobin:contact", CONTACT, ip="192.0.2.1")
+    assert post(client, "djangobin:contact", CONTACT, ip="192.0.2.1").status_code == 429
+    assert post(client, "djangobin:contact", CONTACT, ip="198.51.100.7").status_code == 302
+
+
+def test_reading_a_form_is_never_limited(client, limits):
+    for _ in range(5):
+        post(client, "djangobin:contact", CONTACT)
+    assert client.get(reverse("djangobin:contact"), REMOTE_ADDR="192.0.2.1").status_code == 200
+
+
+def test_password_guesses_at_one_account_are_limited_whatever_address_they_come_from(client, limits):
+    user = make_user(email="target@example.com")
+    guesses = [
+        post(client, "djangobin:login", {"email": "TARGET@example.com ", "password": "guess"}, ip=f"203.0.113.{n}")
+        for n in range(4)
+    ]
+    assert [response.status_code for response in guesses] == [200, 200, 200, 429]
+    right = post(client, "djangobin:login", {"email": user.email, "password": "correct horse battery"}, ip="10.9.9.9")
+    assert right.status_code == 429  # until the window passes, even the right password waits
+    assert post(client, "djangobin:login", {"email": "other@example.com", "password": "x"}).status_code == 200
+
+
+def test_signups_from_one_address_are_limited(client, limits):
+    statuses = [
+        post(
+            client,
+            "djangobin:signup",
+            {
+                "username": f"u{n}",
+                "email": f"u{n}@example.com",
+                "password1": "pw-Xy-12345!",
+                "password2": "pw-Xy-12345!",
+            },
+        ).status_code
+        for n in range(4)
+    ]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_reset_and_resend_mails_to_one_address_are_limited(client, limits):
+    make_user(email="late@example.com", is_active=False)
+    for name in ("djangobin:password_reset", "djangobin:resend_activation"):
+        statuses = [
+            post(client, name, {"email": "late@example.com"}, ip=f"203.0.113.{n}").status_code for n in range(3)
+        ]
+        assert statuses == [302, 302, 429], name
+
+
+def test_snippet_creation_is_limited_per_signed_in_account(client, limits):
+    client.force_login(make_user())
+    statuses = [post(client, "djangobin:index", PASTE, ip=f"203.0.113.{n}").status_code for n in range(3)]
+    assert statuses == [302, 302, 429]
+    assert Snippet.objects.count() == 2
+
+
+def test_limits_can_be_switched_off(client, limits, settings):
+    settings.RATELIMIT_ENABLE = False
+    assert {post(client, "djangobin:contact", CONTACT).status_code for _ in range(4)} == {302}
+
+
+def test_behind_a_proxy_the_address_the_proxy_appended_is_the_one_counted(client, limits, settings):
+    settings.RATELIMIT_BEHIND_PROXY = True
+    for n in range(2):  # a client forging the first X-Forwarded-For entry gains nothing
+        post(client, "djangobin:contact", CONTACT, ip="10.0.0.1", HTTP_X_FORWARDED_FOR=f"1.1.1.{n}, 192.0.2.44")
+    refused = post(client, "djangobin:contact", CONTACT, ip="10.0.0.1", HTTP_X_FORWARDED_FOR="1.1.1.9, 192.0.2.44")
+    assert refused.status_code == 429
+    other = post(client, "djangobin:contact", CONTACT, ip="10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.45")
+    assert other.status_code == 302
+
+
+def test_a_cache_that_is_down_lets_requests_through_instead_of_failing_them(client, limits, caplog):
+    from django.test import override_settings
+
+    from tests.support.smtp import free_port
+
+    redis_down = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        "OPTIONS": {"socket_connect_timeout": 0.2},
+    }
+    with override_settings(CACHES={"default": redis_down}):
+        assert post(client, "djangobin:contact", CONTACT).status_code == 302
+    assert "could not be checked" in caplog.text
+
+
+def test_an_activation_link_older_than_the_link_timeout_is_refused_and_a_new_one_can_be_asked_for(client, settings):
+    from datetime import datetime, timedelta
+
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from djangobin.tokens import ActivationTokenGenerator, activation_token
+
+    class MadeTwoMinutesAgo(ActivationTokenGenerator):
+        def _now(self):
+            return datetime.now() - timedelta(minutes=2)
+
+    settings.PASSWORD_RESET_TIMEOUT = 60  # DJANGO_LINK_TIMEOUT
+    user = make_user(is_active=False)
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+
+    stale = client.get(reverse("djangobin:activate", args=[uid, MadeTwoMinutesAgo().make_token(user)]), follow=True)
+    assert stale.redirect_chain[-1][0] == reverse("djangobin:resend_activation")
+    assert "invalid, used or expired" in stale.content.decode()
+    user.refresh_from_db()
+    assert not user.is_active
+
+    fresh = client.get(reverse("djangobin:activate", args=[uid, activation_token.make_token(user)]))
+    assert fresh.status_code == 302
+    user.refresh_from_db()
+    assert user.is_active
+
+
+def test_the_login_page_offers_to_send_a_new_activation_link(client):
+    page = client.get(reverse("djangobin:login")).content.decode()
+    assert f'href="{reverse("djangobin:resend_activation")}"' in page

@@ -1,0 +1,222 @@
+"""The real `runscheduler` process against a RabbitMQ vhost of its own, a scratch database and real workers."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from scheduler.cron import CrontabTrigger
+from tests.support.rabbitmq import RABBITMQ_HOST
+from tests.support.system import READY_LINE
+from tests.support.tcp_proxy import TcpProxy
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
+LEADS = "leads: it fires the jobs"
+ENQUEUED = re.compile(r"Enqueued remove_snippets for (\S+ \S+) UTC as message ([0-9a-f-]{36}) \(attempt (\d+)")
+
+
+def today_at_midnight():
+    return timezone.now().astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def seed_missed_run(system, days_ago=3):
+    """A run a daemon registered before the machine went down for `days_ago` midnights."""
+    fire_time = today_at_midnight() - timedelta(days=days_ago)
+    system.shell(
+        "from datetime import datetime\nfrom scheduler.models import JobRun\n"
+        f"JobRun.objects.create(job='remove_snippets', fire_time=datetime.fromisoformat('{fire_time.isoformat()}'))"
+    )
+    return fire_time
+
+
+def ledger(system):
+    rows = system.shell(
+        "import json\nfrom scheduler.models import JobRun\n"
+        "print(json.dumps([dict(fire_time=r.fire_time.isoformat(), outcome=r.outcome, attempts=r.attempts,"
+        " message_id=r.message_id, claimed_by=r.claimed_by, last_error=r.last_error,"
+        " delay=r.delay.total_seconds() if r.delay else None) for r in JobRun.objects.order_by('fire_time')]))"
+    )
+    return [{**row, "fire_time": datetime.fromisoformat(row["fire_time"])} for row in json.loads(rows)]
+
+
+def make_snippets(system):
+    """Snippets expired a second ago, expiring in an hour, and never expiring; returns their ids by name."""
+    return json.loads(
+        system.shell(
+            "import json\nfrom datetime import timedelta\nfrom django.utils import timezone\n"
+            "from djangobin.models import Snippet\nfrom tests.factories import make_snippet\n"
+            "now = timezone.now()\n"
+            "ids = {name: make_snippet(expiration=exp, tags=['x']).pk"
+            " for name, exp in [('expired', '1 week'), ('later', '1 week'), ('never', 'never')]}\n"
+            "Snippet.objects.filter(pk=ids['expired']).update(expires_at=now - timedelta(seconds=1))\n"
+            "Snippet.objects.filter(pk=ids['later']).update(expires_at=now + timedelta(hours=1))\n"
+            "print(json.dumps(ids))"
+        )
+    )
+
+
+def remaining_snippets(system):
+    return set(
+        json.loads(
+            system.shell(
+                "from djangobin.models import Snippet\nprint(list(Snippet.objects.values_list('pk', flat=True)))"
+            )
+        )
+    )
+
+
+def proxied_broker(rabbitmq_vhost):
+    host, _, port = RABBITMQ_HOST.partition(":")
+    proxy = TcpProxy(host, port or 5672)
+    return proxy, proxy.url_for(rabbitmq_vhost.url)
+
+
+def test_a_missed_midnight_is_enqueued_within_60_seconds_of_start_and_a_real_worker_purges_what_expired(system):
+    missed = seed_missed_run(system)
+    snippets = make_snippets(system)
+    worker = system.start_worker(queues=("maintenance",))
+
+    scheduler = system.start("scheduler", "runscheduler")
+    scheduler.wait_for_log("Enqueued remove_snippets", timeout=60)
+    worker.wait_for_log("Deleted 1 expired snippets.")
+
+    fire_time, message_id, attempt = ENQUEUED.search(scheduler.log()).groups()
+    assert (fire_time, attempt) == (f"{today_at_midnight():%Y-%m-%d %H:%M:%S}", "1")
+    assert remaining_snippets(system) == {snippets["later"], snippets["never"]}
+    assert [(row["fire_time"], row["outcome"], row["message_id"]) for row in ledger(system)] == [
+        (missed, "skipped", ""),
+        (today_at_midnight(), "enqueued", message_id),
+        (today_at_midnight() + timedelta(days=1), "scheduled", ""),
+    ]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_stops_runscheduler_cleanly_within_5_seconds_even_while_it_retries(system, rabbitmq_vhost, signum):
+    seed_missed_run(system)
+    _, url = proxied_broker(rabbitmq_vhost)  # never switched on: every send fails and is retried
+    scheduler = system.start("scheduler", "runscheduler", env={"RABBITMQ_URL": url})
+    scheduler.wait_for_log("enqueue attempt 2 failed")
+
+    scheduler.signal(signum)
+
+    assert scheduler.popen.wait(timeout=5) == 0
+    assert "stopped." in scheduler.log()
+    lease = system.shell(
+        "from scheduler.models import SchedulerLease as L, SchedulerHeartbeat as H\n"
+        "print(repr(L.objects.get().holder), H.objects.get().stopped_at is not None)"
+    )
+    assert lease == "'' True"
+
+
+def test_run_now_prints_a_message_id_that_a_real_worker_then_runs(system):
+    snippets = make_snippets(system)
+    # At DEBUG the worker logs the id of every message it receives.
+    worker = system.start(
+        "worker",
+        "rundramatiq",
+        "--processes",
+        "1",
+        "--threads",
+        "1",
+        "--queues",
+        "maintenance",
+        "-v",
+        "2",
+        env={"DJANGO_LOG_LEVEL": "DEBUG"},
+    )
+    worker.wait_for_log(READY_LINE)
+
+    message_id = system.manage("runscheduler", "--run-now", "remove_snippets").stdout.strip()
+
+    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", message_id)
+    worker.wait_for_log(f"Received message remove_snippets() with id '{message_id}'")
+    worker.wait_for_log("Deleted 1 expired snippets.")
+    assert remaining_snippets(system) == {snippets["later"], snippets["never"]}
+    [manual] = [row for row in ledger(system) if row["message_id"] == message_id]
+    assert manual["outcome"] == "enqueued"
+
+
+def test_list_reads_the_schedule_and_its_time_zone_from_the_environment():
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "django_project.settings",
+        "DJANGO_DEBUG": "1",
+        "DJANGO_TIME_ZONE": "Europe/Berlin",
+        "SCHEDULER_PURGE_CRON": "15 3 * * 0",
+    }
+    out = subprocess.run(
+        [sys.executable, "manage.py", "runscheduler", "--list"], cwd=REPO, env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    header, line = out.stdout.splitlines()
+    expected = CrontabTrigger("15 3 * * 0", "Europe/Berlin").get_next_fire_time(None, timezone.now())
+    assert "NEXT RUN (Europe/Berlin)" in header
+    assert line.split() == [
+        "remove_snippets",
+        "15",
+        "3",
+        "*",
+        "*",
+        "0",
+        *f"{expected:%Y-%m-%d %H:%M}".split(),
+        "actors.snippets.remove_snippets",
+    ]
+    assert f"{expected:%a %H:%M}" == "Sun 03:15"
+
+
+def test_while_rabbitmq_is_down_at_the_fire_time_the_enqueue_is_retried_and_the_ledger_shows_the_delay(
+    system, rabbitmq_vhost
+):
+    proxy, url = proxied_broker(rabbitmq_vhost)  # down: nothing listens yet
+    scheduler = system.start(
+        "scheduler", "runscheduler", env={"RABBITMQ_URL": url, "SCHEDULER_PURGE_CRON": "* * * * *"}
+    )
+    scheduler.wait_for_log("enqueue attempt 3 failed", timeout=90)  # the next minute, then 1 s and 2 s later
+    proxy.up()
+    try:
+        scheduler.wait_for_log("Enqueued remove_snippets", timeout=60)
+    finally:
+        proxy.down()
+
+    [run] = [row for row in ledger(system) if row["outcome"] == "enqueued"]
+    assert run["attempts"] >= 4
+    assert "Connection" in run["last_error"]
+    assert run["delay"] >= 1 + 2 + 4  # the backoff waited out before the fourth attempt
+    assert rabbitmq_vhost.queue_depths()["maintenance"] == 1
+
+
+def test_two_daemons_enqueue_a_run_once_and_the_standby_finishes_it_when_the_leader_is_killed(system, rabbitmq_vhost):
+    seed_missed_run(system)
+    proxy, url = proxied_broker(rabbitmq_vhost)  # down: the leader is left retrying
+    env = {"RABBITMQ_URL": url, "SCHEDULER_LEASE_SECONDS": "6"}
+    daemons = [system.start("scheduler", "runscheduler", env=env) for _ in range(2)]
+    for daemon in daemons:
+        daemon.wait_for_log("next fire time")
+    [leader] = [daemon for daemon in daemons if LEADS in daemon.log()]
+    [standby] = [daemon for daemon in daemons if daemon is not leader]
+    assert "standing by" in standby.log()
+    leader.wait_for_log("enqueue attempt 2 failed")
+
+    leader.kill()
+    standby.wait_for_log(LEADS, timeout=60)
+    proxy.up()
+    try:
+        standby.wait_for_log("Enqueued remove_snippets", timeout=60)
+    finally:
+        proxy.down()
+
+    assert "Enqueued" not in leader.log()
+    assert "enqueue attempt" not in standby.log().split(LEADS)[0]  # the standby sent nothing while standing by
+    [run] = [row for row in ledger(system) if row["outcome"] == "enqueued"]
+    assert run["attempts"] >= 3
+    assert run["claimed_by"] in standby.log()
+    assert rabbitmq_vhost.queue_depths()["maintenance"] == 1
