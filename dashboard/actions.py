@@ -67,6 +67,30 @@ def actor_retry_failed(request, actor_name):
 
 @operator_required
 @require_http_methods(["GET", "POST"])
+def scheduler_job_run(request, job_name):
+    scheduler_url = reverse("dashboard:scheduler")
+    if not _confirmed(request):
+        return _confirm(
+            request,
+            title=f"Run the scheduler job {job_name} now?",
+            lines=[
+                "Its message is sent at once, outside its schedule; the scheduler's ledger records it as a manual "
+                "run, and its next scheduled run still happens.",
+            ],
+            button=f"Run {job_name} now",
+            cancel_url=scheduler_url,
+        )
+    try:
+        message_id = services.scheduler_job_run(job_name=job_name, user=request.user)
+    except services.ActionError as error:
+        messages.error(request, str(error))
+        return redirect(scheduler_url)
+    messages.success(request, f"{job_name} was sent as this task.")
+    return redirect("dashboard:task", message_id)
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
 def queue_purge_dead_letters(request, queue_name):
     overview_url = reverse("dashboard:overview")
     if not _confirmed(request):

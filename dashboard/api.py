@@ -4,7 +4,7 @@ from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from . import metrics, pages, selectors
+from . import metrics, pages, scheduling, selectors
 from .access import staff_or_metrics_token, staff_required
 from .views import get_task_or_404, task_list_context
 
@@ -39,6 +39,12 @@ def tasks(request):
 @require_GET
 def task(request, message_id):
     return _json(pages.task_detail_json(get_task_or_404(message_id), now=timezone.now()))
+
+
+@staff_required
+@require_GET
+def scheduler(request):
+    return _json(pages.scheduler_json(scheduling.scheduler_state()))
 
 
 @staff_or_metrics_token

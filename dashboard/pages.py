@@ -199,3 +199,74 @@ def _seconds(value):
 
 def _pre(text):
     return render_to_string("dashboard/_traceback.html", {"traceback": text})
+
+
+def _when(value):
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M %Z") if value else "—"
+
+
+def _run_json(run, task):
+    return {
+        "job": run.job,
+        "fire_time": iso(run.fire_time),
+        "manual": run.manual,
+        "outcome": run.outcome,
+        "attempts": run.attempts,
+        "last_error": run.last_error,
+        "enqueued_at": iso(run.enqueued_at),
+        "delay_seconds": run.delay.total_seconds() if run.delay is not None else None,
+        "message_id": run.message_id or None,
+        "task_status": task.status if task else None,
+    }
+
+
+def scheduler_json(state):
+    jobs, live = (
+        [],
+        {
+            "scheduler:health": "ok" if state.healthy else "bad",
+            "scheduler:summary": state.summary,
+            "scheduler:heartbeat_age": "—" if state.heartbeat_age is None else f"{state.heartbeat_age:.0f} s",
+        },
+    )
+    for job in state.jobs:
+        last = _run_json(job.last_run, job.last_task) if job.last_run else None
+        jobs.append(
+            {
+                "name": job.name,
+                "cron": job.cron,
+                "actor": job.actor,
+                "next_fire_time": iso(job.next_fire_time),
+                "due_fire_time": iso(job.due_fire_time),
+                "missed": job.missed,
+                "last_run": last,
+            }
+        )
+        live |= {
+            f"job:{job.name}:next": _when(job.next_fire_time),
+            f"job:{job.name}:state": "missed" if job.missed else "ok",
+            f"job:{job.name}:last_outcome": job.last_run.outcome if job.last_run else "—",
+            f"job:{job.name}:task_status": job.last_task.status if job.last_task else "—",
+        }
+    return {
+        "generated_at": iso(state.now),
+        "healthy": state.healthy,
+        "problems": state.problems,
+        "heartbeat_age_seconds": state.heartbeat_age,
+        "lease": {"holder": state.lease.holder, "expires_at": iso(state.lease.expires_at)} if state.lease else None,
+        "daemons": [
+            {
+                "instance": daemon.instance,
+                "host": daemon.hostname,
+                "pid": daemon.pid,
+                "started_at": iso(daemon.started_at),
+                "beat_at": iso(daemon.beat_at),
+                "stopped_at": iso(daemon.stopped_at),
+                "leading": daemon.leading,
+            }
+            for daemon in state.daemons
+        ],
+        "jobs": jobs,
+        "recent_runs": [_run_json(run, state.tasks_by_message.get(run.message_id)) for run in state.recent_runs],
+        "live": live,
+    }

@@ -1,4 +1,5 @@
-"""The dashboard's actions and maintenance: re-send failed tasks, purge dead letters, prune old history.
+"""The dashboard's actions and maintenance: re-send failed tasks, purge dead letters, run a scheduler job now,
+prune old history.
 
 Every action a person takes is written to Django's admin log (LogEntry) with who did it.
 """
@@ -120,6 +121,34 @@ def dead_letters_purge(*, queue_name, user=None):
             flag=DELETION,
         )
     return purged
+
+
+def scheduler_job_run(*, job_name, user=None):
+    """Enqueue a scheduler job at once, as `runscheduler --run-now JOB` does (recorded in its ledger as manual).
+
+    Returns the message id. The job table belongs to the scheduler app (scheduler/jobs.py).
+    """
+    from scheduler.daemon import SchedulerDaemon
+    from scheduler.jobs import job_get
+    from scheduler.models import JobRun
+
+    try:
+        job = job_get(job_name)
+    except KeyError as error:
+        raise ActionError(error.args[0]) from None
+    try:
+        message = SchedulerDaemon([job]).run_now(job)
+    except Exception as error:
+        raise ActionError(f"Could not enqueue {job.name}: {type(error).__name__}: {error}") from error
+    if user is not None:
+        run = JobRun.objects.filter(job=job.name, message_id=message.message_id).first()
+        action_log(
+            user=user,
+            obj=run,
+            repr_text=f"scheduler job {job.name}",
+            message=f"Ran {job.name} now from the dashboard as message {message.message_id}.",
+        )
+    return message.message_id
 
 
 def _delete_in_batches(queryset):

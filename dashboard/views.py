@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from . import pages, selectors
+from . import pages, scheduling, selectors
 from .access import staff_required
 from .forms import TaskFilterForm
 
@@ -14,6 +14,12 @@ from .forms import TaskFilterForm
 @require_GET
 def overview(request):
     return render(request, "dashboard/overview.html", pages.overview())
+
+
+@staff_required
+@require_GET
+def scheduler(request):
+    return render(request, "dashboard/scheduler.html", {"state": scheduling.scheduler_state()})
 
 
 @staff_required

@@ -20,11 +20,14 @@ PAGES = [
     ("dashboard:api_tasks", []),
     ("dashboard:api_task", [MESSAGE_ID]),
     ("dashboard:metrics", []),
+    ("dashboard:scheduler", []),
+    ("dashboard:api_scheduler", []),
 ]
 ACTIONS = [
     ("dashboard:task_retry", [MESSAGE_ID]),
     ("dashboard:actor_retry_failed", ["send_feedback_mail"]),
     ("dashboard:purge_dead_letters", ["mail"]),
+    ("dashboard:scheduler_job_run", ["remove_snippets"]),
 ]
 
 

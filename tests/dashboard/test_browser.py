@@ -88,3 +88,27 @@ def test_staff_retry_a_failed_mail_from_the_dashboard_and_watch_it_succeed(syste
     expect(page.locator(".state-live").first).to_have_text("live")
     assert "Could not record" not in system.logs()
     assert "Task history:" not in system.logs()
+
+
+def test_staff_see_the_scheduler_turn_green_and_run_the_purge_now(system, browser):
+    system.shell(
+        "from django.contrib.auth import get_user_model\n"
+        f"get_user_model().objects.create_superuser('boss', '{STAFF_EMAIL}', '{STAFF_PASSWORD}')"
+    )
+    system.start_worker()
+    web = system.start_web()
+    page = browser.new_page(base_url=web.base_url)
+    page.goto("/admin/login/?next=/dashboard/scheduler/")
+    page.fill("#id_username", STAFF_EMAIL)
+    page.fill("#id_password", STAFF_PASSWORD)
+    page.click("input[type=submit]")
+    expect(page.locator(".health")).to_have_class("health health-bad")  # no scheduler daemon yet
+    expect(page.locator(".health")).to_contain_text("No scheduler daemon is running")
+
+    system.start("scheduler", "runscheduler").wait_for_log("leads: it fires the jobs")
+    expect(page.locator(".health")).to_have_class("health health-ok", timeout=20_000)  # refreshed, not reloaded
+
+    page.click("text=Run now…")
+    page.click("button:has-text('Run remove_snippets now')")
+    expect(page.locator(".message-success")).to_contain_text("remove_snippets was sent")
+    expect(page.locator("[data-key='task:status']")).to_have_text("succeeded", timeout=30_000)

@@ -110,6 +110,8 @@ def test_pages_have_no_inline_script_or_style(staff_client):
         reverse("dashboard:tasks"),
         reverse("dashboard:task", args=[task.message_id]),
         reverse("dashboard:task_retry", args=[task.message_id]),
+        reverse("dashboard:scheduler"),
+        reverse("dashboard:scheduler_job_run", args=["remove_snippets"]),
     ):
         body = staff_client.get(url).content.decode()
         assert "style=" not in body

@@ -1,6 +1,7 @@
 // Refreshes a dashboard page's numbers without reloading it: every few seconds it fetches the JSON named by
-// <main data-poll="…"> and writes its `live` values into the elements whose data-key matches, and its `html`
-// values (server-rendered, already escaped) into the elements whose data-html-key matches.
+// <main data-poll="…"> and writes its `live` values into the elements whose data-key matches (and, with
+// data-class-prefix, into their class), sets the class of those whose data-class-key matches, and puts its
+// `html` values (server-rendered, already escaped) into the elements whose data-html-key matches.
 (function () {
   "use strict";
 
@@ -47,6 +48,12 @@
       var prefix = element.getAttribute("data-class-prefix");
       if (prefix) {
         setClass(element, prefix, text);
+      }
+    });
+    document.querySelectorAll("[data-class-key]").forEach(function (element) {
+      var key = element.getAttribute("data-class-key");
+      if (Object.prototype.hasOwnProperty.call(live, key)) {
+        setClass(element, element.getAttribute("data-class-prefix"), String(live[key]));
       }
     });
     document.querySelectorAll("[data-html-key]").forEach(function (element) {
