@@ -246,6 +246,8 @@ RABBITMQ_MANAGEMENT_URL = env_str("RABBITMQ_MANAGEMENT_URL")
 
 # Scheduler (`manage.py runscheduler`): crontab expressions on the wall clock of TIME_ZONE.
 SCHEDULER_PURGE_CRON = env_str("SCHEDULER_PURGE_CRON", "0 0 * * *")
+# When the dashboard's task history older than DASHBOARD_RETENTION_DAYS is deleted.
+SCHEDULER_PRUNE_CRON = env_str("SCHEDULER_PRUNE_CRON", "30 0 * * *")
 # The leader's lease, in seconds: heartbeats come every third of it, and a standby takes over from a dead
 # leader within about 1⅓ of it.
 SCHEDULER_LEASE_SECONDS = env_int("SCHEDULER_LEASE_SECONDS", 30, minimum=3)

@@ -2,12 +2,17 @@
 
 import datetime as dt
 
+import dramatiq
 import pytest
 from django.utils import timezone
 
 from actors.dashboard import prune_task_history
 from dashboard.models import Task, TaskStat, WorkerProcess
 from dashboard.services import history_prune
+from scheduler.cron import latest_fire_time
+from scheduler.daemon import SchedulerDaemon
+from scheduler.jobs import job_get
+from scheduler.models import JobRun
 from tests.dashboard.factories import make_stat, make_task
 
 pytestmark = pytest.mark.django_db
@@ -46,3 +51,22 @@ def test_pruning_deletes_in_batches_and_reports_what_it_deleted(settings, monkey
     )
     assert history_prune(days=7) == {"tasks": 5, "stats": 0, "workers": 1}
     assert not Task.objects.exists()
+
+
+def test_the_scheduler_enqueues_the_prune_every_day_and_its_message_prunes_the_history(sent):
+    job = job_get("prune_task_history")
+    assert (job.cron, job.actor) == ("30 0 * * *", "actors.dashboard.prune_task_history")
+    now = timezone.now()
+    due = latest_fire_time(job.trigger(), now, since=now - dt.timedelta(days=2))
+    JobRun.objects.create(job=job.name, fire_time=due - dt.timedelta(days=1))  # registered by an earlier daemon
+    old, recent = make_task(ago=dt.timedelta(days=10)), make_task(ago=dt.timedelta(hours=1))
+    daemon = SchedulerDaemon([job], clock=lambda: now, lease_seconds=30)
+    assert daemon.heartbeat()
+
+    [run] = daemon.catch_up()
+
+    [message] = [dramatiq.Message.decode(data) for data in sent.queues["maintenance"].queue]
+    assert (run.fire_time, message.actor_name, message.message_id) == (due, "prune_task_history", run.message_id)
+    sent.get_actor(message.actor_name).fn(*message.args, **message.kwargs)
+    assert list(Task.objects.exclude(actor_name="prune_task_history").values_list("pk", flat=True)) == [recent.pk]
+    assert not Task.objects.filter(pk=old.pk).exists()
