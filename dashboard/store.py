@@ -15,7 +15,7 @@ from django.db import connection, transaction
 
 from .events import ATTEMPT_COLUMNS, BLANK_MEANS_MISSING, LATEST, MESSAGE_COLUMNS, dumps
 from .models import RUNTIME_BUCKETS
-from .statuses import STAGE_DONE, Status
+from .statuses import STAGE_DONE, STAGE_READY, Status
 
 _TASK_COLUMNS = (
     "message_id",
@@ -48,7 +48,16 @@ _JSON = {"args", "kwargs", "options"}
 _DATETIMES = {"enqueued_at", "queued_at", "eta", "started_at", "finished_at", "dead_lettered_at", "updated_at"}
 
 
-_NEWER = "excluded.rank >= dashboard_task.rank"
+# A dead-lettered message that is sent again under its own id (`manage.py retrymail`) starts a new life: its
+# enqueue happened after the dead-lettering, which no late write of its first life can claim. `rank / 10 * 10`
+# is integer arithmetic on both backends (the stage is what remains).
+_REVIVED = (
+    "(dashboard_task.dead_lettered_at IS NOT NULL AND excluded.dead_lettered_at IS NULL "
+    "AND excluded.updated_at > dashboard_task.dead_lettered_at "
+    f"AND excluded.rank - excluded.rank / 10 * 10 <= {STAGE_READY})"
+)
+_RANKED_HIGHER = "excluded.rank >= dashboard_task.rank"
+_NEWER = f"({_REVIVED} OR {_RANKED_HIGHER})"
 
 
 def _latest(column):
@@ -74,7 +83,8 @@ def _attempt_column(column):
     """Within one attempt, like a message column; an event of a newer attempt replaces it, an older one cannot."""
     same_attempt = _message_column(column).split(" = ", 1)[1]
     return (
-        f"{column} = CASE WHEN excluded.retries = dashboard_task.retries THEN {same_attempt} "
+        f"{column} = CASE WHEN {_REVIVED} THEN excluded.{column} "
+        f"WHEN excluded.retries = dashboard_task.retries THEN {same_attempt} "
         f"WHEN {_NEWER} THEN excluded.{column} ELSE dashboard_task.{column} END"
     )
 
@@ -112,6 +122,7 @@ _UPSERT = _insert(
         *map(_latest, LATEST),
         *map(_attempt_column, ATTEMPT_COLUMNS),
         *map(_message_column, MESSAGE_COLUMNS),
+        f"dead_lettered_at = CASE WHEN {_REVIVED} THEN NULL ELSE dashboard_task.dead_lettered_at END",
         _LAST_WRITE,
     ]
 )
@@ -121,7 +132,7 @@ _DEAD_LETTER = _insert(
     [
         "dead_lettered_at = COALESCE(dashboard_task.dead_lettered_at, excluded.dead_lettered_at)",
         "status = CASE WHEN dashboard_task.status IN ('failed', 'skipped') THEN dashboard_task.status "
-        f"WHEN {_NEWER} THEN excluded.status ELSE dashboard_task.status END",
+        f"WHEN {_RANKED_HIGHER} THEN excluded.status ELSE dashboard_task.status END",
         _latest("rank"),
         *map(_message_column, ("last_error", "traceback")),
         _LAST_WRITE,

@@ -17,7 +17,8 @@ from django.db import connection
 from dashboard.models import Task, TaskStat, WorkerProcess
 from tests.dashboard.brokers import drain, history, running_worker, stub_broker
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: leave the database as the next transactional test (tests/djangobin/test_purge.py) expects it.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 class Permanent(Exception):

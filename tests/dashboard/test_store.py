@@ -121,3 +121,53 @@ def test_finished_attempts_are_counted_per_minute_with_their_run_times():
     assert (stat.succeeded, stat.retried, stat.failed) == (1, 1, 0)
     assert stat.le_10ms == 2
     assert stat.runtime_sum_ms == pytest.approx(7.0)
+
+
+def _dead_lettered(base):
+    """A message whose only attempt failed for good and was dead-lettered, written as a worker writes it."""
+    message = _message()
+    message.fail()
+    events_write(
+        [
+            events.finished(
+                message, retries=0, started_at=base, at=base, runtime_ms=1.0, exception=ValueError("bad"), **WORKER
+            )
+        ]
+    )
+    events_write([events.dead_lettered(message, at=base + dt.timedelta(seconds=1))])
+    return message
+
+
+def test_a_dead_lettered_message_sent_again_under_its_own_id_starts_over_and_can_succeed():
+    base = timezone.now()
+    message = _dead_lettered(base)
+    # `manage.py retrymail` puts it back on its queue with the same id and a fresh retry count.
+    again = MessageProxy(dramatiq.Message(**{**message.asdict(), "options": {}}))
+    events_write([events.enqueued(again, None, at=base + dt.timedelta(minutes=5))])
+    requeued = Task.objects.get()
+    assert (requeued.status, requeued.retries, requeued.dead_lettered_at) == ("enqueued", 0, None)
+
+    events_write(
+        [
+            events.finished(
+                again,
+                retries=0,
+                started_at=base + dt.timedelta(minutes=6),
+                at=base + dt.timedelta(minutes=6),
+                runtime_ms=2.0,
+                exception=None,
+                **WORKER,
+            )
+        ]
+    )
+    task = Task.objects.get()
+    assert (task.status, task.runtime_ms, task.last_error) == ("succeeded", 2.0, "ValueError: bad")
+
+
+def test_the_first_sends_enqueue_landing_after_the_dead_letter_does_not_revive_the_task():
+    base = timezone.now()
+    message = _dead_lettered(base)
+    events_write([events.enqueued(message, None, at=base - dt.timedelta(seconds=1))])
+    task = Task.objects.get()
+    assert task.status == "failed"
+    assert task.dead_lettered_at == base + dt.timedelta(seconds=1)
