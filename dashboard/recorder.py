@@ -65,6 +65,10 @@ class Recorder:
             logger.warning(
                 "Could not record %s of task %s; carrying on.", event.status, event.message_id, exc_info=True
             )
+        finally:
+            # A helper thread (the outbox's publisher, say) keeps no connection open that nothing would close.
+            if threading.current_thread() is not threading.main_thread() and not connection.in_atomic_block:
+                connection.close()
 
     def _ensure_writer(self):
         """Start the writer thread on first use, and again in a process forked from one that had it."""
