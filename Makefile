@@ -12,7 +12,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # (a DATABASE_URL or RABBITMQ_URL set there is the one migrated and checked).
 WITH_ENV := $(BIN)/honcho run
 
-.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq superuser clean bench-enqueue
+.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq chromium superuser clean bench-enqueue bench-dashboard
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,21 @@ install-dev: $(VENV)/.installed-dev
 
 rabbitmq: install
 	@$(WITH_ENV) scripts/ensure-rabbitmq
+
+# The browser tests drive Debian's chromium, never a browser Playwright downloads: install it when missing.
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
+		|| { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }; \
+	elif command -v sudo >/dev/null 2>&1; then \
+		sudo DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
+		|| { sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }; \
+	else \
+		echo "The browser tests need Debian's chromium at /usr/bin/chromium, and this user can neither" >&2; \
+		echo "install packages nor sudo. Run as root:  apt-get install -y chromium   then make test again." >&2; \
+		exit 1; \
+	fi
 
 migrate: export DJANGO_DEBUG ?= 1
 migrate: install
@@ -51,7 +66,7 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: install-dev rabbitmq lint test-sqlite test-pg
+test: install-dev rabbitmq chromium lint test-sqlite test-pg
 
 test-sqlite: install-dev
 	$(BIN)/pytest
@@ -70,6 +85,10 @@ test-pg: install-dev
 # Benchmarks: each prints its ratios and rewrites its own section of docs/benchmarks.md.
 bench-enqueue: install rabbitmq
 	$(PY) bench/enqueue.py
+
+bench-dashboard: install-dev rabbitmq
+	$(PY) bench/middleware.py
+	$(PY) bench/dashboard.py
 
 superuser: export DJANGO_DEBUG ?= 1
 superuser: migrate

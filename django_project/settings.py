@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "scheduler",
     "delivery",
     "django_ratelimit",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -226,6 +227,8 @@ DRAMATIQ_BROKER = {
         "dramatiq.middleware.ShutdownNotifications",
         "dramatiq.middleware.Callbacks",
         "dramatiq.middleware.Pipelines",
+        # Before Retries, so its "after" hooks (run in reverse order) see what Retries decided.
+        "dashboard.middleware.TaskHistory",
         "dramatiq.middleware.Retries",
         "dramatiq.middleware.CurrentMessage",
         "django_dramatiq.middleware.DbConnectionsMiddleware",
@@ -233,10 +236,18 @@ DRAMATIQ_BROKER = {
         "delivery.middleware.OutboxRelay",
     ],
 }
-DRAMATIQ_AUTODISCOVER_MODULES = ["mail", "snippets"]
+DRAMATIQ_AUTODISCOVER_MODULES = ["mail", "snippets", "dashboard"]
+
+# Dashboard (/dashboard/, staff only): task history kept this many days; a bearer token for /dashboard/metrics;
+# the RabbitMQ management API (e.g. http://guest:guest@127.0.0.1:15672/) for unacked counts and rates.
+DASHBOARD_RETENTION_DAYS = env_int("DASHBOARD_RETENTION_DAYS", 7, minimum=1)
+DASHBOARD_METRICS_TOKEN = env_str("DASHBOARD_METRICS_TOKEN")
+RABBITMQ_MANAGEMENT_URL = env_str("RABBITMQ_MANAGEMENT_URL")
 
 # Scheduler (`manage.py runscheduler`): crontab expressions on the wall clock of TIME_ZONE.
 SCHEDULER_PURGE_CRON = env_str("SCHEDULER_PURGE_CRON", "0 0 * * *")
+# When the dashboard's task history older than DASHBOARD_RETENTION_DAYS is deleted.
+SCHEDULER_PRUNE_CRON = env_str("SCHEDULER_PRUNE_CRON", "30 0 * * *")
 # The leader's lease, in seconds: heartbeats come every third of it, and a standby takes over from a dead
 # leader within about 1⅓ of it.
 SCHEDULER_LEASE_SECONDS = env_int("SCHEDULER_LEASE_SECONDS", 30, minimum=3)

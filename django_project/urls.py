@@ -6,6 +6,7 @@ from djangobin.sitemaps import PageSitemap, SnippetSitemap
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("dashboard/", include("dashboard.urls")),
     path(
         "sitemap.xml",
         sitemap,

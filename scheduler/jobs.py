@@ -31,6 +31,12 @@ def declared_jobs():
             actor="actors.snippets.remove_snippets",
             setting="SCHEDULER_PURGE_CRON",
         ),
+        Job(
+            name="prune_task_history",
+            cron=settings.SCHEDULER_PRUNE_CRON,
+            actor="actors.dashboard.prune_task_history",
+            setting="SCHEDULER_PRUNE_CRON",
+        ),
     ]
 
 

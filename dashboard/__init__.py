@@ -1,0 +1,1 @@
+"""Monitoring for djangobin's Dramatiq work: task history, workers, RabbitMQ queues, the scheduler; at /dashboard/."""

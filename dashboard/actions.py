@@ -1,0 +1,115 @@
+"""The dashboard's actions: each a GET that asks for confirmation and a POST (CSRF-checked) that does it."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from . import rabbitmq, selectors, services
+from .access import operator_required
+from .views import get_task_or_404
+
+
+def _confirmed(request):
+    return request.method == "POST" and request.POST.get("confirm") == "yes"
+
+
+def _confirm(request, *, title, lines, button, cancel_url, status=200):
+    context = {"title": title, "lines": lines, "button": button, "cancel_url": cancel_url}
+    return render(request, "dashboard/confirm.html", context, status=status)
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def task_retry(request, message_id):
+    task = get_task_or_404(message_id)
+    task_url = reverse("dashboard:task", args=[task.message_id])
+    if not _confirmed(request):
+        return _confirm(
+            request,
+            title=f"Retry task {task.message_id}?",
+            lines=[
+                f"{task.actor_name} on queue {task.queue_name}, {task.get_status_display().lower()}.",
+                "Its stored message is sent again in full, as a new message with its retry count reset.",
+            ],
+            button="Retry this task",
+            cancel_url=task_url,
+        )
+    try:
+        new_id = services.task_retry(task=task, user=request.user)
+    except services.ActionError as error:
+        messages.error(request, str(error))
+        return redirect(task_url)
+    messages.success(request, f"Task {task.message_id} was re-sent as this new task.")
+    return redirect("dashboard:task", new_id)
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def actor_retry_failed(request, actor_name):
+    list_url = reverse("dashboard:tasks") + f"?actor={actor_name}&status=failed"
+    if not _confirmed(request):
+        waiting = selectors.tasks_retryable_of_actor(actor_name).count()
+        return _confirm(
+            request,
+            title=f"Retry every failed task of {actor_name}?",
+            lines=[
+                f"{waiting} failed or skipped tasks of {actor_name} have not been retried yet.",
+                f"Each is sent again in full with its retries reset, up to {services.BULK_RETRY_LIMIT} per press.",
+            ],
+            button=f"Retry {min(waiting, services.BULK_RETRY_LIMIT)} tasks",
+            cancel_url=list_url,
+        )
+    sent, remaining = services.tasks_retry_failed(actor_name=actor_name, user=request.user)
+    messages.success(request, f"Re-sent {sent} failed tasks of {actor_name}; {remaining} still waiting.")
+    return redirect(reverse("dashboard:tasks") + f"?actor={actor_name}")
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def scheduler_job_run(request, job_name):
+    scheduler_url = reverse("dashboard:scheduler")
+    if not _confirmed(request):
+        return _confirm(
+            request,
+            title=f"Run the scheduler job {job_name} now?",
+            lines=[
+                "Its message is sent at once, outside its schedule; the scheduler's ledger records it as a manual "
+                "run, and its next scheduled run still happens.",
+            ],
+            button=f"Run {job_name} now",
+            cancel_url=scheduler_url,
+        )
+    try:
+        message_id = services.scheduler_job_run(job_name=job_name, user=request.user)
+    except services.ActionError as error:
+        messages.error(request, str(error))
+        return redirect(scheduler_url)
+    messages.success(request, f"{job_name} was sent as this task.")
+    return redirect("dashboard:task", message_id)
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def queue_purge_dead_letters(request, queue_name):
+    overview_url = reverse("dashboard:overview")
+    if not _confirmed(request):
+        try:
+            [counts] = rabbitmq.queue_counts([queue_name])
+            held = f"It holds {counts.dead if counts.dead is not None else 0} messages now."
+        except rabbitmq.BrokerUnavailable as error:
+            held = f"Its size is unknown: {error}"
+        return _confirm(
+            request,
+            title=f"Purge the dead-letter queue {rabbitmq.dead_letter_queue(queue_name)}?",
+            lines=[held, "They are deleted from RabbitMQ; the task history keeps each task and its message."],
+            button="Purge the dead letters",
+            cancel_url=overview_url,
+        )
+    try:
+        purged = services.dead_letters_purge(queue_name=queue_name, user=request.user)
+    except services.ActionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Purged {purged} messages from {rabbitmq.dead_letter_queue(queue_name)}.")
+    return redirect(overview_url)

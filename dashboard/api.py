@@ -1,0 +1,53 @@
+"""/dashboard/api/…: the pages' data as JSON (for machines, and for refresh.js), and /dashboard/metrics."""
+
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from . import metrics, pages, scheduling, selectors
+from .access import staff_or_metrics_token, staff_required
+from .views import get_task_or_404, task_list_context
+
+
+def _json(data, status=200):
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+@staff_required
+@require_GET
+def overview(request):
+    return _json(pages.overview_json(pages.overview()))
+
+
+@staff_required
+@require_GET
+def workers(request):
+    now = timezone.now()
+    return _json(pages.workers_json(selectors.workers(now=now), now=now))
+
+
+@staff_required
+@require_GET
+def tasks(request):
+    context = task_list_context(request)
+    if context["page"] is None:
+        return _json({"errors": context["form"].errors.get_json_data()}, status=400)
+    return _json(pages.tasks_json(context["page"], now=timezone.now()))
+
+
+@staff_required
+@require_GET
+def task(request, message_id):
+    return _json(pages.task_detail_json(get_task_or_404(message_id), now=timezone.now()))
+
+
+@staff_required
+@require_GET
+def scheduler(request):
+    return _json(pages.scheduler_json(scheduling.scheduler_state()))
+
+
+@staff_or_metrics_token
+@require_GET
+def prometheus(request):
+    return HttpResponse(metrics.exposition(), content_type="text/plain; version=0.0.4; charset=utf-8")

@@ -1,0 +1,34 @@
+"""Which actors and queues exist: the actor modules rundramatiq discovers, imported on first use (never at start-up)."""
+
+import functools
+from importlib import import_module
+
+import dramatiq
+from django.apps import apps
+from django.conf import settings
+from django.utils.module_loading import module_has_submodule
+
+
+def _actor_modules():
+    names = getattr(settings, "DRAMATIQ_AUTODISCOVER_MODULES", ("tasks",))
+    for config in apps.get_app_configs():
+        for name in names:
+            if module_has_submodule(config.module, name):
+                yield f"{config.name}.{name}"
+
+
+@functools.cache
+def _load_actors():
+    for module in _actor_modules():
+        import_module(module)
+
+
+def actors():
+    """{actor name: queue name} of every actor a worker would run."""
+    _load_actors()
+    broker = dramatiq.get_broker()
+    return {name: broker.get_actor(name).queue_name for name in sorted(broker.actors)}
+
+
+def queues():
+    return sorted(set(actors().values()))

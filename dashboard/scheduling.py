@@ -1,0 +1,111 @@
+"""The scheduler daemon as the dashboard shows it: its jobs, their runs in the ledger, its heartbeats.
+
+Reads the scheduler app (scheduler/jobs.py, models.py, cron.py) and never writes its tables: running a job now
+goes through the daemon's own `run_now` (services.scheduler_job_run), which records it in the ledger exactly
+like `runscheduler --run-now`.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from scheduler.cron import latest_fire_time
+from scheduler.jobs import declared_jobs
+from scheduler.models import JobRun, SchedulerHeartbeat, SchedulerLease
+
+from .models import Task
+
+HEARTBEAT_RED_AFTER = dt.timedelta(minutes=2)
+# A fire time with no message sent this long after it is a missed run.
+MISSED_AFTER = dt.timedelta(minutes=2)
+# How far back to look for a job's latest fire time (a monthly job included).
+LOOK_BACK = dt.timedelta(days=32)
+DAEMONS_SHOWN_FOR = dt.timedelta(days=1)
+RECENT_RUNS = 20
+
+
+@dataclass
+class JobState:
+    name: str
+    cron: str
+    actor: str
+    next_fire_time: dt.datetime | None
+    due_fire_time: dt.datetime | None  # the latest fire time that should have run by now
+    due_run: JobRun | None
+    last_run: JobRun | None  # the newest run whose fire time has come (scheduled or manual)
+    last_task: Task | None  # the dashboard's record of the message that run sent
+    missed: bool
+
+
+@dataclass
+class SchedulerState:
+    now: dt.datetime
+    jobs: list
+    daemons: list
+    lease: SchedulerLease | None
+    heartbeat_age: float | None  # seconds since the newest heartbeat of a daemon still running
+    recent_runs: list
+    tasks_by_message: dict = field(default_factory=dict)
+    problems: list = field(default_factory=list)
+
+    @property
+    def healthy(self):
+        return not self.problems
+
+    @property
+    def summary(self):
+        return " ".join(self.problems) or "A daemon is alive, and every job's latest due run went out."
+
+
+def _job_state(job, now):
+    trigger = job.trigger()
+    runs = JobRun.objects.filter(job=job.name)
+    first_registered = runs.order_by("created_at").values_list("created_at", flat=True).first()
+    due = latest_fire_time(trigger, now - MISSED_AFTER, since=now - LOOK_BACK)
+    if due is not None and (first_registered is None or due < first_registered):
+        due = None  # before any scheduler knew of this job: nothing could have run it
+    due_run = runs.filter(fire_time=due, manual=False).first() if due else None
+    last_run = runs.filter(fire_time__lte=now).order_by("-fire_time").first()
+    sent = last_run.message_id if last_run else ""
+    last_task = Task.objects.filter(message_id=sent).first() if sent else None
+    return JobState(
+        name=job.name,
+        cron=job.cron,
+        actor=job.actor,
+        next_fire_time=trigger.get_next_fire_time(None, now),
+        due_fire_time=due,
+        due_run=due_run,
+        last_run=last_run,
+        last_task=last_task,
+        missed=due is not None and (due_run is None or due_run.outcome != JobRun.Outcome.ENQUEUED),
+    )
+
+
+def scheduler_state(*, now=None):
+    """Everything the scheduler page shows, with the reasons (if any) to show it in red."""
+    now = now or timezone.now()
+    daemons = list(SchedulerHeartbeat.objects.filter(beat_at__gte=now - DAEMONS_SHOWN_FOR).order_by("-beat_at"))
+    newest = max((daemon.beat_at for daemon in daemons if daemon.stopped_at is None), default=None)
+    age = max((now - newest).total_seconds(), 0.0) if newest else None
+    jobs = [_job_state(job, now) for job in declared_jobs()]
+    recent = list(JobRun.objects.filter(fire_time__lte=now).order_by("-fire_time")[:RECENT_RUNS])
+    message_ids = [run.message_id for run in recent if run.message_id]
+    state = SchedulerState(
+        now=now,
+        jobs=jobs,
+        daemons=daemons,
+        lease=SchedulerLease.objects.first(),
+        heartbeat_age=age,
+        recent_runs=recent,
+        tasks_by_message={task.message_id: task for task in Task.objects.filter(message_id__in=message_ids)},
+    )
+    if age is None:
+        state.problems.append("No scheduler daemon is running (none has written a heartbeat and is still up).")
+    elif age > HEARTBEAT_RED_AFTER.total_seconds():
+        state.problems.append(f"The newest scheduler heartbeat is {age:.0f} s old: the daemon looks dead or stuck.")
+    for job in jobs:
+        if job.missed:
+            when = timezone.localtime(job.due_fire_time).strftime("%Y-%m-%d %H:%M %Z")
+            state.problems.append(f"{job.name}: the run due at {when} was missed (no message was sent).")
+    return state

@@ -1,0 +1,263 @@
+"""Reads behind the dashboard's pages and JSON: each bounded by an index or by the per-minute counts.
+
+Nothing here counts or groups the whole task history: lists are keyset pages over the (…, enqueued_at, id)
+indexes, totals and charts read TaskStat (one row per minute and actor) plus the few tasks still open.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+
+from . import conf, rabbitmq, registry
+from .minutes import epoch_minute, minute_start
+from .models import RUNTIME_BUCKETS, Task, TaskStat, WorkerProcess
+from .statuses import OPEN, RETRYABLE
+
+PER_PAGE = 50
+COUNT_CAP = 10_000
+DEAD_LETTERED = "dead_lettered"
+WINDOWS = {
+    "15m": dt.timedelta(minutes=15),
+    "1h": dt.timedelta(hours=1),
+    "6h": dt.timedelta(hours=6),
+    "24h": dt.timedelta(hours=24),
+    "7d": dt.timedelta(days=7),
+}
+_LIST_COLUMNS = (
+    "id",
+    "message_id",
+    "actor_name",
+    "queue_name",
+    "args",
+    "kwargs",
+    "status",
+    "retries",
+    "enqueued_at",
+    "started_at",
+    "finished_at",
+    "dead_lettered_at",
+    "runtime_ms",
+    "last_error",
+    "retried_as",
+)
+
+
+@dataclass
+class TaskFilters:
+    status: str = ""
+    actor: str = ""
+    queue: str = ""
+    window: str = ""
+    message_id: str = ""
+    text: str = ""
+
+
+@dataclass
+class TaskPage:
+    tasks: list
+    next_before: int | None
+    count: int | None  # None for text searches, which would scan the history twice to count
+    count_capped: bool
+
+
+def tasks_filtered(filters, *, now=None):
+    """The tasks matching `filters`, newest first."""
+    tasks = Task.objects.all()
+    if filters.status == DEAD_LETTERED:
+        tasks = tasks.filter(status__in=RETRYABLE, dead_lettered_at__isnull=False)
+    elif filters.status:
+        tasks = tasks.filter(status=filters.status)
+    if filters.actor:
+        tasks = tasks.filter(actor_name=filters.actor)
+    if filters.queue:
+        tasks = tasks.filter(queue_name=filters.queue)
+    if filters.window:
+        tasks = tasks.filter(enqueued_at__gte=(now or timezone.now()) - WINDOWS[filters.window])
+    if filters.message_id:
+        message_id = filters.message_id.strip().lower()
+        tasks = (
+            tasks.filter(message_id=message_id)
+            if len(message_id) == 36
+            else tasks.filter(message_id__startswith=message_id)
+        )
+    if filters.text:
+        tasks = tasks.filter(Q(args__icontains=filters.text) | Q(kwargs__icontains=filters.text))
+    return tasks.order_by("-enqueued_at", "-id")
+
+
+def tasks_page(filters, *, before=None, per_page=PER_PAGE, now=None):
+    """One page of `tasks_filtered`, continuing after the task with id `before` (keyset paging: no OFFSET)."""
+    tasks = tasks_filtered(filters, now=now)
+    count = None if filters.text else tasks[: COUNT_CAP + 1].count()
+    if before is not None:
+        anchor = Task.objects.filter(pk=before).values_list("enqueued_at", flat=True).first()
+        if anchor is not None:
+            tasks = tasks.filter(enqueued_at__lte=anchor).exclude(enqueued_at=anchor, id__gte=before)
+    rows = list(tasks.only(*_LIST_COLUMNS)[: per_page + 1])
+    next_before = rows[per_page - 1].pk if len(rows) > per_page else None
+    return TaskPage(
+        tasks=rows[:per_page],
+        next_before=next_before,
+        count=None if count is None else min(count, COUNT_CAP),
+        count_capped=count is not None and count > COUNT_CAP,
+    )
+
+
+def task_get(message_id):
+    return Task.objects.filter(message_id=message_id).first()
+
+
+def tasks_retryable_of_actor(actor_name):
+    """Failed or skipped tasks of an actor not yet re-sent, oldest first."""
+    return Task.objects.filter(actor_name=actor_name, status__in=RETRYABLE, retried_as="").order_by("enqueued_at", "id")
+
+
+def status_totals(*, now=None):
+    """{"hour": {status: n}, "day": {…}}: attempts finished in the window (succeeded, failed, retried, skipped)
+    from the per-minute counts; tasks sent in the window and still open (delayed, enqueued, running…)."""
+    now = now or timezone.now()
+    totals = {}
+    for label, delta in (("hour", dt.timedelta(hours=1)), ("day", dt.timedelta(days=1))):
+        finished = TaskStat.objects.filter(minute__gte=epoch_minute(now - delta)).aggregate(
+            succeeded=Sum("succeeded"), failed=Sum("failed"), retried=Sum("retried"), skipped=Sum("skipped")
+        )
+        counts = {status: 0 for status in OPEN} | {name: value or 0 for name, value in finished.items()}
+        still_open = (
+            Task.objects.filter(status__in=OPEN, enqueued_at__gte=now - delta)
+            .values_list("status")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        counts.update(dict(still_open))
+        totals[label] = counts
+    return totals
+
+
+@dataclass
+class Bucket:
+    start: dt.datetime
+    processed: int = 0
+    failed: int = 0
+
+
+def throughput(*, step_minutes, buckets, now=None):
+    """Attempts processed and failed (raised or skipped, retried or not) per `step_minutes`, the last `buckets`.
+
+    The database sums the per-minute counts into buckets (integer division of the minute), so this reads at
+    most `buckets` rows whatever the traffic.
+    """
+    current = epoch_minute(now or timezone.now()) // step_minutes
+    first = current - buckets + 1
+    series = [Bucket(start=minute_start((first + n) * step_minutes)) for n in range(buckets)]
+    rows = (
+        TaskStat.objects.filter(minute__gte=first * step_minutes)
+        .annotate(bucket=F("minute") / step_minutes)
+        .values("bucket")
+        .annotate(ok=Sum("succeeded"), bad=Sum("failed") + Sum("retried") + Sum("skipped"))
+        .order_by()
+    )
+    for row in rows:
+        index = row["bucket"] - first
+        if 0 <= index < buckets:
+            series[index].processed = row["ok"] + row["bad"]
+            series[index].failed = row["bad"]
+    return series
+
+
+@dataclass
+class WorkerRow:
+    process: WorkerProcess
+    age_seconds: float
+    stale: bool
+
+
+def workers(*, now=None):
+    """Worker processes heard from within the drop age, stale ones marked."""
+    now = now or timezone.now()
+    rows = WorkerProcess.objects.filter(last_seen__gte=now - dt.timedelta(seconds=conf.WORKER_DROP_SECONDS))
+    result = []
+    for process in rows.order_by("host", "pid"):
+        age = max((now - process.last_seen).total_seconds(), 0.0)
+        result.append(WorkerRow(process=process, age_seconds=age, stale=age > conf.WORKER_STALE_SECONDS))
+    return result
+
+
+def known_actors(*, now=None):
+    """Actor names to offer as filters: the code's actors and any that finished work in the last week."""
+    since = epoch_minute((now or timezone.now()) - dt.timedelta(days=7))
+    recent = TaskStat.objects.filter(minute__gte=since).values_list("actor_name", flat=True).distinct()
+    return sorted(set(registry.actors()) | set(recent))
+
+
+def known_queues(*, now=None):
+    since = epoch_minute((now or timezone.now()) - dt.timedelta(days=1))
+    recent = set(TaskStat.objects.filter(minute__gte=since).values_list("queue_name", flat=True).distinct())
+    live = {queue for row in workers(now=now) for queue in row.process.queue_list}
+    return sorted(set(registry.queues()) | recent | live)
+
+
+@dataclass
+class BrokerView:
+    queues: list = field(default_factory=list)
+    error: str = ""
+    management_error: str = ""
+    management: bool = False
+
+
+def broker_view(names):
+    """RabbitMQ's counts for `names`; an unreachable broker is reported, never raised."""
+    view = BrokerView(management=bool(conf.management_url()))
+    try:
+        view.queues = rabbitmq.queue_counts(names)
+    except rabbitmq.BrokerUnavailable as error:
+        view.error = str(error)
+        view.queues = [rabbitmq.QueueCounts(name=name) for name in names]
+    if view.management:
+        try:
+            rabbitmq.with_management(view.queues)
+        except rabbitmq.BrokerUnavailable as error:
+            view.management_error = str(error)
+    return view
+
+
+_OUTCOMES = ("succeeded", "failed", "retried", "skipped")
+
+
+@dataclass
+class ActorTotals:
+    """What an actor did over the kept history, from the per-minute counts (one grouped read for all actors)."""
+
+    actor: str
+    attempts: dict  # outcome -> attempts finished that way
+    runtime_buckets: list  # [(upper bound in seconds, attempts at or under it)], cumulative
+    runtime_count: int
+    runtime_sum_seconds: float
+
+
+def actor_totals():
+    sums = {name: Sum(name) for name in (*_OUTCOMES, *(column for _, column in RUNTIME_BUCKETS), "runtime_sum_ms")}
+    totals = []
+    for row in TaskStat.objects.values("actor_name").annotate(**sums).order_by("actor_name"):
+        cumulative, buckets = 0, []
+        for limit, column in RUNTIME_BUCKETS:
+            cumulative += row[column] or 0
+            buckets.append((limit, cumulative))
+        attempts = {outcome: row[outcome] or 0 for outcome in _OUTCOMES}
+        totals.append(
+            ActorTotals(
+                actor=row["actor_name"],
+                attempts=attempts,
+                runtime_buckets=buckets,
+                runtime_count=attempts["succeeded"] + attempts["failed"] + attempts["retried"],
+                runtime_sum_seconds=(row["runtime_sum_ms"] or 0) / 1000,
+            )
+        )
+    return totals
+
+
+def open_counts():
+    """{(actor, status): tasks} for tasks not finished yet."""
+    rows = Task.objects.filter(status__in=OPEN).values_list("actor_name", "status").annotate(n=Count("id")).order_by()
+    return {(actor, status): n for actor, status, n in rows}

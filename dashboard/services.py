@@ -1,0 +1,175 @@
+"""The dashboard's actions and maintenance: re-send failed tasks, purge dead letters, run a scheduler job now,
+prune old history.
+
+Every action a person takes is written to Django's admin log (LogEntry) with who did it.
+"""
+
+import datetime as dt
+import logging
+import uuid
+
+import dramatiq
+from django.contrib.admin.models import CHANGE, DELETION, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+
+from . import conf, rabbitmq, registry
+from .heartbeat import workers_silent_drop
+from .minutes import epoch_minute
+from .models import Task, TaskStat
+from .selectors import tasks_retryable_of_actor
+from .statuses import FINAL, RETRYABLE
+
+logger = logging.getLogger(__name__)
+
+# Message options that belong to one delivery, not to the task: dropped when it is re-sent.
+_DELIVERY_OPTIONS = frozenset({"retries", "traceback", "requeue_timestamp", "eta", "retry_of"})
+BULK_RETRY_LIMIT = 500
+PRUNE_BATCH = 5_000
+
+
+class ActionError(Exception):
+    """An action that cannot be done as asked; the message says why, for the person who asked."""
+
+
+def action_log(*, user, message, obj=None, repr_text="", flag=CHANGE):
+    """Record a dashboard action in Django's admin log."""
+    LogEntry.objects.create(
+        user_id=user.pk,
+        content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
+        object_id=str(obj.pk) if obj is not None else None,
+        object_repr=(repr_text or str(obj))[:200],
+        action_flag=flag,
+        change_message=message,
+    )
+
+
+def _resend(task, message_id):
+    """Send the task's stored message again as message `message_id`, its retry count reset."""
+    options = {key: value for key, value in task.options_value.items() if key not in _DELIVERY_OPTIONS}
+    message = dramatiq.Message(
+        queue_name=task.queue_name,
+        actor_name=task.actor_name,
+        args=tuple(task.args_value),
+        kwargs=task.kwargs_value,
+        options={**options, "retry_of": task.message_id},
+        message_id=message_id,
+    )
+    dramatiq.get_broker().enqueue(message)
+
+
+def task_retry(*, task, user=None):
+    """Re-send a failed or skipped task in full, with retries reset. A task is re-sent at most once.
+
+    The claim is a conditional UPDATE, so two people pressing Retry at once send it once.
+    """
+    if task.status not in RETRYABLE:
+        raise ActionError(f"Only failed or skipped tasks can be retried; this one is {task.status}.")
+    if task.actor_name not in registry.actors():
+        raise ActionError(f"No actor named {task.actor_name!r} exists any more: nothing would run it.")
+    new_id = str(uuid.uuid4())
+    if not Task.objects.filter(pk=task.pk, retried_as="").update(retried_as=new_id):
+        raise ActionError("This task was retried already.")
+    try:
+        _resend(task, new_id)
+    except Exception as error:
+        Task.objects.filter(pk=task.pk, retried_as=new_id).update(retried_as="")
+        raise ActionError(f"The broker did not take the message: {type(error).__name__}: {error}") from error
+    task.retried_as = new_id
+    if user is not None:
+        action_log(user=user, obj=task, message=f"Retried from the dashboard as message {new_id}.")
+    return new_id
+
+
+def tasks_retry_failed(*, actor_name, user=None, limit=BULK_RETRY_LIMIT):
+    """Re-send every failed or skipped task of an actor not re-sent yet, up to `limit` at a time.
+
+    Returns (re-sent, still waiting); a second press continues where the limit stopped.
+    """
+    pending = tasks_retryable_of_actor(actor_name)
+    sent = 0
+    for task in pending[:limit]:
+        try:
+            task_retry(task=task)
+            sent += 1
+        except ActionError as error:
+            logger.warning("Not retrying %s: %s", task.message_id, error)
+    remaining = pending.count()
+    if user is not None:
+        action_log(
+            user=user,
+            repr_text=f"actor {actor_name}",
+            message=f"Retried {sent} failed tasks of {actor_name} from the dashboard; {remaining} left.",
+        )
+    return sent, remaining
+
+
+def dead_letters_purge(*, queue_name, user=None):
+    """Empty a queue's dead-letter queue (`<queue>.XQ`); the task history keeps the tasks and their messages."""
+    if queue_name not in registry.queues():
+        raise ActionError(f"{queue_name!r} is not one of djangobin's queues.")
+    try:
+        purged = rabbitmq.dead_letters_purge(queue_name)
+    except rabbitmq.BrokerUnavailable as error:
+        raise ActionError(str(error)) from error
+    if user is not None:
+        action_log(
+            user=user,
+            repr_text=f"RabbitMQ queue {rabbitmq.dead_letter_queue(queue_name)}",
+            message=f"Purged {purged} dead-lettered messages from the dashboard.",
+            flag=DELETION,
+        )
+    return purged
+
+
+def scheduler_job_run(*, job_name, user=None):
+    """Enqueue a scheduler job at once, as `runscheduler --run-now JOB` does (recorded in its ledger as manual).
+
+    Returns the message id. The job table belongs to the scheduler app (scheduler/jobs.py).
+    """
+    from scheduler.daemon import SchedulerDaemon
+    from scheduler.jobs import job_get
+    from scheduler.models import JobRun
+
+    try:
+        job = job_get(job_name)
+    except KeyError as error:
+        raise ActionError(error.args[0]) from None
+    try:
+        message = SchedulerDaemon([job]).run_now(job)
+    except Exception as error:
+        raise ActionError(f"Could not enqueue {job.name}: {type(error).__name__}: {error}") from error
+    if user is not None:
+        run = JobRun.objects.filter(job=job.name, message_id=message.message_id).first()
+        action_log(
+            user=user,
+            obj=run,
+            repr_text=f"scheduler job {job.name}",
+            message=f"Ran {job.name} now from the dashboard as message {message.message_id}.",
+        )
+    return message.message_id
+
+
+def _delete_in_batches(queryset):
+    deleted = 0
+    while True:
+        ids = list(queryset.values_list("pk", flat=True)[:PRUNE_BATCH])
+        if not ids:
+            return deleted
+        with transaction.atomic():
+            deleted += queryset.model.objects.filter(pk__in=ids).delete()[0]
+
+
+def history_prune(*, now=None, days=None):
+    """Delete finished tasks and per-minute counts older than the retention, in primary-key batches.
+
+    A task still open after the retention counts as finished-and-lost once it has not changed for as long.
+    Returns {"tasks": n, "stats": n, "workers": n}.
+    """
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=days or conf.retention_days())
+    old = Task.objects.filter(enqueued_at__lt=cutoff)
+    tasks = _delete_in_batches(old.filter(status__in=FINAL)) + _delete_in_batches(old.filter(updated_at__lt=cutoff))
+    stats = _delete_in_batches(TaskStat.objects.filter(minute__lt=epoch_minute(cutoff)))
+    return {"tasks": tasks, "stats": stats, "workers": workers_silent_drop()}

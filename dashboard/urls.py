@@ -1,0 +1,23 @@
+from django.urls import path
+
+from . import actions, api, views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("workers/", views.workers, name="workers"),
+    path("tasks/", views.tasks, name="tasks"),
+    path("tasks/<str:message_id>/", views.task, name="task"),
+    path("tasks/<str:message_id>/retry/", actions.task_retry, name="task_retry"),
+    path("actors/<str:actor_name>/retry-failed/", actions.actor_retry_failed, name="actor_retry_failed"),
+    path("queues/<str:queue_name>/purge-dead-letters/", actions.queue_purge_dead_letters, name="purge_dead_letters"),
+    path("scheduler/", views.scheduler, name="scheduler"),
+    path("scheduler/jobs/<str:job_name>/run/", actions.scheduler_job_run, name="scheduler_job_run"),
+    path("api/overview/", api.overview, name="api_overview"),
+    path("api/workers/", api.workers, name="api_workers"),
+    path("api/tasks/", api.tasks, name="api_tasks"),
+    path("api/tasks/<str:message_id>/", api.task, name="api_task"),
+    path("api/scheduler/", api.scheduler, name="api_scheduler"),
+    path("metrics", api.prometheus, name="metrics"),
+]

@@ -1,0 +1,126 @@
+"""Every page, JSON endpoint and action under /dashboard/ is for staff only; actions need POST, CSRF and a confirm."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from dashboard.models import Task
+from tests.dashboard.factories import make_task
+
+pytestmark = pytest.mark.django_db
+
+MESSAGE_ID = "0b3c7a52-5d8e-4a7e-9a55-2f0d3c1e9a10"
+PAGES = [
+    ("dashboard:overview", []),
+    ("dashboard:workers", []),
+    ("dashboard:tasks", []),
+    ("dashboard:task", [MESSAGE_ID]),
+    ("dashboard:api_overview", []),
+    ("dashboard:api_workers", []),
+    ("dashboard:api_tasks", []),
+    ("dashboard:api_task", [MESSAGE_ID]),
+    ("dashboard:metrics", []),
+    ("dashboard:scheduler", []),
+    ("dashboard:api_scheduler", []),
+]
+ACTIONS = [
+    ("dashboard:task_retry", [MESSAGE_ID]),
+    ("dashboard:actor_retry_failed", ["send_feedback_mail"]),
+    ("dashboard:purge_dead_letters", ["mail"]),
+    ("dashboard:scheduler_job_run", ["remove_snippets"]),
+]
+
+
+@pytest.fixture
+def failed_task():
+    return make_task(status="failed", message_id=MESSAGE_ID)
+
+
+@pytest.mark.parametrize(("name", "args"), PAGES + ACTIONS)
+def test_an_anonymous_visitor_is_sent_to_the_login_page_with_a_way_back(client, failed_task, name, args):
+    url = reverse(name, args=args)
+    for response in (client.get(url), client.post(url, {"confirm": "yes"})):
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("admin:login") + "?next=")
+
+
+@pytest.mark.parametrize(("name", "args"), PAGES + ACTIONS)
+def test_a_logged_in_user_who_is_not_staff_is_refused_with_403(user_client, failed_task, name, args):
+    url = reverse(name, args=args)
+    assert user_client.get(url).status_code == 403
+    assert user_client.post(url, {"confirm": "yes"}).status_code == 403
+
+
+@pytest.mark.parametrize(("name", "args"), PAGES + ACTIONS)
+def test_staff_can_open_every_page_endpoint_and_confirmation(staff_client, failed_task, name, args):
+    response = staff_client.get(reverse(name, args=args))
+    assert response.status_code == 200
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_pages_refuse_to_change_anything_by_post(staff_client):
+    assert staff_client.post(reverse("dashboard:overview")).status_code == 405
+    assert staff_client.post(reverse("dashboard:api_tasks")).status_code == 405
+
+
+def test_an_action_posted_without_a_csrf_token_is_refused(staff, failed_task, sent):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff)
+    response = client.post(reverse("dashboard:task_retry", args=[MESSAGE_ID]), {"confirm": "yes"})
+    assert response.status_code == 403
+    assert Task.objects.get(message_id=MESSAGE_ID).retried_as == ""
+    assert sent.queues["mail"].qsize() == 0
+
+
+def test_an_action_only_asks_for_confirmation_until_the_confirmation_is_posted(staff_client, failed_task, sent):
+    url = reverse("dashboard:task_retry", args=[MESSAGE_ID])
+    page = staff_client.get(url)
+    assert b'name="csrfmiddlewaretoken"' in page.content
+    assert b'name="confirm" value="yes"' in page.content
+    unconfirmed = staff_client.post(url, {})
+    assert unconfirmed.status_code == 200
+    assert Task.objects.get(message_id=MESSAGE_ID).retried_as == ""
+    assert sent.queues["mail"].qsize() == 0
+
+
+def test_metrics_accept_the_configured_bearer_token_without_a_login(client, settings):
+    settings.DASHBOARD_METRICS_TOKEN = "s3cret-token"
+    response = client.get(reverse("dashboard:metrics"), HTTP_AUTHORIZATION="Bearer s3cret-token")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain; version=0.0.4")
+    assert b"djangobin_workers" in response.content
+
+
+def test_metrics_refuse_a_wrong_token_with_401(client, settings):
+    settings.DASHBOARD_METRICS_TOKEN = "s3cret-token"
+    response = client.get(reverse("dashboard:metrics"), HTTP_AUTHORIZATION="Bearer guessed")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_metrics_refuse_any_token_when_none_is_configured(client, settings):
+    settings.DASHBOARD_METRICS_TOKEN = ""
+    response = client.get(reverse("dashboard:metrics"), HTTP_AUTHORIZATION="Bearer ")
+    assert response.status_code == 401
+
+
+def test_a_metrics_token_opens_only_the_metrics(client, settings):
+    settings.DASHBOARD_METRICS_TOKEN = "s3cret-token"
+    response = client.get(reverse("dashboard:api_overview"), HTTP_AUTHORIZATION="Bearer s3cret-token")
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize(("name", "args"), ACTIONS)
+def test_staff_without_the_operate_permission_may_look_but_not_act(viewer_client, failed_task, sent, name, args):
+    url = reverse(name, args=args)
+    assert viewer_client.get(url).status_code == 403
+    assert viewer_client.post(url, {"confirm": "yes"}).status_code == 403
+    assert Task.objects.get(message_id=MESSAGE_ID).retried_as == ""
+
+
+def test_staff_without_the_operate_permission_see_no_action_buttons(viewer_client, failed_task):
+    page = viewer_client.get(reverse("dashboard:task", args=[MESSAGE_ID]))
+    assert page.status_code == 200
+    assert b"Retry" not in page.content
+    tasks = viewer_client.get(reverse("dashboard:tasks"), {"actor": "send_feedback_mail"})
+    assert b"Retry all failed" not in tasks.content
