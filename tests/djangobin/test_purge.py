@@ -96,3 +96,15 @@ def test_a_purge_batch_is_two_delete_statements_keyed_by_ids_and_nothing_is_load
     assert not Snippet.tags.through.objects.exists()
     selects = [query["sql"] for query in queries if query["sql"].upper().startswith("SELECT")]
     assert len(selects) == 2  # the chunk of ids, then the empty chunk that ends the purge
+
+
+def test_a_batch_of_ids_is_padded_with_its_last_id_to_one_of_about_thirty_lengths():
+    from djangobin.services.snippets import _padded
+
+    for length in (1, 2, 3, 9, 10, 11, 99, 101, 700, 1001, 2999, 10_000):
+        ids = list(range(100, 100 + length))
+        padded = _padded(ids)
+        assert padded[:length] == ids
+        assert set(padded[length:]) <= {ids[-1]}
+        assert len(padded) <= 1.3 * length
+    assert len({len(_padded(list(range(n)))) for n in range(1, 10_001)}) <= 41
