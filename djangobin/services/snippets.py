@@ -115,7 +115,7 @@ def snippet_delete(*, snippet, user):
 # and deleted in id order, so that a batch touches neighbouring table pages rather than ones scattered across the
 # file. On SQLite a batch holds the site's only write lock, so it stays well under 100 ms; PostgreSQL's row locks
 # block no page view, and fewer, larger commits cost less there. See "Expiry purge" in docs/benchmarks.md.
-PURGE_BATCH_SECONDS = {"sqlite": 0.025, "postgresql": 0.05}
+PURGE_BATCH_SECONDS = {"sqlite": 0.025, "postgresql": 0.1}
 PURGE_CHUNK_ROWS = {"sqlite": 3000, "postgresql": 10000}
 PURGE_FIRST_BATCH = 100
 
