@@ -160,8 +160,8 @@ with other test suites, so single rounds are noisy: compare the ratios.
 rounds' own ratios (target at least 0.70: {verdict.lower()}). {"Every" if all_recorded else "NOT every"} round with
 the middleware had all {options.messages:,} messages recorded as succeeded once the worker stopped. The worker
 buffers its events and a background thread writes them every 0.5 s, one transaction and 200 rows per statement
-(a statement per row cost more in GIL hand-offs with the worker threads than in SQL); the sending side writes
-each "enqueued" row at once, which is the difference in send time.
+(a statement per row cost more in GIL hand-offs with the worker threads than in SQL). The sending process
+buffers the same way; the send-time column shows what recording costs the sender.
 """,
     )
 

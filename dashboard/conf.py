@@ -10,6 +10,11 @@ WORKER_STALE_SECONDS = 30
 WORKER_DROP_SECONDS = 300
 
 
+def immediate_writes():
+    """Tests only: outside worker processes, write each event in the thread that records it (see recorder.py)."""
+    return getattr(settings, "DASHBOARD_HISTORY_IMMEDIATE", False)
+
+
 def retention_days():
     return settings.DASHBOARD_RETENTION_DAYS
 

@@ -8,6 +8,7 @@ problems are logged and the message goes on as if the dashboard did not exist.
 import functools
 import logging
 
+import dramatiq
 from django.utils import timezone
 from dramatiq.middleware import Middleware
 
@@ -25,6 +26,13 @@ def _never_raises(hook):
             logger.warning("Task history: %s failed; the message is unaffected.", hook.__name__, exc_info=True)
 
     return wrapper
+
+
+def history_flush(broker=None):
+    """Write the task events this process has recorded so far, e.g. the message a dashboard action just sent."""
+    for middleware in (broker or dramatiq.get_broker()).middleware:
+        if isinstance(middleware, TaskHistory) and middleware._recorder is not None:
+            middleware.recorder.flush()
 
 
 class TaskHistory(Middleware):
@@ -63,7 +71,7 @@ class TaskHistory(Middleware):
         attempt = self.recorder.stats.started(message, int(message.options.get("retries") or 0))
         # A worker's writer thread records "running" only for attempts still running when it flushes: most
         # finish first, and their one "finished" event carries the start time.
-        if not self.recorder.buffering:
+        if not self.recorder.in_worker:
             self.recorder.record(events.started(message, at=attempt.started_at, **self._worker))
 
     @_never_raises

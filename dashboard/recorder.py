@@ -1,12 +1,22 @@
 """Getting task events into the database without slowing down or breaking the work they describe.
 
-A process that only sends (web, shell, scheduler) writes each event at once, inside a savepoint. A worker
-process buffers its events and one background thread writes them every `flush_seconds` in one transaction,
-along with the process's heartbeat. A failed write is logged and retried a few times, then dropped: losing
-a history row is better than losing a message. A worker killed with SIGKILL loses its unwritten buffer.
+Every process buffers its events, and one background thread of its own writes them every FLUSH_SECONDS in
+one transaction: no database work ever happens in the thread that sends or runs a message (in a web process
+that is the outbox's publishing thread, whose confirm a request is waiting for). In a worker process the same
+thread writes the process's heartbeat. At exit the buffer is written; a process killed with SIGKILL loses its
+last half second. A failed write is logged and retried a few times, then dropped: losing a history row is
+better than losing a message.
+
+`flush()` writes the buffer at once and returns when it is in the database: the dashboard's own actions use it
+so that the task they just sent is there when they show it.
+
+Tests set DASHBOARD_HISTORY_IMMEDIATE (settings_test.py): outside worker processes each event is then written
+in the thread that records it, inside the test's transaction.
 """
 
+import atexit
 import logging
+import os
 import threading
 import time
 
@@ -26,20 +36,21 @@ MAX_FLUSH_ATTEMPTS = 3
 class Recorder:
     def __init__(self):
         self.stats = WorkerStats()
+        self.in_worker = False
         self._buffer = []
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the buffer
+        self._writing = threading.Lock()  # one write at a time, so that flush() returns once all is written
         self._thread = None
+        self._pid = None
         self._stopping = threading.Event()
         self._failed_flushes = 0
-
-    @property
-    def buffering(self):
-        return self._thread is not None
+        self._exit_hook = False
 
     def record(self, event):
-        if not self.buffering:
+        if not self.in_worker and conf.immediate_writes():
             self._write_now(event)
             return
+        self._ensure_writer()
         with self._lock:
             self._buffer.append(event)
             if len(self._buffer) > MAX_BUFFERED:
@@ -54,16 +65,32 @@ class Recorder:
             logger.warning(
                 "Could not record %s of task %s; carrying on.", event.status, event.message_id, exc_info=True
             )
+        finally:
+            # A helper thread (the outbox's publisher, say) keeps no connection open that nothing would close.
+            if threading.current_thread() is not threading.main_thread() and not connection.in_atomic_block:
+                connection.close()
+
+    def _ensure_writer(self):
+        """Start the writer thread on first use, and again in a process forked from one that had it."""
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive() and self._pid == os.getpid():
+                return
+            self._pid = os.getpid()
+            self._stopping.clear()
+            self._thread = threading.Thread(target=self._run, name="dashboard-recorder", daemon=True)
+            self._thread.start()
+            if not self._exit_hook:
+                atexit.register(self._at_exit)
+                self._exit_hook = True
 
     def start(self, *, queues, threads):
-        """Switch to buffered writes and start the writer thread (one per worker process)."""
+        """A worker process booted: count its messages and write its heartbeat too."""
         self.stats.boot(queues=queues, threads=threads)
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name="dashboard-recorder", daemon=True)
-        self._thread.start()
+        self.in_worker = True
+        self._ensure_writer()
 
     def stop(self, timeout=10.0):
-        """Write what is left, remove the heartbeat, and return to direct writes."""
+        """Write what is left (and, in a worker, remove the heartbeat), then end the writer thread."""
         thread = self._thread
         if thread is None:
             return
@@ -72,36 +99,47 @@ class Recorder:
         if thread.is_alive():
             logger.warning("The task history writer did not finish within %s s.", timeout)
         self._thread = None
+        self.in_worker = False
+
+    def _at_exit(self):
+        if self._thread is not None and self._pid == os.getpid():
+            self.stop(timeout=5.0)
 
     def _run(self):
         next_beat = 0.0
         try:
             while not self._stopping.wait(conf.FLUSH_SECONDS):
                 self.flush()
-                if time.monotonic() >= next_beat:
+                if self.in_worker and time.monotonic() >= next_beat:
                     self.beat()
                     next_beat = time.monotonic() + conf.HEARTBEAT_SECONDS
             self.flush(final=True)
-            self._quietly(heartbeat_remove, self.stats)
+            if self.in_worker:
+                self._quietly(heartbeat_remove, self.stats)
         finally:
             connection.close()
 
     def flush(self, final=False):
-        with self._lock:
-            events, self._buffer = self._buffer, []
-        stats = self.stats
-        events += [
-            started(attempt.message, at=attempt.started_at, host=stats.host, pid=stats.pid)
-            for attempt in stats.unreported()
-        ]
-        if not events:
-            return
+        """Write every event recorded so far; returns once they are in the database (or given up on)."""
+        with self._writing:
+            with self._lock:
+                events, self._buffer = self._buffer, []
+            stats = self.stats
+            events += [
+                started(attempt.message, at=attempt.started_at, host=stats.host, pid=stats.pid)
+                for attempt in stats.unreported()
+            ]
+            if events:
+                self._write(events, final)
+
+    def _write(self, events, final):
         try:
             events_write(events)
             self._failed_flushes = 0
         except Exception:
             self._failed_flushes += 1
-            connection.close()
+            if not connection.in_atomic_block:
+                connection.close()
             if final or self._failed_flushes >= MAX_FLUSH_ATTEMPTS:
                 logger.error("Could not record %d task events; dropping them.", len(events), exc_info=True)
                 self._failed_flushes = 0

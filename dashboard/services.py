@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from . import conf, rabbitmq, registry
 from .heartbeat import workers_silent_drop
+from .middleware import history_flush
 from .minutes import epoch_minute
 from .models import Task, TaskStat
 from .selectors import tasks_retryable_of_actor
@@ -57,6 +58,7 @@ def _resend(task, message_id):
         message_id=message_id,
     )
     dramatiq.get_broker().enqueue(message)
+    history_flush()  # so that the page about to show the new task finds it
 
 
 def task_retry(*, task, user=None):
@@ -140,6 +142,7 @@ def scheduler_job_run(*, job_name, user=None):
         message = SchedulerDaemon([job]).run_now(job)
     except Exception as error:
         raise ActionError(f"Could not enqueue {job.name}: {type(error).__name__}: {error}") from error
+    history_flush()
     if user is not None:
         run = JobRun.objects.filter(job=job.name, message_id=message.message_id).first()
         action_log(

@@ -16,6 +16,9 @@ DRAMATIQ_BROKER = {
     "MIDDLEWARE": [m for m in DRAMATIQ_BROKER["MIDDLEWARE"] if "DbConnections" not in m and "OutboxRelay" not in m],
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The dashboard's task history: outside worker processes, write each event in the thread that sends it, inside
+# the test's transaction, rather than from a background thread (dashboard/recorder.py).
+DASHBOARD_HISTORY_IMMEDIATE = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -13,7 +13,9 @@ import time
 import dramatiq
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from dashboard.middleware import history_flush
 from dashboard.models import Task, TaskStat, WorkerProcess
 from tests.dashboard.brokers import drain, history, running_worker, stub_broker
 
@@ -202,3 +204,21 @@ def test_a_long_running_message_shows_as_running_on_its_worker_before_it_finishe
     assert (running.worker_host, running.worker_pid) == (socket.gethostname(), os.getpid())
     assert running.started_at is not None
     assert Task.objects.get(message_id=message.message_id).status == "succeeded"
+
+
+def test_outside_tests_a_sending_thread_does_no_database_work_and_a_flush_writes_what_it_sent(broker, settings):
+    settings.DASHBOARD_HISTORY_IMMEDIATE = False  # production: a background thread writes
+
+    @dramatiq.actor(broker=broker, queue_name="mail")
+    def notify(user_id):
+        return None
+
+    with CaptureQueriesContext(connection) as queries:
+        message = notify.send(41)
+    assert len(queries) == 0
+    try:
+        history_flush(broker)
+        task = Task.objects.get(message_id=message.message_id)
+        assert (task.status, task.args_value) == ("enqueued", [41])
+    finally:
+        history(broker).recorder.stop()
