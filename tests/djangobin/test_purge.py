@@ -65,3 +65,46 @@ def test_on_sqlite_the_purge_checkpoints_between_batches_and_gives_the_connectio
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA wal_autocheckpoint")
         assert cursor.fetchone() == (777,)
+
+
+def test_a_tag_link_is_the_only_thing_that_refers_to_a_snippet_and_no_signal_listens_to_its_deletion():
+    # The purge deletes with two plain DELETEs instead of Django's collector; this fails if that stops being enough.
+    from django.db.models.signals import post_delete, pre_delete
+
+    referring = [
+        field.related_model
+        for field in Snippet._meta.get_fields(include_hidden=True)
+        if field.auto_created and not field.concrete and (field.one_to_many or field.one_to_one)
+    ]
+    assert referring == [Snippet.tags.through]
+    assert not pre_delete.has_listeners(Snippet)
+    assert not post_delete.has_listeners(Snippet)
+
+
+def test_a_purge_batch_is_two_delete_statements_keyed_by_ids_and_nothing_is_loaded_per_row():
+    from django.test.utils import CaptureQueriesContext
+
+    now = timezone.now()
+    for _ in range(5):
+        expiring_at(now - timedelta(days=1), tags=["a", "b"])
+    with CaptureQueriesContext(connection) as queries:
+        assert snippets_expired_delete(now=now) == 5
+
+    deletes = [query["sql"] for query in queries if query["sql"].upper().startswith("DELETE")]
+    assert len(deletes) == 2
+    assert "djangobin_snippet_tags" in deletes[0]
+    assert not Snippet.tags.through.objects.exists()
+    selects = [query["sql"] for query in queries if query["sql"].upper().startswith("SELECT")]
+    assert len(selects) == 2  # the chunk of ids, then the empty chunk that ends the purge
+
+
+def test_a_batch_of_ids_is_padded_with_its_last_id_to_one_of_about_thirty_lengths():
+    from djangobin.services.snippets import _padded
+
+    for length in (1, 2, 3, 9, 10, 11, 99, 101, 700, 1001, 2999, 10_000):
+        ids = list(range(100, 100 + length))
+        padded = _padded(ids)
+        assert padded[:length] == ids
+        assert set(padded[length:]) <= {ids[-1]}
+        assert len(padded) <= 1.3 * length
+    assert len({len(_padded(list(range(n)))) for n in range(1, 10_001)}) <= 41

@@ -136,7 +136,11 @@ class System:
             **(smtp.env() if smtp else {}),
             **(env or {}),
         }
-        self.manage("migrate", "--noinput", "-v", "0")
+        try:
+            self.manage("migrate", "--noinput", "-v", "0")
+        except BaseException:
+            self.database.drop()  # no teardown runs for a fixture that failed to build: drop the scratch database here
+            raise
 
     def manage(self, *args, check=True, timeout=120):
         return subprocess.run(
