@@ -216,11 +216,18 @@ def signup(request):
     return render(request, "djangobin/signup.html", {"form": form})
 
 
+@require_http_methods(["GET", "POST"])
 def activate_account(request, uidb64, token):
-    user = accounts.user_activate(uidb64=uidb64, token=token)
+    """The link opens a page whose button POSTs the activation: mail scanners follow links, and must not activate."""
+    if request.method == "POST":
+        user = accounts.user_activate(uidb64=uidb64, token=token)
+    else:
+        user = accounts.user_awaiting_activation(uidb64=uidb64, token=token)
     if user is None:
         messages.error(request, "This activation link is invalid, used or expired. Ask for a new one below.")
         return redirect("djangobin:resend_activation")
+    if request.method == "GET":
+        return render(request, "djangobin/activate.html", {"username": user.get_username()})
     messages.success(request, "Your account is active. Log in to start pasting.")
     return redirect("djangobin:login")
 

@@ -63,10 +63,10 @@ def _user_link_context(user, site_url, url_name, token):
 
 
 def activation_mail_send(*, user_id, site_url):
-    """Mail the activation link; nothing to do for an account that is gone or already active."""
-    user = get_user_model()._default_manager.filter(pk=user_id).first()
+    """Mail the activation link; nothing to do for an account that is gone or was ever active."""
+    user = get_user_model()._default_manager.filter(pk=user_id, author__activated_at__isnull=True).first()
     if user is None or user.is_active:
-        logger.info("No activation mail for user %s: the account is gone or already active.", user_id)
+        logger.info("No activation mail for user %s: the account is gone or was activated before.", user_id)
         return False
     context = _user_link_context(user, site_url, "djangobin:activate", activation_token.make_token(user))
     subject, body = _render("activation", context)

@@ -146,13 +146,13 @@ def test_an_activation_link_older_than_the_link_timeout_is_refused_and_a_new_one
     user = make_user(is_active=False)
     uid = urlsafe_base64_encode(force_bytes(user.pk))
 
-    stale = client.get(reverse("djangobin:activate", args=[uid, MadeTwoMinutesAgo().make_token(user)]), follow=True)
+    stale = client.post(reverse("djangobin:activate", args=[uid, MadeTwoMinutesAgo().make_token(user)]), follow=True)
     assert stale.redirect_chain[-1][0] == reverse("djangobin:resend_activation")
     assert "invalid, used or expired" in stale.content.decode()
     user.refresh_from_db()
     assert not user.is_active
 
-    fresh = client.get(reverse("djangobin:activate", args=[uid, activation_token.make_token(user)]))
+    fresh = client.post(reverse("djangobin:activate", args=[uid, activation_token.make_token(user)]))
     assert fresh.status_code == 302
     user.refresh_from_db()
     assert user.is_active

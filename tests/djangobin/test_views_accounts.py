@@ -9,10 +9,13 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from actors.mail import send_activation_mail, send_password_reset_mail
 from djangobin import views
 from djangobin.models import Author, Language, Snippet
+from djangobin.tokens import activation_token
 from tests.djangobin.helpers import PASSWORD, csrf_token_from
 from tests.factories import make_snippet, make_user
 
@@ -152,8 +155,8 @@ def test_the_activation_link_works_once_and_is_then_refused(
     send_activation_mail.fn(*message.args)
     path = urlsplit(link_in(mailoutbox[0])).path
 
-    first = client.get(path)
-    second = client.get(path)
+    first = client.post(path)
+    second = client.post(path)
 
     assert first.status_code == 302
     assert first["Location"] == reverse("djangobin:login")
@@ -161,6 +164,86 @@ def test_the_activation_link_works_once_and_is_then_refused(
     assert second.status_code == 302
     assert second["Location"] == reverse("djangobin:resend_activation")
     assert "invalid, used or expired" in " ".join(str(m) for m in get_messages(second.wsgi_request))
+
+
+def activation_path(user):
+    return reverse(
+        "djangobin:activate", args=[urlsafe_base64_encode(force_bytes(user.pk)), activation_token.make_token(user)]
+    )
+
+
+def deactivate(user):
+    """What an admin does in the admin's user page: untick "active" and save."""
+    user.is_active = False
+    user.save()
+
+
+def test_opening_the_activation_link_shows_a_button_and_activates_nothing(client):
+    inactive = make_user(is_active=False)
+
+    response = client.get(activation_path(inactive))
+
+    assert response.status_code == 200
+    assert '<form method="post">' in response.content.decode()
+    inactive.refresh_from_db()
+    assert not inactive.is_active
+
+
+def test_the_activation_pages_button_posts_with_its_csrf_token_activates_and_records_when(csrf_client):
+    inactive = make_user(is_active=False)
+    page = csrf_client.get(activation_path(inactive))
+
+    refused = csrf_client.post(activation_path(inactive))
+    response = csrf_client.post(activation_path(inactive), {"csrfmiddlewaretoken": csrf_token_from(page)})
+
+    assert refused.status_code == 403
+    assert response["Location"] == reverse("djangobin:login")
+    inactive.refresh_from_db()
+    assert inactive.is_active
+    assert inactive.author.activated_at is not None
+
+
+def test_a_used_activation_link_does_not_reactivate_an_account_an_admin_deactivated(client):
+    account = make_user(is_active=False)
+    path = activation_path(account)
+    assert client.post(path)["Location"] == reverse("djangobin:login")
+    account.refresh_from_db()
+    deactivate(account)
+
+    response = client.post(path)
+
+    assert response["Location"] == reverse("djangobin:resend_activation")
+    account.refresh_from_db()
+    assert not account.is_active
+
+
+def test_a_fresh_activation_link_does_not_reactivate_an_account_an_admin_deactivated(client, mailoutbox):
+    account = make_user()
+    deactivate(account)
+
+    opened = client.get(activation_path(account))
+    response = client.post(activation_path(account))
+
+    assert opened["Location"] == response["Location"] == reverse("djangobin:resend_activation")
+    account.refresh_from_db()
+    assert not account.is_active
+    send_activation_mail.fn(account.pk, "http://testserver")
+    assert mailoutbox == []
+
+
+def test_resending_gives_a_deactivated_account_nothing_and_answers_as_for_anyone(
+    client, queued, django_capture_on_commit_callbacks
+):
+    account = make_user(email="gone@example.com")
+    deactivate(account)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        deactivated = client.post(reverse("djangobin:resend_activation"), {"email": "gone@example.com"}, follow=True)
+        unknown = client.post(reverse("djangobin:resend_activation"), {"email": "nobody@example.com"}, follow=True)
+
+    assert queued("mail") == []
+    assert deactivated.redirect_chain == unknown.redirect_chain
+    assert [str(m) for m in deactivated.context["messages"]] == [str(m) for m in unknown.context["messages"]]
 
 
 def test_a_forged_activation_link_is_refused(client):
