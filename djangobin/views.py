@@ -27,7 +27,7 @@ from djangobin.forms import (
     SnippetForm,
 )
 from djangobin.models import Author
-from djangobin.ratelimits import posted_email, ratelimited, signed_in_user
+from djangobin.ratelimits import posted_account, ratelimited, signed_in_user
 from djangobin.services import accounts, feedback, snippets
 from djangobin.sites import site_url
 
@@ -233,7 +233,7 @@ def activate_account(request, uidb64, token):
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimited("resend_activation", per_account=posted_email)
+@ratelimited("resend_activation", per_account=posted_account("email"))
 def resend_activation(request):
     if request.method == "POST":
         form = ResendActivationForm(request.POST)
@@ -248,7 +248,7 @@ def resend_activation(request):
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimited("login", per_account=posted_email)
+@ratelimited("login", per_account=posted_account("email"), failures_only=True)
 def login(request):
     next_url = _safe_next(request, "")
     if request.user.is_authenticated:
