@@ -104,7 +104,7 @@ def _database(url):
 DATABASES = {"default": _database(env_str("DATABASE_URL"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTHENTICATION_BACKENDS = ["djangobin.auth.EmailBackend"]
+AUTHENTICATION_BACKENDS = ["djangobin.auth.UsernameOrEmailBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

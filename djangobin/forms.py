@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.core.exceptions import ValidationError
@@ -80,9 +81,30 @@ class SignupForm(UserCreationForm):
         return email
 
 
+LOGIN_LABEL = "Username or email"
+
+
 class LoginForm(forms.Form):
-    email = forms.EmailField()
-    password = forms.CharField(strip=False, widget=forms.PasswordInput)
+    username = forms.CharField(
+        label=LOGIN_LABEL, max_length=254, widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True})
+    )
+    password = forms.CharField(strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The admin's login form (which /dashboard/ sends staff to), labelled for what djangobin.auth accepts."""
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "invalid_login": "Please enter the correct username or email and password for a staff account. "
+        "The password is case-sensitive.",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.label = LOGIN_LABEL
+        field.max_length = field.widget.attrs["maxlength"] = 254  # an email address may be longer than a username
 
 
 class ResendActivationForm(forms.Form):

@@ -248,7 +248,7 @@ def resend_activation(request):
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimited("login", per_account=posted_account("email"), failures_only=True)
+@ratelimited("login", per_account=posted_account("username"), failures_only=True)
 def login(request):
     next_url = _safe_next(request, "")
     if request.user.is_authenticated:
@@ -256,12 +256,14 @@ def login(request):
     if request.method == "POST":
         form = LoginForm(request.POST)
         if form.is_valid():
-            user = authenticate(request, email=form.cleaned_data["email"], password=form.cleaned_data["password"])
+            user = authenticate(request, username=form.cleaned_data["username"], password=form.cleaned_data["password"])
             if user is not None:
                 auth_login(request, user)
                 return redirect(next_url or "djangobin:index")
             # One message for a wrong password, an unknown address and an inactive account alike.
-            form.add_error(None, "The email address or password is incorrect, or the account is not activated yet.")
+            form.add_error(
+                None, "The username or email, or the password, is incorrect, or the account is not activated yet."
+            )
     else:
         form = LoginForm()
     return render(request, "djangobin/login.html", {"form": form, "next": next_url})

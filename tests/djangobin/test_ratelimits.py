@@ -58,8 +58,8 @@ def test_reading_a_form_is_never_limited(client, limits):
 ATTACKER, OWNER = "203.0.113.66", "198.51.100.7"
 
 
-def log_in(client, email, password, ip):
-    return post(client, "djangobin:login", {"email": email, "password": password}, ip=ip)
+def log_in(client, login, password, ip):
+    return post(client, "djangobin:login", {"username": login, "password": password}, ip=ip)
 
 
 def test_wrong_passwords_from_one_address_lock_that_address_out_of_the_account_not_its_owner(client, limits):
@@ -191,3 +191,19 @@ def test_an_activation_link_older_than_the_link_timeout_is_refused_and_a_new_one
 def test_the_login_page_offers_to_send_a_new_activation_link(client):
     page = client.get(reverse("djangobin:login")).content.decode()
     assert f'href="{reverse("djangobin:resend_activation")}"' in page
+
+
+def test_wrong_passwords_at_the_admin_login_are_limited_like_the_sites(client, limits):
+    admin = make_user(username="boss", is_staff=True)
+    guesses = [
+        client.post(reverse("admin:login"), {"username": "boss", "password": "guess"}, REMOTE_ADDR=ATTACKER)
+        for _ in range(4)
+    ]
+    assert [response.status_code for response in guesses] == [200, 200, 200, 429]
+
+    owner = client.post(
+        reverse("admin:login"), {"username": "boss", "password": "correct horse battery"}, REMOTE_ADDR=OWNER
+    )
+
+    assert owner.status_code == 302
+    assert client.session["_auth_user_id"] == str(admin.pk)

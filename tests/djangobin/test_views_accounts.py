@@ -288,11 +288,11 @@ def test_a_logged_in_user_is_sent_away_from_signup(ann):
 # Login
 
 
-def login(client, email, password=PASSWORD, **extra):
-    return client.post(reverse("djangobin:login"), {"email": email, "password": password, **extra})
+def login(client, username_or_email, password=PASSWORD, **extra):
+    return client.post(reverse("djangobin:login"), {"username": username_or_email, "password": password, **extra})
 
 
-def test_login_is_by_email_and_password(client, user):
+def test_login_is_by_email_or_username_and_password(client, user):
     response = login(client, "ann@example.com")
 
     assert response.status_code == 302
@@ -306,11 +306,17 @@ def test_login_matches_the_email_whatever_its_case(client, user):
     assert logged_in_user_id(client) == str(user.pk)
 
 
-def test_a_username_is_not_accepted_in_the_email_field(client, user):
+def test_login_by_username_logs_in_too(client, user):
     response = login(client, "ann")
 
-    assert response.status_code == 200
-    assert logged_in_user_id(client) is None
+    assert response["Location"] == reverse("djangobin:index")
+    assert logged_in_user_id(client) == str(user.pk)
+
+
+def test_the_login_field_says_it_takes_a_username_or_an_email(client):
+    page = client.get(reverse("djangobin:login")).content.decode()
+
+    assert '<label for="id_username">Username or email' in page
 
 
 def test_an_inactive_account_cannot_log_in(client):

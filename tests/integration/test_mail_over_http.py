@@ -18,7 +18,7 @@ def link_in(message, base_url, path):
 
 def log_in(client, email, password):
     """POST the login form; True when the session is logged in (a login-only page then answers 200)."""
-    client.post("/login/", {"email": email, "password": password})
+    client.post("/login/", {"username": email, "password": password})
     return client.get("/userdetails/").status == 200
 
 

@@ -43,7 +43,7 @@ def test_over_https_in_production_every_response_is_hardened_and_cookies_are_sec
         client.cookies.set_policy(_SecureCookiesOverTheProxy())
 
         page = client.get("/login/")
-        logged_in = client.post("/login/", {"email": "ann@example.com", "password": "pw-Xy-123456!"})
+        logged_in = client.post("/login/", {"username": "ann@example.com", "password": "pw-Xy-123456!"})
         assert logged_in.status == 302
         for response in (page, logged_in, client.get("/no-such-page/"), client.get("/about/")):
             headers = response.headers
