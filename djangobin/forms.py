@@ -68,17 +68,14 @@ class ContactForm(forms.Form):
 
 
 class SignupForm(UserCreationForm):
+    """Sign-up; an address that already has an account is not refused here (that would tell anyone it is
+    registered): accounts.user_signup mails its owner instead."""
+
     email = forms.EmailField(required=True)
 
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
         fields = ("username", "email")
-
-    def clean_email(self):
-        email = self.cleaned_data["email"]
-        if get_user_model()._default_manager.filter(email__iexact=email).exists():
-            raise ValidationError("An account with this email address already exists. Log in or reset the password.")
-        return email
 
 
 LOGIN_LABEL = "Username or email"

@@ -1,4 +1,5 @@
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 from django.utils.encoding import force_str
@@ -15,6 +16,21 @@ def user_create(*, username, email, password, site_url):
         user = get_user_model().objects.create_user(username=username, email=email, password=password, is_active=False)
         enqueue_on_commit("actors.mail.send_activation_mail", user.pk, site_url)
     return user
+
+
+def user_signup(*, username: str, email: str, password: str, site_url: str) -> None:
+    """Sign up a new account, or, when the address already has one, mail its owner that someone tried.
+
+    Both answer alike and cost alike (one password hash, one queued mail), so the sign-up page tells nobody
+    whether an address is registered.
+    """
+    owner = get_user_model()._default_manager.filter(email__iexact=email).order_by("pk").first()
+    if owner is None:
+        user_create(username=username, email=email, password=password, site_url=site_url)
+        return
+    make_password(password)  # the work a new account's password costs: the time taken tells nothing either
+    with transaction.atomic():
+        enqueue_on_commit("actors.mail.send_signup_attempt_mail", owner.pk, site_url)
 
 
 def user_from_uidb64(uidb64):

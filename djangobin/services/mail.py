@@ -15,7 +15,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from djangobin.exceptions import PermanentMailError, TransientMailError
-from djangobin.models import Feedback
+from djangobin.models import Author, Feedback
 from djangobin.tokens import activation_token
 
 logger = logging.getLogger(__name__)
@@ -70,6 +70,25 @@ def activation_mail_send(*, user_id, site_url):
         return False
     context = _user_link_context(user, site_url, "djangobin:activate", activation_token.make_token(user))
     subject, body = _render("activation", context)
+    mail_deliver(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
+    return True
+
+
+def signup_attempt_mail_send(*, user_id, site_url):
+    """Tell an account's owner that someone signed up with their address, with the links they may need."""
+    user = get_user_model()._default_manager.filter(pk=user_id).first()
+    if user is None:
+        logger.info("No sign-up attempt mail for user %s: the account is gone.", user_id)
+        return False
+    context = {
+        "username": user.get_username(),
+        "site_url": site_url,
+        "login_link": site_url + reverse("djangobin:login"),
+        "reset_link": site_url + reverse("djangobin:password_reset"),
+        "resend_link": site_url + reverse("djangobin:resend_activation"),
+        "pending": not user.is_active and not Author.objects.filter(user=user, activated_at__isnull=False).exists(),
+    }
+    subject, body = _render("signup_attempt", context)
     mail_deliver(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
     return True
 

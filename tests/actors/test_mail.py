@@ -4,7 +4,7 @@ import dramatiq
 import pytest
 from django.core import mail
 
-from actors.mail import send_activation_mail, send_feedback_mail, send_password_reset_mail
+from actors.mail import send_activation_mail, send_feedback_mail, send_password_reset_mail, send_signup_attempt_mail
 from djangobin.exceptions import PermanentMailError, TransientMailError
 from djangobin.models import Feedback
 from djangobin.services import mail as mail_service
@@ -16,14 +16,14 @@ SITE = "http://testserver"
 
 
 def test_the_actors_keep_the_tutorials_names_and_run_on_the_mail_queue():
-    for actor in (send_activation_mail, send_feedback_mail, send_password_reset_mail):
+    for actor in (send_activation_mail, send_feedback_mail, send_password_reset_mail, send_signup_attempt_mail):
         assert isinstance(actor, dramatiq.Actor)
         assert actor.queue_name == "mail"
     assert send_activation_mail.actor_name == "send_activation_mail"
 
 
 def test_retries_are_bounded_and_never_wait_over_ten_minutes():
-    for actor in (send_activation_mail, send_feedback_mail, send_password_reset_mail):
+    for actor in (send_activation_mail, send_feedback_mail, send_password_reset_mail, send_signup_attempt_mail):
         assert actor.options["max_backoff"] <= 600_000
         assert 0 < actor.options["max_retries"] <= 20
         assert actor.options["throws"] == (PermanentMailError,)

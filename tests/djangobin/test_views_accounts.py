@@ -3,6 +3,7 @@
 import re
 from urllib.parse import urlsplit
 
+import dramatiq
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
@@ -12,7 +13,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from actors.mail import send_activation_mail, send_password_reset_mail
+from actors.mail import send_activation_mail, send_password_reset_mail, send_signup_attempt_mail
 from djangobin import views
 from djangobin.models import Author, Language, Snippet
 from djangobin.tokens import activation_token
@@ -95,12 +96,63 @@ def test_a_signup_rolled_back_after_the_account_was_written_enqueues_nothing(
     assert not User.objects.filter(username="bob.s+paste").exists()
 
 
-def test_signup_refuses_an_email_address_already_in_use_whatever_its_case(client, user, broker):
-    response = client.post(reverse("djangobin:signup"), signup_data(email="ANN@example.com"))
+def test_signup_with_an_address_that_has_an_account_answers_exactly_as_a_new_signup(client, user, broker):
+    new = client.post(reverse("djangobin:signup"), signup_data(email="new@example.com"))
+    client.logout()
+    taken = client.post(reverse("djangobin:signup"), signup_data(username="bob2", email="ANN@example.com"))
 
-    assert response.status_code == 200
-    assert "email" in response.context["form"].errors
-    assert not User.objects.filter(username="bob.s+paste").exists()
+    assert taken.status_code == new.status_code == 200
+    assert [t.name for t in taken.templates] == [t.name for t in new.templates]
+    assert taken.content.decode().replace("ANN@example.com", "new@example.com") == new.content.decode()
+    assert not User.objects.filter(username="bob2").exists()
+
+
+def test_signup_with_an_address_that_has_an_account_mails_its_owner_instead_after_commit(
+    client, user, queued, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        client.post(reverse("djangobin:signup"), signup_data(email="Ann@Example.com"))
+        assert queued("mail") == []
+    for callback in callbacks:
+        callback()
+
+    [message] = queued("mail")
+    assert message.actor_name == "send_signup_attempt_mail"
+    assert list(message.args) == [user.pk, "http://testserver"]
+    assert mailoutbox == [], "the request itself sends no mail"
+
+
+def test_a_new_signup_and_one_with_a_taken_address_each_queue_one_message(
+    client, user, queued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("djangobin:signup"), signup_data(email="ann@example.com"))
+    taken = queued("mail")
+    dramatiq.get_broker().flush_all()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("djangobin:signup"), signup_data(email="fresh@example.com"))
+
+    assert [m.actor_name for m in taken] == ["send_signup_attempt_mail"]
+    assert [m.actor_name for m in queued("mail")] == ["send_activation_mail"]
+
+
+def test_the_owner_of_a_taken_address_is_mailed_links_to_log_in_and_reset(user, mailoutbox):
+    send_signup_attempt_mail.fn(user.pk, "https://paste.example.com")
+
+    [mail] = mailoutbox
+    assert mail.to == ["ann@example.com"]
+    assert "Someone tried to sign up" in mail.subject
+    assert "https://paste.example.com/login/" in mail.body
+    assert "https://paste.example.com/password-reset/" in mail.body
+
+
+def test_the_owner_of_a_taken_address_not_yet_activated_is_mailed_where_to_get_a_new_link(mailoutbox):
+    pending = make_user(is_active=False)
+
+    send_signup_attempt_mail.fn(pending.pk, "https://paste.example.com")
+
+    assert "https://paste.example.com/activate/resend/" in mailoutbox[0].body
+    assert "password-reset" not in mailoutbox[0].body
 
 
 def test_signup_shows_password_mismatch_as_a_field_error(client, broker):
