@@ -107,22 +107,30 @@ def password_reset_mail_send(*, user_id, site_url):
     return True
 
 
+def feedback_recipients() -> list[str]:
+    """DJANGO_ADMINS; in development with none set, the active superusers (whom `make superuser` creates)."""
+    if settings.ADMINS:
+        return [address for _, address in settings.ADMINS]
+    if not settings.DEBUG:
+        return []
+    superusers = get_user_model()._default_manager.filter(is_superuser=True, is_active=True).exclude(email="")
+    return list(superusers.order_by("pk").values_list("email", flat=True))
+
+
 def feedback_mail_send(*, feedback_id):
     """Mail a contact-form message to ADMINS, once: a feedback already mailed is skipped."""
     feedback = Feedback.objects.filter(pk=feedback_id).first()
     if feedback is None or feedback.mailed_at is not None:
         logger.info("No feedback mail for %s: it is gone or was mailed already.", feedback_id)
         return False
-    if not settings.ADMINS:
-        raise PermanentMailError("DJANGO_ADMINS is empty: there is nobody to mail feedback to.")
+    recipients = feedback_recipients()
+    if not recipients:
+        nobody = " and no active superuser has an email address" if settings.DEBUG else ""
+        raise PermanentMailError(f"DJANGO_ADMINS is empty{nobody}: there is nobody to mail feedback to.")
     subject, body = _render("feedback", {"feedback": feedback})
     mail_deliver(
         EmailMessage(
-            settings.EMAIL_SUBJECT_PREFIX + subject,
-            body,
-            settings.SERVER_EMAIL,
-            [address for _, address in settings.ADMINS],
-            reply_to=[feedback.email],
+            settings.EMAIL_SUBJECT_PREFIX + subject, body, settings.SERVER_EMAIL, recipients, reply_to=[feedback.email]
         )
     )
     Feedback.objects.filter(Q(pk=feedback.pk) & Q(mailed_at__isnull=True)).update(mailed_at=timezone.now())

@@ -18,6 +18,7 @@ class _SecureCookiesOverTheProxy(http.cookiejar.DefaultCookiePolicy):
 
 PRODUCTION = {
     "DJANGO_DEBUG": "0",
+    "EMAIL_HOST": "127.0.0.1",
     "DJANGO_SECRET_KEY": "k2V9rQ_production-like-secret-7XcJm3pL0tYw8sZbN4fHq6dGe1uAiRoKvTnMxCyBzWj5",
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
     "DJANGO_BEHIND_PROXY": "1",
