@@ -18,7 +18,7 @@ def limits(settings):
     settings.RATELIMIT_ENABLE = True
     settings.RATELIMITS = {
         "signup": {"ip": "3/h"},
-        "login": {"ip": "6/m", "account": "3/m"},
+        "login": {"ip": "6/h", "account": "3/h"},  # hours: a window rolling over mid-test resets counts
         "password_reset": {"ip": "6/h", "account": "2/h"},
         "resend_activation": {"ip": "6/h", "account": "2/h"},
         "contact": {"ip": "2/h"},
