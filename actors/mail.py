@@ -62,3 +62,11 @@ def send_password_reset_mail(user_id, site_url):
     """Mail a password-reset link."""
     with _logged_if_permanent(f"Password-reset mail for user {user_id}"):
         mail.password_reset_mail_send(user_id=user_id, site_url=site_url)
+
+
+@dramatiq.actor(**MAIL_OPTIONS)
+@once_per_message(lease=MAIL_LEASE_SECONDS)
+def send_signup_attempt_mail(user_id: int, site_url: str) -> None:
+    """Tell an account's owner that someone tried to sign up with their address (the sign-up page does not)."""
+    with _logged_if_permanent(f"Sign-up attempt mail for user {user_id}"):
+        mail.signup_attempt_mail_send(user_id=user_id, site_url=site_url)

@@ -6,7 +6,13 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
-ACTORS = ("remove_snippets", "send_activation_mail", "send_feedback_mail", "send_password_reset_mail")
+ACTORS = (
+    "remove_snippets",
+    "send_activation_mail",
+    "send_feedback_mail",
+    "send_password_reset_mail",
+    "send_signup_attempt_mail",
+)
 FAST_RETRIES = {"MAIL_RETRY_MIN_BACKOFF_MS": "200"}
 
 
