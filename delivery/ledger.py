@@ -10,7 +10,7 @@ the worker claims the message id (a unique row, with a lease); after it, it mark
   the claim over at once and does the work.
 
 Only a worker that dies between the work and its ledger write (milliseconds), or one whose work outlasts the
-lease, can still repeat it.
+lease, can still repeat it; `lease_covering` gives a lease no attempt can outlast.
 """
 
 import logging
@@ -28,8 +28,24 @@ from delivery.models import DeliveredMessage
 logger = logging.getLogger(__name__)
 
 
+# How often dramatiq's TimeLimit middleware looks for attempts over their limit (its default interval).
+_TIME_LIMIT_CHECK_SECONDS = 1
+# The ledger's own write after the work: it may wait for SQLite's write lock (a 20-second busy timeout).
+_RECORD_SECONDS = 30
+
+
 class _Skip(Exception):
     pass
+
+
+def lease_covering(*, time_limit_ms: int, blocking_call_timeout: float) -> float:
+    """Seconds of lease that outlast any attempt of an actor with `time_limit_ms` whose blocking calls (e.g. each
+    SMTP command) give up after `blocking_call_timeout` seconds.
+
+    The time limit raises in the worker thread only between bytecodes: a call blocked in a socket runs to its own
+    timeout first, and the attempt then still writes its ledger record.
+    """
+    return time_limit_ms / 1000 + _TIME_LIMIT_CHECK_SECONDS + blocking_call_timeout + _RECORD_SECONDS
 
 
 def _claim(message, lease):
@@ -102,6 +118,7 @@ def once_per_message(*, lease):
                 logger.exception("Message %s was delivered but could not be recorded as such.", message.message_id)
             return result
 
+        wrapper.lease = lease
         return wrapper
 
     return decorator

@@ -118,3 +118,14 @@ def test_a_copy_rabbitmq_redelivered_takes_over_a_live_claim_at_once(as_worker):
     as_worker(_RabbitmqMessage(True, 1, message))  # the claim's worker lost its connection: it died
     send_activation_mail(user.pk, "http://testserver")
     assert len(mail.outbox) == 1
+
+
+def test_every_ledger_lease_outlasts_its_actors_longest_attempt(settings):
+    # The time limit cannot interrupt an SMTP command blocked in its socket: that command runs to EMAIL_TIMEOUT.
+    broker = dramatiq.get_broker()
+    leased = [broker.get_actor(name) for name in broker.get_declared_actors()]
+    leased = [actor for actor in leased if hasattr(actor.fn, "lease")]
+    assert {actor.actor_name for actor in leased} >= {"send_activation_mail", "send_feedback_mail"}
+    for actor in leased:
+        longest = actor.options["time_limit"] / 1000 + settings.EMAIL_TIMEOUT
+        assert actor.fn.lease.total_seconds() > longest, actor.actor_name

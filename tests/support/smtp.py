@@ -17,7 +17,7 @@ def free_port():
 
 class RecordingHandler:
     """Records accepted mail. A test sets `reply` (e.g. "451 try later", "550 no such user"), queues one-off
-    `replies` for the next DATA commands, refuses some recipients at RCPT, or stalls every DATA command."""
+    `replies` for the next DATA commands, refuses some recipients at RCPT, or stalls every RCPT or DATA command."""
 
     def __init__(self):
         self.messages = []
@@ -25,6 +25,7 @@ class RecordingHandler:
         self.replies = []  # one-off replies used, in order, before `reply`
         self.refused_recipients = {}  # address -> RCPT reply, e.g. {"x@example.com": "550 5.1.1 no such user"}
         self.stall_seconds = 0.0
+        self.rcpt_stall_seconds = 0.0  # each RCPT answered this late (not releasable): a slow server, not a dead one
         self.attempts = 0  # DATA commands received
         self.rcpt_attempts = 0
         self.finished = 0  # DATA commands answered
@@ -44,6 +45,7 @@ class RecordingHandler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         with self._lock:
             self.rcpt_attempts += 1
+        await asyncio.sleep(self.rcpt_stall_seconds)
         refusal = self.refused_recipients.get(address)
         if refusal:
             return refusal
