@@ -18,7 +18,7 @@ from datetime import timedelta
 from functools import wraps
 
 import dramatiq
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, connection
 from django.db.models import Q
 from django.utils import timezone
 from dramatiq.middleware import CurrentMessage
@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 _TIME_LIMIT_CHECK_SECONDS = 1
 # The ledger's own write after the work: it may wait for SQLite's write lock (a 20-second busy timeout).
 _RECORD_SECONDS = 30
+_CLAIM_COLUMNS = ("message_id", "actor_name", "claimed_until")
 
 
 class _Skip(Exception):
@@ -48,17 +49,24 @@ def lease_covering(*, time_limit_ms: int, blocking_call_timeout: float) -> float
     return time_limit_ms / 1000 + _TIME_LIMIT_CHECK_SECONDS + blocking_call_timeout + _RECORD_SECONDS
 
 
+def _claim_new(message, until):
+    """Insert the claim in one statement; False if the message id has a row already (delivered, or claimed)."""
+    table = DeliveredMessage._meta
+    columns = ", ".join(connection.ops.quote_name(table.get_field(name).column) for name in _CLAIM_COLUMNS)
+    unique = connection.ops.quote_name(table.get_field("message_id").column)
+    table_name = connection.ops.quote_name(table.db_table)
+    # Names come from the model, values go as parameters.
+    sql = f"INSERT INTO {table_name} ({columns}) VALUES (%s, %s, %s) ON CONFLICT ({unique}) DO NOTHING RETURNING 1"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [message.message_id, message.actor_name, connection.ops.adapt_datetimefield_value(until)])
+        return cursor.fetchone() is not None
+
+
 def _claim(message, lease):
     """Claim `message` for this worker; raise _Skip if it was delivered, dramatiq.Retry if another holds it."""
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            DeliveredMessage.objects.create(
-                message_id=message.message_id, actor_name=message.actor_name, claimed_until=now + lease
-            )
+    if _claim_new(message, now + lease):
         return
-    except IntegrityError:
-        pass
     row = DeliveredMessage.objects.get(message_id=message.message_id)
     if row.delivered_at is not None:
         raise _Skip

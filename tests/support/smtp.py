@@ -29,6 +29,8 @@ class RecordingHandler:
         self.attempts = 0  # DATA commands received
         self.rcpt_attempts = 0
         self.finished = 0  # DATA commands answered
+        self.sessions = []  # the server side of each connection that said EHLO, in order
+        self.quits = 0
         self._released = threading.Event()
         self._lock = threading.Lock()
 
@@ -41,6 +43,17 @@ class RecordingHandler:
     def release(self):
         """End every stall now and from now on."""
         self._released.set()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        with self._lock:
+            self.sessions.append(server)
+        session.host_name = hostname
+        return responses
+
+    async def handle_QUIT(self, server, session, envelope):
+        with self._lock:
+            self.quits += 1
+        return "221 Bye"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         with self._lock:
@@ -87,6 +100,18 @@ class SmtpServer:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+
+    def hang_up(self, reply=None):
+        """Close every open connection, first sending `reply` (e.g. Postfix's "421 4.4.2 … timeout exceeded")."""
+
+        def close_all():
+            for server in self.handler.sessions:
+                if server.transport is not None and not server.transport.is_closing():
+                    if reply:
+                        server.transport.write(f"{reply}\r\n".encode())
+                    server.transport.close()
+
+        self._controller.loop.call_soon_threadsafe(close_all)
 
     @property
     def messages(self):
