@@ -2,23 +2,30 @@
 
 RabbitMQ delivers at least once: a worker killed after the SMTP server accepted a mail but before the ack
 gets that message again, and the outbox may publish a message twice when a confirm was lost. Before the work
-the worker claims the message id (a unique row, with a lease); after it, it marks it delivered. So:
+the worker claims the message id (a unique row, with a lease); after it, it marks it delivered. That is two
+statements an attempt, each its own transaction: the claim is one `INSERT … ON CONFLICT DO NOTHING` (only a
+copy finding a row reads it, and may take it over with a conditional UPDATE), the record one UPDATE. So:
 
 - a redelivery of a delivered message is skipped;
-- a copy arriving while another worker holds the claim is retried once the lease may have run out;
+- a copy arriving while another worker holds the claim is retried once the lease may have run out, and the
+  lease outlasts any attempt (`lease_covering`);
 - a copy RabbitMQ redelivered (the claim's worker lost its connection: it died) or whose claim ran out takes
-  the claim over at once and does the work.
+  the claim over at once and does the work;
+- a failed attempt releases its claim, so its retry goes ahead at once: nothing is lost to the ledger.
 
-Only a worker that dies between the work and its ledger write (milliseconds), or one whose work outlasts the
-lease, can still repeat it; `lease_covering` gives a lease no attempt can outlast.
+The work cannot share a transaction with the ledger (a mail is not rolled back), so it can still be repeated
+when a worker dies between the work and its record (the milliseconds from the SMTP server's answer to the
+UPDATE), when the record cannot be written (logged), or when a worker's RabbitMQ connection drops while it is
+still working (its redelivered copy takes over at once).
 """
 
 import logging
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import wraps
 
 import dramatiq
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from dramatiq.middleware import CurrentMessage
@@ -49,6 +56,20 @@ def lease_covering(*, time_limit_ms: int, blocking_call_timeout: float) -> float
     return time_limit_ms / 1000 + _TIME_LIMIT_CHECK_SECONDS + blocking_call_timeout + _RECORD_SECONDS
 
 
+@contextmanager
+def _unflushed():
+    """On PostgreSQL, let a ledger write's commit return before its WAL reaches the disk (an fsync per commit, up to
+    ten milliseconds on a busy disk): a database crash may then forget the last fraction of a second of ledger rows,
+    which can at most let a copy mail again, never lose a mail."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
+
+
 def _claim_new(message, until):
     """Insert the claim in one statement; False if the message id has a row already (delivered, or claimed)."""
     table = DeliveredMessage._meta
@@ -65,7 +86,9 @@ def _claim_new(message, until):
 def _claim(message, lease):
     """Claim `message` for this worker; raise _Skip if it was delivered, dramatiq.Retry if another holds it."""
     now = timezone.now()
-    if _claim_new(message, now + lease):
+    with _unflushed():
+        claimed = _claim_new(message, now + lease)
+    if claimed:
         return
     row = DeliveredMessage.objects.get(message_id=message.message_id)
     if row.delivered_at is not None:
@@ -118,9 +141,10 @@ def once_per_message(*, lease):
                 )
                 raise
             try:
-                DeliveredMessage.objects.filter(message_id=message.message_id).update(
-                    delivered_at=timezone.now(), claimed_until=None
-                )
+                with _unflushed():
+                    DeliveredMessage.objects.filter(message_id=message.message_id).update(
+                        delivered_at=timezone.now(), claimed_until=None
+                    )
             except DatabaseError:
                 # The work is done: failing now would retry it and deliver it twice.
                 logger.exception("Message %s was delivered but could not be recorded as such.", message.message_id)

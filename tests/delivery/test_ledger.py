@@ -129,3 +129,19 @@ def test_every_ledger_lease_outlasts_its_actors_longest_attempt(settings):
     for actor in leased:
         longest = actor.options["time_limit"] / 1000 + settings.EMAIL_TIMEOUT
         assert actor.fn.lease.total_seconds() > longest, actor.actor_name
+
+
+def test_on_postgresql_the_claim_and_the_record_do_not_wait_for_the_disk_flush(as_worker):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's WAL with synchronous=NORMAL does not flush at each commit anyway")
+    user = make_user(is_active=False)
+    as_worker(send_activation_mail.message(user.pk, "http://testserver"))
+    with CaptureQueriesContext(connection) as queries:
+        send_activation_mail(user.pk, "http://testserver")
+    statements = [query["sql"] for query in queries]
+    unflushed = [n for n, sql in enumerate(statements) if sql == "SET LOCAL synchronous_commit TO OFF"]
+    assert len(unflushed) == 2
+    assert [statements[n + 1].split()[0] for n in unflushed] == ["INSERT", "UPDATE"]
