@@ -37,6 +37,8 @@ THREADS = 8
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/test"
 TICKS = os.sysconf("SC_CLK_TCK")
 ADMIN = "Site Admin <admin@example.com>"
+HISTORYLESS = "bench.settings_without_history"
+WITHOUT_HISTORY = ", no task history"
 
 RENDER = """
 import json, sys
@@ -148,10 +150,10 @@ class ScratchDatabase:
             self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
-def project_env(database_url, vhost_url, smtp_port):
+def project_env(database_url, vhost_url, smtp_port, settings="django_project.settings"):
     return {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "django_project.settings",
+        "DJANGO_SETTINGS_MODULE": settings,
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         "DJANGO_ALLOWED_HOSTS": "localhost",
@@ -204,16 +206,17 @@ def one_run(variant, mails, mails_file, pg_url):
         try:
             time.sleep(0.5)
             if variant.startswith("project"):
-                kind = variant.split()[1]
+                kind = variant.split()[1].rstrip(",")
+                settings = HISTORYLESS if variant.endswith(WITHOUT_HISTORY) else "django_project.settings"
                 with ScratchDatabase(kind, directory, pg_url) as database:
-                    env = project_env(database.url, vhost.url, port)
+                    env = project_env(database.url, vhost.url, port, settings)
                     run([sys.executable, "manage.py", "migrate", "-v", "0"], env)
                     run([sys.executable, "manage.py", "shell", "-v", "0", "-c", ENQUEUE.format(n=mails)], env)
                     threads = ["--processes", "1", "--threads", str(THREADS)]
                     result = drain([sys.executable, "manage.py", "rundramatiq", *threads], env, directory, mails)
                     counts = run([sys.executable, "manage.py", "shell", "-v", "0", "-c", COUNTS], env)
                     delivered, recorded = counts.strip().splitlines()[-1].split()
-                    result.update(delivered=int(delivered), recorded=int(recorded))
+                    result.update(delivered=int(delivered), recorded=int(recorded), history=settings != HISTORYLESS)
             else:
                 env = {**os.environ, "BENCH_SMTP_PORT": str(port), "RABBITMQ_URL": vhost.url, "PYTHONUNBUFFERED": "1"}
                 if variant == "bare, kept connection":
@@ -247,6 +250,7 @@ def main():
     parser.add_argument("--mails", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--without-history", action="store_true", help="also run the project without task history")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG))
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     parser.add_argument("--sink", nargs=2, help=argparse.SUPPRESS)
@@ -256,6 +260,8 @@ def main():
 
     databases = options.databases.split(",")
     variants = ["bare", "bare, kept connection", *(f"project {kind}" for kind in databases)]
+    if options.without_history:
+        variants += [f"project {kind}{WITHOUT_HISTORY}" for kind in databases]
     results = {variant: [] for variant in variants}
     with tempfile.TemporaryDirectory() as tmp:
         mails_file = Path(tmp) / "mails.json"
@@ -278,25 +284,24 @@ def main():
 
     stats = {variant: summary(rounds, options.mails) for variant, rounds in results.items()}
     ratios = {}
-    for kind in databases:
-        paired = [
-            bare["seconds"] / own["seconds"]
-            for bare, own in zip(results["bare"], results[f"project {kind}"], strict=True)
-        ]
-        ratios[kind] = (min(paired), statistics.median(paired))
-        print(f"{kind}: project / bare drain rate {min(paired):.2f} min, {statistics.median(paired):.2f} median")
+    for variant in (v for v in variants if v.startswith("project")):
+        paired = [bare["seconds"] / own["seconds"] for bare, own in zip(results["bare"], results[variant], strict=True)]
+        ratios[variant] = (min(paired), statistics.median(paired))
+        print(f"{variant}: project / bare drain rate {min(paired):.2f} min, {statistics.median(paired):.2f} median")
     if options.no_write:
         return None
 
     rows = "\n".join(
         f"| {variant} | {s['min']:.0f} | {s['median']:.0f} | {s['cpu_ms']:.2f} |" for variant, s in stats.items()
     )
-    verdicts = "; ".join(
-        f"{kind}: **{low:.2f}** min, **{mid:.2f}** median ({'meets' if low >= 0.6 else 'MISSES'} 0.6)"
-        for kind, (low, mid) in ratios.items()
+    verdicts = "\n".join(
+        f"| {variant} | {low:.2f} | {mid:.2f} | "
+        + ("—" if variant.endswith(WITHOUT_HISTORY) else ("meets" if low >= 0.6 else "MISSES"))
+        + " |"
+        for variant, (low, mid) in ratios.items()
     )
     complete = all(
-        r["delivered"] == options.mails and r["recorded"] == options.mails
+        r["delivered"] == options.mails and r["recorded"] == (options.mails if r["history"] else 0)
         for variant, rounds in results.items()
         if variant.startswith("project")
         for r in rounds
@@ -317,9 +322,17 @@ helpers' test suites while this ran, so absolute rates are noisy: compare the sa
 |---|---|---|---|
 {rows}
 
-**Project / bare drain rate** (each round's pair, min and median): {verdicts}. Every project round had
-{"all" if complete else "NOT all"} {options.mails:,} mails recorded as delivered in the ledger and as succeeded in
-the task history.
+| project / bare drain rate (each round's pair) | min | median | target 0.6 |
+|---|---|---|---|
+{verdicts}
+
+Every project round had {"all" if complete else "NOT all"} {options.mails:,} mails recorded as delivered in the
+ledger and (with the task history on) as succeeded in the history. What a project mail costs beyond the bare
+actor's: the ledger's claim (one statement), reading the feedback, rendering its two templates, the feedback's
+`mailed_at` update and the ledger's record (one statement), each write its own commit; on PostgreSQL a health
+check (`SELECT 1`) before the first query of each message, and its commits wait for the disk except the
+ledger's; the task history's writer thread adds its batched rows. The SMTP conversation itself is shorter than
+the baseline's: MAIL, RCPT and DATA on the thread's kept connection.
 """,
     )
     return None

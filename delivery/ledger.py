@@ -20,12 +20,11 @@ still working (its redelivered copy takes over at once).
 """
 
 import logging
-from contextlib import contextmanager
 from datetime import timedelta
 from functools import wraps
 
 import dramatiq
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection
 from django.db.models import Q
 from django.utils import timezone
 from dramatiq.middleware import CurrentMessage
@@ -39,7 +38,6 @@ logger = logging.getLogger(__name__)
 _TIME_LIMIT_CHECK_SECONDS = 1
 # The ledger's own write after the work: it may wait for SQLite's write lock (a 20-second busy timeout).
 _RECORD_SECONDS = 30
-_CLAIM_COLUMNS = ("message_id", "actor_name", "claimed_until")
 
 
 class _Skip(Exception):
@@ -56,39 +54,49 @@ def lease_covering(*, time_limit_ms: int, blocking_call_timeout: float) -> float
     return time_limit_ms / 1000 + _TIME_LIMIT_CHECK_SECONDS + blocking_call_timeout + _RECORD_SECONDS
 
 
-@contextmanager
-def _unflushed():
-    """On PostgreSQL, let a ledger write's commit return before its WAL reaches the disk (an fsync per commit, up to
-    ten milliseconds on a busy disk): a database crash may then forget the last fraction of a second of ledger rows,
-    which can at most let a copy mail again, never lose a mail."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        yield
+def _names(*fields):
+    """The ledger table's name and the given columns', quoted for raw SQL."""
+    meta, quote = DeliveredMessage._meta, connection.ops.quote_name
+    return quote(meta.db_table), *(quote(meta.get_field(field).column) for field in fields)
+
+
+def _write(sql, params):
+    """Run one ledger statement in a transaction of its own; return its first row, if it has any.
+
+    On PostgreSQL its commit returns before the WAL reaches the disk (`synchronous_commit` off, in the same round
+    trip): an fsync per commit costs up to ten milliseconds on a busy disk. A database crash may then forget the
+    last fraction of a second of ledger rows, which can at most let a copy mail again, never lose a mail.
+    """
+    unflushed = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        cursor.execute(("SET LOCAL synchronous_commit TO OFF; " if unflushed else "") + sql, params)
+        if unflushed:
+            cursor.nextset()
+        return cursor.fetchone() if cursor.description else None
 
 
 def _claim_new(message, until):
     """Insert the claim in one statement; False if the message id has a row already (delivered, or claimed)."""
-    table = DeliveredMessage._meta
-    columns = ", ".join(connection.ops.quote_name(table.get_field(name).column) for name in _CLAIM_COLUMNS)
-    unique = connection.ops.quote_name(table.get_field("message_id").column)
-    table_name = connection.ops.quote_name(table.db_table)
+    table, message_id, actor_name, claimed_until = _names("message_id", "actor_name", "claimed_until")
     # Names come from the model, values go as parameters.
-    sql = f"INSERT INTO {table_name} ({columns}) VALUES (%s, %s, %s) ON CONFLICT ({unique}) DO NOTHING RETURNING 1"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [message.message_id, message.actor_name, connection.ops.adapt_datetimefield_value(until)])
-        return cursor.fetchone() is not None
+    sql = (
+        f"INSERT INTO {table} ({message_id}, {actor_name}, {claimed_until}) VALUES (%s, %s, %s) "  # noqa: S608
+        f"ON CONFLICT ({message_id}) DO NOTHING RETURNING 1"
+    )
+    until = connection.ops.adapt_datetimefield_value(until)
+    return _write(sql, [message.message_id, message.actor_name, until]) is not None
+
+
+def _record_delivered(message):
+    table, message_id, claimed_until, delivered_at = _names("message_id", "claimed_until", "delivered_at")
+    sql = f"UPDATE {table} SET {delivered_at} = %s, {claimed_until} = NULL WHERE {message_id} = %s"  # noqa: S608
+    _write(sql, [connection.ops.adapt_datetimefield_value(timezone.now()), message.message_id])
 
 
 def _claim(message, lease):
     """Claim `message` for this worker; raise _Skip if it was delivered, dramatiq.Retry if another holds it."""
     now = timezone.now()
-    with _unflushed():
-        claimed = _claim_new(message, now + lease)
-    if claimed:
+    if _claim_new(message, now + lease):
         return
     row = DeliveredMessage.objects.get(message_id=message.message_id)
     if row.delivered_at is not None:
@@ -141,10 +149,7 @@ def once_per_message(*, lease):
                 )
                 raise
             try:
-                with _unflushed():
-                    DeliveredMessage.objects.filter(message_id=message.message_id).update(
-                        delivered_at=timezone.now(), claimed_until=None
-                    )
+                _record_delivered(message)
             except DatabaseError:
                 # The work is done: failing now would retry it and deliver it twice.
                 logger.exception("Message %s was delivered but could not be recorded as such.", message.message_id)
