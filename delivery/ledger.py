@@ -15,8 +15,9 @@ copy finding a row reads it, and may take it over with a conditional UPDATE), th
 
 The work cannot share a transaction with the ledger (a mail is not rolled back), so it can still be repeated
 when a worker dies between the work and its record (the milliseconds from the SMTP server's answer to the
-UPDATE), when the record cannot be written (logged), or when a worker's RabbitMQ connection drops while it is
-still working (its redelivered copy takes over at once).
+UPDATE), when the record cannot be written (logged), when a worker's RabbitMQ connection drops while it is
+still working (its redelivered copy takes over at once), or, on PostgreSQL, when the database server crashes
+within a fraction of a second of a ledger write (its commits do not wait for the disk, see `_write`).
 """
 
 import logging
