@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import dramatiq
 from django.conf import settings
 
-from delivery.ledger import once_per_message
+from delivery.ledger import lease_covering, once_per_message
 from djangobin.exceptions import PermanentMailError
 from djangobin.services import mail
 
@@ -26,9 +26,11 @@ MAIL_OPTIONS = {
     "throws": (PermanentMailError,),
 }
 
-# How long one attempt may hold a message against a concurrent copy: connect, DATA and QUIT may each take up to
-# EMAIL_TIMEOUT. A copy arriving meanwhile waits; one arriving later (its worker died) takes over.
-MAIL_LEASE_SECONDS = 3 * settings.EMAIL_TIMEOUT + 10
+# How long one attempt holds a message against a concurrent copy: derived from the time limit, so a copy never takes
+# over an attempt still running, however many SMTP commands each take up to EMAIL_TIMEOUT.
+MAIL_LEASE_SECONDS = lease_covering(
+    time_limit_ms=MAIL_OPTIONS["time_limit"], blocking_call_timeout=settings.EMAIL_TIMEOUT
+)
 
 
 @contextmanager

@@ -81,11 +81,11 @@ def _database(url):
     if not url:
         VAR_DIR.mkdir(exist_ok=True)
         url = f"sqlite:///{VAR_DIR / 'djangobin.sqlite3'}"
+    # Connections are kept (a minute, checked before reuse): opening one costs more than a worker's query.
     config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock up front so a
         # busy database waits (up to `timeout` seconds) instead of failing with "database is locked".
-        config["CONN_MAX_AGE"] = 0
         # secure_delete=FAST: SQLite zeroes a deleted row where that costs no extra writes (on its b-tree page) but
         # no longer zeroes whole freed pages, as Debian's build does by default. That made the expiry purge about a
         # quarter faster (docs/benchmarks.md). The trade-off: parts of a deleted or expired snippet (its long code,
@@ -248,6 +248,7 @@ DRAMATIQ_BROKER = {
         "dramatiq.middleware.CurrentMessage",
         "django_dramatiq.middleware.DbConnectionsMiddleware",
         "actors.middleware.ActorListing",
+        "actors.middleware.MailConnections",
         "delivery.middleware.OutboxRelay",
     ],
 }

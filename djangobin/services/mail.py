@@ -15,6 +15,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from djangobin.exceptions import PermanentMailError, TransientMailError
+from djangobin.mail_connection import mail_message_send
 from djangobin.models import Author, Feedback
 from djangobin.tokens import activation_token
 
@@ -28,9 +29,10 @@ def _smtp_code_error(code, error):
 
 
 def mail_deliver(message):
-    """Send one EmailMessage, sorting failures into transient (retry) and permanent (give up) ones."""
+    """Send one EmailMessage on this thread's kept SMTP connection, sorting failures into transient (retry) and
+    permanent (give up) ones."""
     try:
-        message.send(fail_silently=False)
+        mail_message_send(message)
     except BadHeaderError as error:
         raise PermanentMailError(f"bad header: {error}") from error
     except smtplib.SMTPRecipientsRefused as error:
