@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from djangobin.expiration import Expiration
 from djangobin.models import Exposure, Feedback, Language, Snippet
 from djangobin.services.accounts import password_reset_mail_request
-from djangobin.services.snippets import tags_parse
+from djangobin.services.tags import tags_parse
 
 
 def _no_line_breaks(value):
