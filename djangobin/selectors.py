@@ -1,7 +1,7 @@
 """Reads: the queries behind djangobin's pages, each one query with what the page shows joined in."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from djangobin.exceptions import SnippetExpired, SnippetNotFound
@@ -82,8 +82,10 @@ def language_by_slug_or_404(slug):
     return language
 
 
-def tag_by_slug_or_404(slug):
-    tag = Tag.objects.filter(slug=slug).first()
+def tag_by_slug_or_404(slug: str) -> Tag:
+    """The tag at `slug` if a public, live snippet carries it: a tag only hidden or expired snippets carry
+    answers 404 exactly as an unknown one, so its name (maybe itself a secret) is never confirmed."""
+    tag = Tag.objects.filter(slug=slug).filter(Exists(Snippet.objects.public().filter(tags=OuterRef("pk")))).first()
     if tag is None:
         raise Http404("No such tag.")
     return tag

@@ -1,11 +1,15 @@
 """Tags: every value derived from a tag name fits its column, or the tag is refused with a message naming it."""
 
+import threading
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from djangobin.models import Snippet, Tag
-from djangobin.services.tags import tag_slug_for, tags_parse
+from djangobin.services.tags import tag_slug_for, tags_get_or_create, tags_parse, tags_unused_delete
 from tests.factories import make_snippet, python
 
 pytestmark = pytest.mark.django_db
@@ -79,3 +83,41 @@ def test_a_service_caller_that_bypasses_the_form_gets_a_validation_error_not_a_d
     with pytest.raises(ValidationError, match="longer than 50"):
         make_snippet(tags=[ARABIC_LIGATURE * 3])
     assert not Snippet.objects.exists()
+
+
+def test_unused_tags_are_deleted_in_key_batches_and_used_ones_kept():
+    used = make_snippet(tags=["kept-1", "kept-2"])
+    Tag.objects.bulk_create(Tag(name=f"unused-{n}", slug=f"unused-{n}") for n in range(5))
+    with CaptureQueriesContext(connection) as queries:
+        assert tags_unused_delete(batch_size=2) == 5
+    deletes = [q["sql"] for q in queries if q["sql"].startswith("DELETE")]
+    assert len(deletes) == 4  # 7 tags, 2 per batch
+    assert sorted(Tag.objects.values_list("name", flat=True)) == ["kept-1", "kept-2"]
+    assert used.tags.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's write transactions take turns")
+def test_the_prune_leaves_alone_a_tag_that_a_paste_being_saved_is_using():
+    Tag.objects.create(name="busy", slug="busy")
+    picked, prune_done = threading.Event(), threading.Event()
+
+    def paste():
+        try:
+            with transaction.atomic():
+                [tag] = tags_get_or_create(["busy"])
+                picked.set()
+                prune_done.wait(10)
+                make_snippet().tags.add(tag)  # as snippet_create links the tags it got
+        finally:
+            connection.close()
+
+    saver = threading.Thread(target=paste)
+    saver.start()
+    assert picked.wait(10)
+    deleted = tags_unused_delete()  # does not wait for the paste: the locked tag is skipped
+    prune_done.set()
+    saver.join(10)
+
+    assert deleted == 0
+    assert Snippet.objects.get().tags.get().name == "busy"
