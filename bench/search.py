@@ -137,14 +137,16 @@ def measure(args, rng):
 
     from djangobin.selectors import snippets_search
 
+    results = {"new": [], "bands": {}}
+
     def new(query):
         return snippets_search(query=query, user=AnonymousUser())
 
     words = build(args.rows, rng)
     chosen = queries(words, args.queries, rng)
-    for _, query in chosen[:5]:  # warm the caches both ways
+    results["load"] = os.getloadavg()[0]
+    for _, query in chosen[:5]:  # warm the caches
         timed(new, query)
-    results = {"new": [], "bands": {}}
     for band, query in chosen:
         seconds = timed(new, query)
         results["new"].append(seconds)
@@ -180,7 +182,8 @@ def report(args, vendor, results):
     lines = [
         f"### {vendor}",
         "",
-        f"{time.strftime('%Y-%m-%d')}, {args.rows:,} snippets, {len(new)} queries.",
+        f"{time.strftime('%Y-%m-%d')}, {args.rows:,} snippets, {len(new)} queries; the machine's load average was "
+        f"{results['load']:.1f} on 2 cores when the queries began (other helpers' suites).",
         "",
         "| queries | count | p50 | p95 | max |",
         "|---|---|---|---|---|",

@@ -122,7 +122,7 @@ def _unsendable(row, error):
     rows.update(failures=F("failures") + 1, last_error=_describe(error), available_at=now + RETRY_DELAY)
     # A conditional UPDATE, so that the row is parked (and logged at ERROR) once, whoever failed it last.
     parked = rows.filter(failures__gte=PARK_AFTER_FAILURES, parked_at__isnull=True).update(parked_at=now) == 1
-    failures = row.failures + 1
+    failures = rows.values_list("failures", flat=True).first() or 0
     if parked:
         logger.error(
             "Outbox message %s (%s%r) cannot be sent and is parked after %d failures; retry it from the dashboard "
