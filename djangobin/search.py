@@ -21,7 +21,7 @@ from django.db import connection
 
 from djangobin.models import Exposure, Snippet
 
-SEARCH_CANDIDATES = 500
+SEARCH_CANDIDATES = 200
 SEARCH_RESULTS = 100
 MAX_TERMS = 10
 _WORD = re.compile(r"[^\W_]+")
