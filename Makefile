@@ -12,7 +12,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # (a DATABASE_URL or RABBITMQ_URL set there is the one migrated and checked).
 WITH_ENV := $(BIN)/honcho run
 
-.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq chromium superuser clean bench-enqueue bench-dashboard bench-mail
+.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq chromium superuser clean bench-enqueue bench-dashboard bench-mail bench-search
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -93,6 +93,13 @@ bench-dashboard: install-dev rabbitmq
 # Needs PostgreSQL too (BENCH_PG_URL, default the local server's `test` database), or pass --databases sqlite.
 bench-mail: install-dev rabbitmq
 	$(PY) bench/mail.py
+
+# Search with 200,000 snippets, on SQLite and then (when one answers) on PostgreSQL.
+bench-search: install
+	$(PY) bench/search.py
+	@if DATABASE_URL="$(DATABASE_URL_PG)" $(PY) scripts/db-answers; then \
+		$(PY) bench/search.py --database-url "$(DATABASE_URL_PG)"; \
+	else echo "== PostgreSQL does not answer at $(DATABASE_URL_PG): its run is skipped."; fi
 
 superuser: export DJANGO_DEBUG ?= 1
 superuser: migrate

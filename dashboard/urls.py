@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import actions, api, views
+from . import outbox as outbox_views
 
 app_name = "dashboard"
 
@@ -14,6 +15,8 @@ urlpatterns = [
     path("queues/<str:queue_name>/purge-dead-letters/", actions.queue_purge_dead_letters, name="purge_dead_letters"),
     path("scheduler/", views.scheduler, name="scheduler"),
     path("scheduler/jobs/<str:job_name>/run/", actions.scheduler_job_run, name="scheduler_job_run"),
+    path("outbox/", outbox_views.outbox, name="outbox"),
+    path("outbox/<str:message_id>/retry/", outbox_views.outbox_retry, name="outbox_retry"),
     path("api/overview/", api.overview, name="api_overview"),
     path("api/workers/", api.workers, name="api_workers"),
     path("api/tasks/", api.tasks, name="api_tasks"),

@@ -8,7 +8,10 @@ class OutboxMessage(models.Model):
     """A Dramatiq message written in the same transaction as the data it is about, deleted once RabbitMQ took it.
 
     `available_at` is a lease: the process that wrote the row owns it until then (it publishes right after
-    commit); after that the relay may claim it. `attempts` doubles as the row's version for claims.
+    commit); after that the relay may claim it. `attempts` counts every publish tried and doubles as the row's
+    version for claims; `failures` counts only those that failed because of the row itself (an actor renamed
+    away, an argument that cannot be encoded), and after delivery.outbox.PARK_AFTER_FAILURES of them the row is
+    parked (`parked_at`): the relay leaves it alone until someone retries it from the dashboard.
     """
 
     message_id = models.CharField(max_length=36, unique=True)
@@ -21,6 +24,8 @@ class OutboxMessage(models.Model):
     available_at = models.DateTimeField(db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    failures = models.PositiveIntegerField(default=0)
+    parked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]

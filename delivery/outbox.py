@@ -6,6 +6,12 @@ down the request succeeds all the same and the row stays; the relay (delivery.re
 worker process) publishes it as soon as RabbitMQ answers again.
 The stored message id is reused by every publish of a row, so a republish after an unconfirmed send is a
 duplicate the delivery ledger recognises.
+
+Two kinds of failure are kept apart. RabbitMQ unreachable (a connection error): the relay stops its pass and
+backs off, and nothing counts against the rows. A row that cannot be sent whatever RabbitMQ does (its actor was
+renamed away in a deploy, an argument no middleware accepts): the relay notes the error on that row, goes on
+with the rows behind it, and after PARK_AFTER_FAILURES such failures parks the row (logged once at ERROR, shown
+on the dashboard, see delivery.parked) instead of letting it block the line forever.
 """
 
 import logging
@@ -14,9 +20,11 @@ import queue
 import threading
 import time
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import timedelta
 
 import dramatiq
+import pika.exceptions
 from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -34,6 +42,8 @@ LEASE = timedelta(seconds=30)
 DIRECT_PAUSE_SECONDS = 10.0
 # How soon the relay may try a row again after its publish failed.
 RETRY_DELAY = timedelta(seconds=2)
+# A row that failed this many times for a reason of its own is parked rather than tried again.
+PARK_AFTER_FAILURES = 5
 # The longest a request waits for RabbitMQ's confirm before leaving its message to the relay.
 PUBLISH_WAIT = 5.0
 # How often the publishing thread answers RabbitMQ's heartbeats while it has nothing to publish.
@@ -82,28 +92,71 @@ def _sent(row):
     logger.info("Enqueued %s%r as message %s.", row.actor_name, tuple(row.args), row.message_id)
 
 
+def broker_unreachable(error: BaseException) -> bool:
+    """Whether `error` says RabbitMQ could not be reached (try again later) rather than that the message is bad."""
+    return isinstance(
+        error,
+        (dramatiq.errors.BrokerConnectionError, pika.exceptions.AMQPError, OSError, TimeoutError, FutureTimeout),
+    )
+
+
+def _describe(error):
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
 def _not_sent(row, error, *, retry_at):
+    """RabbitMQ did not answer: the row waits for it, and the attempt does not count against the row."""
     logger.warning(
-        "RabbitMQ did not take message %s (%s): it stays in the outbox and is sent when RabbitMQ answers. %s: %s",
+        "RabbitMQ did not take message %s (%s): it stays in the outbox and is sent when RabbitMQ answers. %s",
         row.message_id,
         row.actor_name,
-        type(error).__name__,
-        error,
+        _describe(error),
     )
-    OutboxMessage.objects.filter(pk=row.pk).update(
-        available_at=retry_at, last_error=f"{type(error).__name__}: {error}"[:2000]
-    )
+    OutboxMessage.objects.filter(pk=row.pk).update(available_at=retry_at, last_error=_describe(error))
+
+
+def _unsendable(row, error):
+    """The row itself failed: count it, and park it once it has failed PARK_AFTER_FAILURES times."""
+    now = timezone.now()
+    rows = OutboxMessage.objects.filter(pk=row.pk)
+    rows.update(failures=F("failures") + 1, last_error=_describe(error), available_at=now + RETRY_DELAY)
+    # A conditional UPDATE, so that the row is parked (and logged at ERROR) once, whoever failed it last.
+    parked = rows.filter(failures__gte=PARK_AFTER_FAILURES, parked_at__isnull=True).update(parked_at=now) == 1
+    failures = rows.values_list("failures", flat=True).first() or 0
+    if parked:
+        logger.error(
+            "Outbox message %s (%s%r) cannot be sent and is parked after %d failures; retry it from the dashboard "
+            "once the cause is fixed. %s",
+            row.message_id,
+            row.actor_name,
+            tuple(row.args),
+            failures,
+            _describe(error),
+        )
+    else:
+        logger.warning(
+            "Outbox message %s (%s) could not be sent (failure %d of %d before it is parked); the relay goes on "
+            "with the next messages. %s",
+            row.message_id,
+            row.actor_name,
+            failures,
+            PARK_AFTER_FAILURES,
+            _describe(error),
+        )
 
 
 def _publish(row):
-    """Publish `row` and delete it; False (the row kept, the error noted) when RabbitMQ did not take it."""
+    """Publish `row` and delete it; returns "sent", "unreachable" (RabbitMQ did not answer) or "unsendable"."""
     try:
         _send(row)
     except Exception as error:
-        _not_sent(row, error, retry_at=timezone.now() + RETRY_DELAY)
-        return False
+        if broker_unreachable(error):
+            _not_sent(row, error, retry_at=timezone.now() + RETRY_DELAY)
+            return "unreachable"
+        _unsendable(row, error)
+        return "unsendable"
     _sent(row)
-    return True
+    return "sent"
 
 
 class _Publisher:
@@ -175,6 +228,9 @@ def outbox_publish_after_commit(row):
     try:
         _publisher.send(row)
     except Exception as error:
+        if not broker_unreachable(error):
+            _unsendable(row, error)  # not RabbitMQ's fault: the next requests publish directly as usual
+            return
         # Not confirmed (refused, or no answer within PUBLISH_WAIT): the relay publishes it, under the same
         # message id, so even a publish that went through late is delivered once (the delivery ledger).
         _direct_paused_until = time.monotonic() + DIRECT_PAUSE_SECONDS
@@ -196,25 +252,30 @@ def _claim(row, now):
     return claimed == 1
 
 
-def outbox_relay_once(*, limit=100):
-    """Publish the rows whose lease ran out, oldest first; returns (published, failed).
+def outbox_relay_once(*, limit: int = 100) -> tuple[int, bool]:
+    """Publish the rows whose lease ran out, oldest first; returns (published, RabbitMQ unreachable).
 
-    The pass stops at the first failure: RabbitMQ is down, and the rest waits for the next pass.
+    The pass stops at the first connection error: RabbitMQ is down, and the rest waits for the next pass. A row
+    that fails for a reason of its own is skipped (and counted, then parked, see _unsendable): the rows behind
+    it are published in the same pass. Parked rows are never picked.
     """
     now = timezone.now()
     published = 0
-    for row in OutboxMessage.objects.filter(available_at__lte=now).order_by("pk")[:limit]:
+    due = OutboxMessage.objects.filter(available_at__lte=now, parked_at__isnull=True).order_by("pk")[:limit]
+    for row in due:
         if not _claim(row, now):
             continue
-        if not _publish(row):
+        outcome = _publish(row)
+        if outcome == "unreachable":
             return published, True
-        published += 1
+        published += outcome == "sent"
     if published:
         logger.info("Outbox relay published %d held message(s).", published)
     return published, False
 
 
-def outbox_pending_count():
+def outbox_pending_count() -> int:
+    """Rows still waiting to be published (parked ones included: they are not delivered either)."""
     return OutboxMessage.objects.count()
 
 

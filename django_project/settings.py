@@ -216,6 +216,8 @@ RATELIMITS = {
     "contact": env_rates("DJANGO_RATE_CONTACT", "10/h"),
     "snippet": env_rates("DJANGO_RATE_SNIPPET", "60/h,120/h"),
 }
+# Search is a GET: limited per client address only (a page of results costs a full-text query).
+RATELIMITS["search"] = env_rates("DJANGO_RATE_SEARCH", "60/m")
 
 # Dramatiq over RabbitMQ. MIDDLEWARE replaces dramatiq's defaults entirely, so every one is listed here.
 RABBITMQ_URL = env_str("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")

@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 
 from djangobin.expiration import Expiration
 from djangobin.models import Exposure, Feedback, Language, Snippet
+from djangobin.search import search_terms
 from djangobin.services.accounts import password_reset_mail_request
-from djangobin.services.snippets import tags_parse
+from djangobin.services.tags import tags_parse
 
 
 def _no_line_breaks(value):
@@ -120,6 +121,12 @@ class SettingsForm(forms.Form):
 class SearchForm(forms.Form):
     query = forms.CharField(max_length=200, required=False, validators=[_no_nul])
     mysnippet = forms.BooleanField(required=False, label="Only my snippets", label_suffix="")
+
+    def clean_query(self):
+        query = self.cleaned_data["query"]
+        if query.strip() and not search_terms(query):
+            raise ValidationError("Search finds words (letters and digits); this query has none.")
+        return query
 
 
 class QueuedPasswordResetForm(PasswordResetForm):

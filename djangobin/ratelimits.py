@@ -96,3 +96,34 @@ def ratelimited(name, *, per_account=None, failures_only=False):
         return wrapper
 
     return decorator
+
+
+def ratelimited_reads(name):
+    """Limit GETs to a view per client address by settings.RATELIMITS[name]["ip"]: for pages that are costly
+    to answer (search), where a POST limit would never apply."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            rate = settings.RATELIMITS.get(name, {}).get("ip")
+            if request.method == "GET" and settings.RATELIMIT_ENABLE and rate:
+                try:
+                    over = is_ratelimited(
+                        request,
+                        group=f"djangobin.{name}.ip",
+                        key=lambda group, request: client_ip(request),
+                        rate=rate,
+                        method="GET",
+                        increment=True,
+                    )
+                except Exception:
+                    logger.exception("Rate limit %s could not be checked; the request is let through.", name)
+                    over = False
+                if over:
+                    logger.warning("Rate limit %s exceeded by %s.", name, client_ip(request))
+                    return render(request, "djangobin/ratelimited.html", {"limit": name}, status=429)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,11 +1,15 @@
 """Reads: the queries behind djangobin's pages, each one query with what the page shows joined in."""
 
+from collections.abc import Sequence
+
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Exists, OuterRef
 from django.http import Http404
+from django.utils import timezone
 
 from djangobin.exceptions import SnippetExpired, SnippetNotFound
 from djangobin.models import Language, Snippet, Tag
+from djangobin.search import search_terms, snippet_ids_matching
 
 # List pages show titles, not code: leave the big columns in the database.
 _LIST_DEFERRED = ("original_code", "highlighted_code")
@@ -71,15 +75,33 @@ def snippets_of_user(*, owner, viewer):
     return _list(snippets.order_by("-created_on", "-pk"))
 
 
-def snippets_search(*, query, user, mine=False):
-    """Public snippets (or only the user's own, of every exposure) whose title or code contains `query`."""
-    if mine and user.is_authenticated:
-        snippets = Snippet.objects.live().filter(user=user)
-    else:
-        snippets = Snippet.objects.public()
-    if query:
-        snippets = snippets.filter(Q(title__icontains=query) | Q(original_code__icontains=query))
-    return _list(snippets.order_by("-created_on", "-pk"))
+def snippets_search(*, query: str, user, mine: bool = False):
+    """Public live snippets (or only the user's own, of every exposure) containing every word of `query`, best
+    match first and at most search.SEARCH_RESULTS of them (see djangobin/search.py); with no words in `query`,
+    the newest ones."""
+    owner_id = user.pk if mine and user.is_authenticated else None
+    terms = search_terms(query)
+    if not terms:
+        snippets = Snippet.objects.live().filter(user_id=owner_id) if owner_id else Snippet.objects.public()
+        return _list(snippets.order_by("-created_on", "-pk"))
+    return _SnippetsInOrder(snippet_ids_matching(terms, now=timezone.now(), owner_id=owner_id))
+
+
+class _SnippetsInOrder(Sequence):
+    """Snippets by id, in the given order, loaded a slice at a time: a paginator reads only the page it shows."""
+
+    def __init__(self, ids):
+        self.ids = ids
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        ids = self.ids[index]
+        found = _list(Snippet.objects.filter(pk__in=ids)).in_bulk()
+        return [found[pk] for pk in ids if pk in found]
 
 
 def snippets_for_sitemap():
@@ -105,8 +127,10 @@ def language_by_slug_or_404(slug):
     return language
 
 
-def tag_by_slug_or_404(slug):
-    tag = Tag.objects.filter(slug=slug).first()
+def tag_by_slug_or_404(slug: str) -> Tag:
+    """The tag at `slug` if a public, live snippet carries it: a tag only hidden or expired snippets carry
+    answers 404 exactly as an unknown one, so its name (maybe itself a secret) is never confirmed."""
+    tag = Tag.objects.filter(slug=slug).filter(Exists(Snippet.objects.public().filter(tags=OuterRef("pk")))).first()
     if tag is None:
         raise Http404("No such tag.")
     return tag

@@ -27,7 +27,8 @@ from djangobin.forms import (
     SnippetForm,
 )
 from djangobin.models import Author
-from djangobin.ratelimits import posted_account, ratelimited, signed_in_user
+from djangobin.ratelimits import posted_account, ratelimited, ratelimited_reads, signed_in_user
+from djangobin.search import SEARCH_RESULTS
 from djangobin.services import accounts, feedback, snippets
 from djangobin.sites import site_url
 
@@ -170,6 +171,7 @@ def profile(request, username):
     )
 
 
+@ratelimited_reads("search")
 def search(request):
     form = SearchForm(request.GET or None)
     page = None
@@ -179,7 +181,7 @@ def search(request):
             messages.info(request, "Log in to search your own snippets; showing public snippets instead.")
             mine = False
         page = _page(request, selectors.snippets_search(query=form.cleaned_data["query"], user=request.user, mine=mine))
-    return render(request, "djangobin/search.html", {"form": form, "page": page})
+    return render(request, "djangobin/search.html", {"form": form, "page": page, "max_results": SEARCH_RESULTS})
 
 
 @require_http_methods(["GET", "POST"])

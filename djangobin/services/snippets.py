@@ -1,4 +1,3 @@
-import hashlib
 import logging
 import secrets
 import string
@@ -10,58 +9,21 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.text import slugify
 
 from djangobin.expiration import expires_at_for
 from djangobin.highlight import highlight_code
-from djangobin.models import Exposure, Snippet, Tag
+from djangobin.models import Exposure, Snippet
+from djangobin.services.tags import tags_get_or_create
 
 logger = logging.getLogger(__name__)
 
 SLUG_ALPHABET = string.ascii_letters + string.digits
 SLUG_LENGTH = 10
-TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
 
 
 def slug_generate():
     """A random, URL-safe, unguessable slug (62**10 possibilities)."""
     return "".join(secrets.choice(SLUG_ALPHABET) for _ in range(SLUG_LENGTH))
-
-
-def tags_parse(text):
-    """Comma-separated tags, trimmed, lower-cased, de-duplicated in order; empty ones dropped.
-
-    Raises ValidationError for a tag over the length limit or too many tags, so nothing is silently cut.
-    """
-    names = []
-    for raw in (text or "").split(","):
-        name = " ".join(raw.split()).lower()
-        if not name or name in names:
-            continue
-        if len(name) > TAG_MAX_LENGTH:
-            raise ValidationError(f"Tag “{name[:20]}…” is longer than {TAG_MAX_LENGTH} characters.")
-        names.append(name)
-    if len(names) > settings.SNIPPET_MAX_TAGS:
-        raise ValidationError(f"At most {settings.SNIPPET_MAX_TAGS} tags, please ({len(names)} given).")
-    return names
-
-
-def _tag_slug(name):
-    slug = slugify(name, allow_unicode=True) or "tag"
-    if Tag.objects.filter(slug=slug).exclude(name=name).exists():
-        # "c++" and "c" both slugify to "c": keep URLs distinct with a stable suffix.
-        slug = f"{slug}-{hashlib.sha256(name.encode()).hexdigest()[:6]}"
-    return slug
-
-
-def tags_get_or_create(names):
-    tags = []
-    for name in names:
-        tag = Tag.objects.filter(name=name).first()
-        if tag is None:
-            tag, _ = Tag.objects.get_or_create(name=name, defaults={"slug": _tag_slug(name)})
-        tags.append(tag)
-    return tags
 
 
 def snippet_create(*, code, language, expiration, exposure, title="", tags=(), user=None):

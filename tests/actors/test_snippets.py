@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from actors.snippets import remove_snippets
 from djangobin.expiration import Expiration
-from djangobin.models import Snippet
-from tests.factories import make_snippet
+from djangobin.models import Snippet, Tag
+from tests.factories import make_snippet, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -21,3 +21,14 @@ def test_remove_snippets_deletes_what_has_expired_and_nothing_else():
 
 def test_remove_snippets_runs_on_its_own_queue_so_a_long_purge_never_delays_mail():
     assert remove_snippets.queue_name == "maintenance"
+
+
+def test_remove_snippets_also_deletes_the_tags_no_snippet_carries_any_more():
+    gone = make_snippet(expiration=Expiration.WEEK, tags=["only-on-the-expired", "shared"])
+    make_snippet(tags=["shared"])
+    make_snippet(tags=["on-a-private-one"], exposure="private", user=make_user())
+    Snippet.objects.filter(pk=gone.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    remove_snippets.fn()
+
+    assert sorted(Tag.objects.values_list("name", flat=True)) == ["on-a-private-one", "shared"]

@@ -82,3 +82,67 @@ def test_two_relays_never_claim_the_same_row():
     assert outbox._claim(seen_by_first, now) is True
     assert outbox._claim(seen_by_second, now) is False
     assert OutboxMessage.objects.get().available_at > now
+
+
+def _due():
+    OutboxMessage.objects.filter(parked_at__isnull=True).update(available_at=timezone.now() - timedelta(seconds=1))
+
+
+def _poisoned_row():
+    """A row written before a deploy renamed its actor away: its actor path no longer imports."""
+    row = outbox.outbox_add(actor_path="actors.mail.send_feedback_mail", args=(1,))
+    OutboxMessage.objects.filter(pk=row.pk).update(
+        actor_path="actors.mail.send_feedback_mail_v0", actor_name="send_feedback_mail_v0"
+    )
+    return row
+
+
+def test_a_row_that_cannot_be_sent_does_not_hold_up_the_rows_behind_it_and_is_parked_with_its_error(broker, caplog):
+    poisoned = _poisoned_row()
+    good = [outbox.outbox_add(actor_path="actors.mail.send_feedback_mail", args=(n,)) for n in (2, 3)]
+    _due()
+
+    assert outbox.outbox_relay_once() == (2, False)
+    assert {m.message_id for m in _queued(broker)} == {row.message_id for row in good}
+    row = OutboxMessage.objects.get()
+    assert (row.message_id, row.failures, row.parked_at) == (poisoned.message_id, 1, None)
+    assert "send_feedback_mail_v0" in row.last_error and "RabbitMQ" not in row.last_error
+
+    for _ in range(outbox.PARK_AFTER_FAILURES - 1):
+        _due()
+        assert outbox.outbox_relay_once() == (0, False)
+    _due()
+    assert outbox.outbox_relay_once() == (0, False)  # parked: not even tried
+
+    row = OutboxMessage.objects.get()
+    assert row.parked_at is not None
+    assert row.failures == outbox.PARK_AFTER_FAILURES
+    assert row.last_error.startswith("ImportError") and "send_feedback_mail_v0" in row.last_error
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1
+    assert poisoned.message_id in errors[0].getMessage() and "parked" in errors[0].getMessage()
+
+
+def test_an_unreachable_rabbitmq_is_told_apart_from_a_bad_row():
+    from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+    closed_port = RabbitmqBroker(url="amqp://guest:guest@127.0.0.1:1/?connection_attempts=1", middleware=[])
+    with pytest.raises(Exception) as refused:
+        closed_port.enqueue(dramatiq.Message(queue_name="q", actor_name="a", args=(), kwargs={}, options={}))
+
+    assert outbox.broker_unreachable(refused.value)
+    assert not outbox.broker_unreachable(ImportError("Module has no attribute send_feedback_mail_v0"))
+    assert not outbox.broker_unreachable(dramatiq.errors.ActorNotFound("send_feedback_mail_v0"))
+
+
+def test_a_direct_publish_of_a_bad_row_does_not_pause_direct_publishing_for_everyone(broker, monkeypatch):
+    monkeypatch.setattr(outbox, "_direct_paused_until", 0.0)
+    poisoned = _poisoned_row()
+
+    outbox.outbox_publish_after_commit(OutboxMessage.objects.get(pk=poisoned.pk))
+
+    assert outbox._direct_paused_until == 0.0
+    assert OutboxMessage.objects.get().failures == 1
+    good = outbox.outbox_add(actor_path="actors.mail.send_feedback_mail", args=(2,))
+    outbox.outbox_publish_after_commit(good)
+    assert [m.message_id for m in _queued(broker)] == [good.message_id]

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from tests.factories import make_snippet, make_user
+from djangobin.models import Tag
+from tests.factories import make_snippet, make_user, python
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +23,10 @@ NASTY = [
     "\r\n",
     "\ufeff",
     "😀" * 20,
+    "\ufdfa" * 50,  # NFKC makes each of these 18 characters
+    "\ufb03" * 50,  # "ffi" after NFKC
+    "\U0001d504" * 60,  # astral, "A" after NFKC
+    "\U0001f600\u200d\U0001f4bb" * 20,  # astral with joiners
     "../../etc/passwd",
     "<script>alert(1)</script>",
     "' OR 1=1 --",
@@ -34,7 +39,11 @@ NASTY = [
     "[]",
 ]
 
-text = st.one_of(st.sampled_from(NASTY), st.text(max_size=300), st.integers().map(str))
+# Characters whose NFKC form is longer (U+FDFA, U+FB03, U+3250…), astral ones, and plain letters between them.
+EXPANDING = "\ufdfa\ufb03\u3250\u33ff\u2474\u00bd\u0130\U0001d504\U0001f600\U0001f1e6\U00020000"
+UNICODE_PIECES = [*EXPANDING, "a", "b", " ", "-", ",", "\ufdfa" * 4, "\ufb03" * 17, "\U0001d504" * 50, "😀" * 51]
+unicode_text = st.lists(st.sampled_from(UNICODE_PIECES), max_size=12).map("".join)
+text = st.one_of(st.sampled_from(NASTY), st.text(max_size=300), unicode_text, st.integers().map(str))
 raw_bytes = st.binary(max_size=200)  # sent percent-encoded as they are: often not UTF-8 at all
 huge = st.integers(min_value=5_000, max_value=120_000).map(lambda n: "x" * n)
 one_value = st.one_of(text, raw_bytes, huge)
@@ -109,6 +118,17 @@ def test_any_input_to_a_form_gets_an_answer_not_a_server_error(client, path, dat
 @EXAMPLES
 def test_any_input_to_a_signed_in_form_gets_an_answer_not_a_server_error(signed_in, path, data):
     assert_answered_clearly(post(signed_in, path, data.draw(form_data(SIGNED_IN_FORMS[path]))))
+
+
+@given(tags=st.one_of(unicode_text, st.lists(unicode_text, max_size=6).map(", ".join)))
+@EXAMPLES
+def test_any_tags_are_stored_within_their_columns_or_refused_on_the_page(client, tags):
+    data = {"original_code": "x\n", "language": python().pk, "expiration": "never", "exposure": "public", "tags": tags}
+    response = client.post("/", data)
+    assert_answered_clearly(response)
+    if response.status_code == 200:
+        assert response.context["form"].errors, "the paste was neither saved nor refused"
+    assert all(len(name) <= 50 and 0 < len(slug) <= 60 for name, slug in Tag.objects.values_list("name", "slug"))
 
 
 # Every URL with a parameter in its path, the parameter written as {}.

@@ -7,13 +7,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from djangobin.expiration import Expiration
-from djangobin.models import Exposure, Snippet, Tag
+from djangobin.models import Exposure, Snippet
 from djangobin.services.snippets import (
     snippet_create,
     snippet_delete,
     snippet_hit,
     snippets_expired_delete,
-    tags_parse,
 )
 from tests.factories import make_snippet, make_user, python
 
@@ -55,25 +54,6 @@ def test_an_over_limit_snippet_is_refused_not_truncated(settings):
     with pytest.raises(ValidationError, match="limited"):
         make_snippet(code="x" * 11)
     assert not Snippet.objects.exists()
-
-
-def test_tags_are_trimmed_lowercased_deduplicated_and_never_empty():
-    assert tags_parse(" Django , ORM,django,, ,  Two  Words ") == ["django", "orm", "two words"]
-    assert tags_parse("") == []
-    assert tags_parse(" , ,") == []
-
-
-def test_too_many_tags_are_an_error_not_silently_dropped(settings):
-    settings.SNIPPET_MAX_TAGS = 2
-    with pytest.raises(ValidationError, match="At most 2 tags"):
-        tags_parse("a,b,c")
-
-
-def test_tags_whose_names_slugify_alike_get_distinct_slugs():
-    make_snippet(tags=["c"])
-    make_snippet(tags=["c++"])
-    slugs = set(Tag.objects.values_list("slug", flat=True))
-    assert len(slugs) == 2
 
 
 def test_a_hit_is_one_atomic_update_that_rewrites_nothing_else():

@@ -144,13 +144,18 @@ def test_trending_links_the_languages_that_have_public_snippets(client, user):
     assert 'href="/trending/rust/"' not in html
 
 
-def test_a_tag_whose_snippets_are_all_hidden_answers_200_with_an_empty_list(client, user):
-    make_snippet(tags=["secret"], exposure=Exposure.PRIVATE, user=user)
+@pytest.mark.parametrize("hidden", ["private", "unlisted", "expired"])
+def test_a_tag_whose_snippets_are_all_hidden_or_expired_answers_404_like_an_unknown_one(client, user, hidden):
+    exposure = Exposure.PUBLIC if hidden == "expired" else hidden
+    snippet = make_snippet(tags=["secret plan"], exposure=exposure, user=user, expiration="1 week")
+    if hidden == "expired":
+        Snippet.objects.filter(pk=snippet.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
 
-    response = client.get("/tag/secret/")
+    response = client.get("/tag/secret-plan/")
+    unknown = client.get("/tag/no-such-tag/")
 
-    assert response.status_code == 200
-    assert "No public snippets carry this tag." in response.content.decode()
+    assert response.status_code == unknown.status_code == 404
+    assert "secret plan" not in response.content.decode()
 
 
 @pytest.mark.parametrize("name", ["café", "two words", "c++", "日本語"])

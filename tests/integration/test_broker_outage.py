@@ -96,3 +96,36 @@ def test_the_web_server_publishes_over_one_connection_however_many_request_threa
         timeout=60,
     ).stdout.split()
     assert vhosts.count(rabbitmq_vhost.name) == 1
+
+
+def test_a_row_that_cannot_be_sent_is_parked_and_the_mails_behind_it_go_out(system, smtp_server):
+    """Issue 10 point 4: a row whose actor was renamed away in a deploy sits first in the outbox; the relay of a
+    real worker sends the mails behind it, parks it with its real error, and says so once, at ERROR."""
+    system.shell(
+        "from datetime import timedelta\n"
+        "from django.utils import timezone\n"
+        "from delivery.models import OutboxMessage\n"
+        "from delivery.outbox import outbox_add\n"
+        "from djangobin.models import Feedback\n"
+        "poisoned = outbox_add(actor_path='actors.mail.send_feedback_mail', args=(0,))\n"
+        "OutboxMessage.objects.filter(pk=poisoned.pk).update(actor_path='actors.mail.send_feedback_mail_v0')\n"
+        "for n in (1, 2):\n"
+        "    f = Feedback.objects.create(name=f'Ann {n}', email='ann@example.com', purpose='bug', message=f'm{n}')\n"
+        "    outbox_add(actor_path='actors.mail.send_feedback_mail', args=(f.pk,))\n"
+        "OutboxMessage.objects.update(available_at=timezone.now() - timedelta(seconds=1))\n"
+    )
+    worker = system.start_worker()
+
+    smtp_server.wait_for(2, timeout=60)
+    worker.wait_for_log("is parked after", timeout=60)
+    parked = system.shell(
+        "from delivery.parked import outbox_parked_messages\n"
+        "print([(r.actor_path, r.failures, r.last_error[:40]) for r in outbox_parked_messages()])"
+    ).splitlines()[-1]
+    assert "send_feedback_mail_v0" in parked and "ImportError" in parked
+    assert outbox_size(system) == 1
+    time.sleep(3)  # passes go on; the parked row is neither tried nor logged again
+    log = worker.log()
+    assert log.count("is parked after") == 1
+    assert log.count("ERROR") == 1, log
+    assert "RabbitMQ did not take" not in log

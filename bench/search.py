@@ -1,0 +1,283 @@
+#!/usr/bin/env python3
+"""Search at scale: the full-text search (`djangobin.selectors.snippets_search`) against the old `LIKE '%q%'` scan.
+
+    .venv/bin/python bench/search.py                      # 200,000 snippets on SQLite
+    .venv/bin/python bench/search.py --database-url postgres://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python bench/search.py --rows 20000 --queries 100 --no-docs
+
+It builds a scratch database (SQLite in a temporary directory, or a PostgreSQL database of its own on the server
+--database-url names, dropped afterwards) through the migrations, so the search index is the one the site uses,
+and fills it with N snippets of generated code: words drawn from a vocabulary of 5,000 with a Zipf law (a few
+words in almost every paste, most in few), 2 to 40 lines each; 70 % public, 15 % unlisted, 15 % private, and a
+tenth of them expired. Each query is timed as the search page runs it: the selector, then the first page of 20
+through Django's paginator (its count and its rows, with language and author joined). Queries are single words
+from each frequency band (in most pastes, common, medium, rare) and pairs of words. The old query
+(`title ILIKE %q% OR original_code ILIKE %q%` over public live snippets, newest first, counted for the paginator)
+is timed on the first --baseline-queries of the same queries in the same run: the ratio compares the two on
+identical queries and data.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DOCS = REPO / "docs" / "benchmarks.md"
+SECTION = "## Search"
+VOCABULARY = 5_000
+CHUNK = 10_000
+
+
+def _vocabulary(rng):
+    syllables = ["ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze", "pa", "qu", "de", "fi", "go", "hu", "jo"]
+    words = set()
+    while len(words) < VOCABULARY:
+        words.add("".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))))
+    return sorted(words, key=lambda word: (len(word), word))
+
+
+def build(rows, rng):
+    """Fill the migrated database; returns the vocabulary, most frequent first."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from djangobin.models import Exposure, Language, Snippet
+
+    words = _vocabulary(rng)
+    weights, total = [], 0.0
+    for rank in range(1, len(words) + 1):
+        total += 1 / rank
+        weights.append(total)
+    language = Language.objects.get(slug="python").pk
+    now = timezone.now()
+    # Only the columns every version of the model has; anything else keeps its default.
+    rendered = {"highlighted_code": ""} if any(f.name == "highlighted_code" for f in Snippet._meta.fields) else {}
+    for start in range(0, rows, CHUNK):
+        batch = []
+        for pk in range(start + 1, min(start + CHUNK, rows) + 1):
+            lines = []
+            for _ in range(rng.randint(2, 40)):
+                a, b, c, d = rng.choices(words, cum_weights=weights, k=4)
+                lines.append(f"    {a}_{b} = {c}({d}, {rng.randint(0, 999)})")
+            kind = rng.random()
+            exposure = Exposure.PUBLIC if kind < 0.7 else Exposure.UNLISTED if kind < 0.85 else Exposure.PRIVATE
+            created_on = now - (rows - pk) * timezone.timedelta(seconds=30)
+            expired = rng.random() < 0.1
+            batch.append(
+                Snippet(
+                    pk=pk,
+                    title=" ".join(rng.choices(words, cum_weights=weights, k=3)),
+                    original_code="def main():\n" + "\n".join(lines) + "\n",
+                    exposure=exposure,
+                    expiration="1 week" if expired else "never",
+                    expires_at=now - timezone.timedelta(days=1) if expired else None,
+                    slug=f"s{pk:09d}",
+                    created_on=created_on,
+                    language_id=language,
+                    **rendered,
+                )
+            )
+        with transaction.atomic():
+            Snippet.objects.bulk_create(batch, batch_size=2000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE" if connection.vendor == "sqlite" else "VACUUM ANALYZE")
+    return words
+
+
+def queries(words, count, rng):
+    """Single words from each frequency band and pairs, in a fixed shuffled order."""
+    bands = {"in most pastes": words[:10], "common": words[10:200], "medium": words[200:2000], "rare": words[2000:]}
+    chosen = []
+    for n in range(count):
+        band = list(bands)[n % 5] if n % 5 < 4 else None
+        if band is None:
+            chosen.append(("pair", f"{rng.choice(words[:200])} {rng.choice(words[200:2000])}"))
+        else:
+            chosen.append((band, rng.choice(bands[band])))
+    rng.shuffle(chosen)
+    return chosen
+
+
+def page_of(results):
+    from django.conf import settings
+    from django.core.paginator import Paginator
+
+    page = Paginator(results, settings.SNIPPETS_PER_PAGE).get_page(1)
+    return [(s.language.name, s.user_id) for s in page]
+
+
+def old_like_search(query):
+    """The search as it was: every public live snippet's title and code scanned for the text."""
+    from django.db.models import Q
+
+    from djangobin.models import Snippet
+
+    snippets = Snippet.objects.public().filter(Q(title__icontains=query) | Q(original_code__icontains=query))
+    return snippets.select_related("language", "user").defer("original_code").order_by("-created_on", "-pk")
+
+
+def timed(function, query):
+    started = time.perf_counter()
+    page_of(function(query))
+    return time.perf_counter() - started
+
+
+def p95(values):
+    return statistics.quantiles(values, n=20, method="inclusive")[-1] if len(values) > 1 else values[0]
+
+
+def measure(args, rng):
+    from django.contrib.auth.models import AnonymousUser
+
+    from djangobin.selectors import snippets_search
+
+    results = {"new": [], "bands": {}}
+
+    def new(query):
+        return snippets_search(query=query, user=AnonymousUser())
+
+    words = build(args.rows, rng)
+    chosen = queries(words, args.queries, rng)
+    results["load"] = os.getloadavg()[0]
+    for _, query in chosen[:5]:  # warm the caches
+        timed(new, query)
+    for band, query in chosen:
+        seconds = timed(new, query)
+        results["new"].append(seconds)
+        results["bands"].setdefault(band, []).append(seconds)
+    same = chosen[: args.baseline_queries]
+    results["new_same"] = [timed(new, query) for _, query in same]
+    results["old_same"] = [timed(old_like_search, query) for _, query in same]
+    return results
+
+
+def ms(seconds):
+    return f"{seconds * 1000:,.1f} ms"
+
+
+SECTION_INTRO = """`bench/search.py` (`make bench-search`) builds a scratch database through the migrations (so with the
+site's own search index) holding 200,000 snippets of generated code: words from a vocabulary of 5,000 drawn with a
+Zipf law, 2 to 40 lines a paste; 70 % public, 15 % unlisted, 15 % private, a tenth expired. Each query is timed as
+the search page runs it: the selector, then page 1 of 20 through Django's paginator (count and rows, language and
+author joined). Queries: single words from each frequency band (the 10 words found in most pastes, common, medium,
+rare) and pairs. The baseline is the old search, `title LIKE '%q%' OR original_code LIKE '%q%'` over public live
+snippets, newest first, timed on the first queries of the same list in the same run. The machine (2 cores) was
+shared with other helpers' test suites while measuring: absolute times are noisy, the ratio is the comparison.
+
+How the search stays bounded: each index is asked for the newest 200 matching snippets the searcher may see
+(FTS5 walks its matches newest first; PostgreSQL either reads the GIN index or walks the primary key backwards,
+whichever its statistics say is cheaper), those are ranked (`bm25`; `ts_rank` over the stored `search_document`),
+and the best 100 are shown. A word in almost every paste costs about as much as a rare one.
+
+Where the time goes on PostgreSQL: for a rare word the GIN index hands over its few rows; for a word in most pastes
+the planner walks the primary key backwards and finds 200 visible matches within a few hundred rows. The costly band
+is in between (words in 1 to 10 % of pastes): the walk backwards then reads thousands of rows and decompresses each
+row's stored vector to test it, or the bitmap path fetches every matching row from the heap. With 500 candidates
+instead of 200 that band's p95 was 176-196 ms on the loaded machine (p95 of all queries 158 ms); fewer candidates
+bound it. `ALTER COLUMN search_document SET COMPRESSION lz4` roughly halved the walk in one trial (not adopted:
+not every PostgreSQL build has lz4)."""
+
+
+def report(args, vendor, results):
+    new, old, new_same = results["new"], results["old_same"], results["new_same"]
+    ratio = p95(old) / p95(new_same)
+    lines = [
+        f"### {vendor}",
+        "",
+        f"{time.strftime('%Y-%m-%d')}, {args.rows:,} snippets, {len(new)} queries; the machine's load average was "
+        f"{results['load']:.1f} on 2 cores when the queries began (other helpers' suites).",
+        "",
+        "| queries | count | p50 | p95 | max |",
+        "|---|---|---|---|---|",
+        f"| all, full-text search | {len(new)} | {ms(statistics.median(new))} | {ms(p95(new))} | {ms(max(new))} |",
+    ]
+    for band, values in sorted(results["bands"].items()):
+        lines.append(
+            f"| {band} | {len(values)} | {ms(statistics.median(values))} | {ms(p95(values))} | {ms(max(values))} |"
+        )
+    lines += [
+        f"| baseline queries, full-text search | {len(new_same)} | {ms(statistics.median(new_same))} | "
+        f"{ms(p95(new_same))} | {ms(max(new_same))} |",
+        f"| the same queries, old LIKE scan | {len(old)} | {ms(statistics.median(old))} | {ms(p95(old))} | "
+        f"{ms(max(old))} |",
+        "",
+        f"- p95 of the full-text search: **{ms(p95(new))}**; the target of under 100 ms is "
+        + ("met." if p95(new) < 0.1 else "**not met**."),
+        f"- On the same queries the old LIKE scan's p95 is **{ratio:,.0f} times** the full-text search's.",
+    ]
+    command = f"`.venv/bin/python bench/search.py --rows {args.rows} --queries {args.queries}"
+    command += " --database-url postgres://…`" if args.database_url else "`"
+    lines += ["", f"Reproduce: {command}.", ""]
+    return "\n".join(lines)
+
+
+def write_section(block):
+    """Replace this vendor's block inside the "Search" section, keeping the other vendor's."""
+    current = DOCS.read_text()
+    head, found, rest = current.partition(SECTION + "\n")
+    following = rest.find("\n## ") if found else -1
+    section, tail = (rest[:following], rest[following:]) if following >= 0 else (rest, "")
+    blocks = {}
+    for chunk in section.split("\n### ")[1:]:
+        blocks[chunk.split("\n", 1)[0]] = "### " + chunk.strip("\n") + "\n"
+    blocks[block.split("\n", 1)[0].removeprefix("### ")] = block
+    ordered = sorted(blocks.items(), key=lambda item: not item[0].startswith("SQLite"))
+    text = f"{SECTION}\n\n{SECTION_INTRO}\n\n" + "\n".join(body for _, body in ordered)
+    if not found:
+        head = head.rstrip("\n") + "\n\n"
+    DOCS.write_text(head + text + tail)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=200_000, help="snippets (default 200,000)")
+    parser.add_argument("--queries", type=int, default=300, help="full-text queries timed (default 300)")
+    parser.add_argument("--baseline-queries", type=int, default=30, help="of those, also run the old way (30)")
+    parser.add_argument("--database-url", help="a PostgreSQL server URL; default: SQLite in a temporary directory")
+    parser.add_argument("--no-docs", action="store_true", help=f"do not write the results into {DOCS.name}")
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(REPO))
+    from expiry import Scratch
+
+    with tempfile.TemporaryDirectory(prefix="djangobin-bench-") as directory:
+        scratch = Scratch(directory, args.database_url)
+        try:
+            os.environ.update(
+                DJANGO_SETTINGS_MODULE="django_project.settings",
+                DJANGO_DEBUG="0",  # DEBUG would keep every query in memory
+                DJANGO_SECRET_KEY="bench-only-" + uuid.uuid4().hex,
+                DJANGO_LOG_LEVEL="WARNING",
+                DATABASE_URL=scratch.create("search"),
+            )
+            import django
+            from django.core.management import call_command
+            from django.db import connection
+
+            django.setup()
+            call_command("migrate", verbosity=0)
+            vendor = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite (WAL, as the site runs it)"
+            print(f"Building {args.rows:,} snippets on {vendor} and timing {args.queries} queries ...", flush=True)
+            started = time.perf_counter()
+            results = measure(args, random.Random(11))
+            print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
+            connection.close()
+        finally:
+            scratch.drop_all()
+    ratio = p95(results["old_same"]) / p95(results["new_same"])
+    print(f"\nRatio: the old LIKE scan's p95 is {ratio:,.0f}x the full-text search's (same queries, same run).")
+    text = report(args, vendor, results)
+    print("\n" + text)
+    if not args.no_docs:
+        write_section(text)
+        print(f"Written to {DOCS.relative_to(REPO)}.")
+
+
+if __name__ == "__main__":
+    main()
