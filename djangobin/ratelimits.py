@@ -3,7 +3,7 @@
 
 Counting is django-ratelimit's (fixed windows in the default cache: Redis when REDIS_URL is set, so every
 web process shares the counts). Rates come from settings.RATELIMITS, tuned or switched off from the
-environment (see .env.example). Over a limit, the POST gets a 429 page; GET requests are never limited.
+environment (see .env.example). Over a limit, the POST gets a 429 page; a GET only where the view asks (search).
 """
 
 import logging
@@ -11,7 +11,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.shortcuts import render
-from django_ratelimit.core import get_usage
+from django_ratelimit.core import get_usage, is_ratelimited
 
 logger = logging.getLogger(__name__)
 
