@@ -38,6 +38,7 @@ DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/test"
 TICKS = os.sysconf("SC_CLK_TCK")
 ADMIN = "Site Admin <admin@example.com>"
 HISTORYLESS = "bench.settings_without_history"
+LOADS = []  # the machine's 1-minute load average as each run starts
 WITHOUT_HISTORY = ", no task history"
 
 RENDER = """
@@ -198,6 +199,7 @@ def drain(worker_args, env, directory, mails):
 
 
 def one_run(variant, mails, mails_file, pg_url):
+    LOADS.append(os.getloadavg()[0])
     vhost = Vhost(prefix="djangobin-bench").create()
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
@@ -316,7 +318,10 @@ The project runs `manage.py rundramatiq` with production settings, the delivery 
 the baseline is a bare Dramatiq actor (`bench/mail_bare.py`, no database) sending the same rendered mails through
 Django's SMTP backend, a connection per mail as `EmailMessage.send()` does; the floor keeps one per thread, as the
 project does. {options.rounds} rounds, the variants back to back in each. Machine: {machine()}, shared with other
-helpers' test suites while this ran, so absolute rates are noisy: compare the same-run ratios.
+helpers' test suites while this ran (1-minute load average {min(LOADS):.1f} to {max(LOADS):.1f} as the runs
+started), so absolute rates are noisy: compare the same-run ratios. A loaded machine slows the baseline's
+connection per mail (seven round trips to a sink that waits for a core) more than the project's kept one, so
+a quiet machine may give lower ratios than these.
 
 | variant | mails/s, min | mails/s, median | CPU ms a mail (median) |
 |---|---|---|---|

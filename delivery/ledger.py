@@ -62,7 +62,8 @@ def _names(*fields):
 
 
 def _write(sql, params):
-    """Run one ledger statement in a transaction of its own; return its first row, if it has any.
+    """Run one ledger statement (its own transaction in a worker, which runs in autocommit); return its first row,
+    if it has any.
 
     On PostgreSQL its commit returns before the WAL reaches the disk (`synchronous_commit` off, in the same round
     trip): an fsync per commit costs up to ten milliseconds on a busy disk. A database crash may then forget the
