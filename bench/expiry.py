@@ -209,9 +209,10 @@ def report(args, vendor, built, results, big):
         f"### {vendor}",
         "",
         f"{time.strftime('%Y-%m-%d')}, a 2-core machine that other test suites shared at the time (timings move by "
-        f"10-30 % between runs). {built['rows']:,} snippets (pastes of 2 to {args.paste_lines + 1} lines stored "
-        f"with their Pygments HTML: {built['bytes_per_row']:,} bytes a row on average) and {built['links_total']:,} "
-        f"tag links; {expired:,} expired. Every copy kept exactly the {built['kept']:,} snippets and "
+        f"10-30 % between runs). {built['rows']:,} snippets (pastes of 2 to {args.paste_lines + 1} lines: "
+        f"{built['bytes_per_row']:,} bytes of code a row on average, and in the render table "
+        f"{built['render_bytes_per_row']:,} bytes of HTML) and {built['links_total']:,} tag links; {expired:,} "
+        f"expired. Every copy kept exactly the {built['kept']:,} snippets, their renders and the "
         f"{built['links_kept']:,} tag links it should.",
         "",
         "| purge | time | rows deleted / s | peak RSS (growth during the purge) | transactions | longest "
@@ -326,7 +327,7 @@ def main():
                 print(f"Running {name} ...", flush=True)
                 results[name] = child(name, url)
                 print("  " + summary(results[name]), flush=True)
-                for key in ("kept", "kept_digest", "links_kept"):
+                for key in ("kept", "kept_digest", "links_kept", "renders_kept"):
                     if results[name][key] != built[key]:
                         raise SystemExit(f"{name} left {key}={results[name][key]}, expected {built[key]}")
             big = None
