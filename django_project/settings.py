@@ -247,7 +247,7 @@ DRAMATIQ_BROKER = {
         "delivery.middleware.OutboxRelay",
     ],
 }
-DRAMATIQ_AUTODISCOVER_MODULES = ["mail", "snippets", "highlight", "dashboard"]
+DRAMATIQ_AUTODISCOVER_MODULES = ["mail", "snippets", "renders", "dashboard"]
 
 # Dashboard (/dashboard/, staff only): task history kept this many days; a bearer token for /dashboard/metrics;
 # the RabbitMQ management API (e.g. http://guest:guest@127.0.0.1:15672/) for unacked counts and rates.

@@ -19,7 +19,7 @@ from djangobin.queue import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
-HIGHLIGHT_ACTOR = "actors.highlight.highlight_snippet"
+HIGHLIGHT_ACTOR = "actors.renders.highlight_snippet"
 # Pages stay in proportion to the paste: a render whose markup and line numbers come to more than this many times
 # the code (plus a little, so that small pastes always get their colours) is shown plain instead. Realistic code
 # comes to about 2.3 times; a number on each of 100,000 lines would come to 15.

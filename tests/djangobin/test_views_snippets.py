@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pygments.lexer import Lexer
 
-from actors.highlight import highlight_snippet
+from actors.renders import highlight_snippet
 from djangobin import selectors
 from djangobin.models import Exposure, Language, Snippet, SnippetRender
 from djangobin.services.accounts import author_update

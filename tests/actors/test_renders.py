@@ -5,7 +5,7 @@ import pytest
 from dramatiq import Worker
 from dramatiq.middleware import TimeLimit
 
-from actors.highlight import highlight_snippet
+from actors.renders import highlight_snippet
 from djangobin.models import Language, SnippetRender
 from tests.factories import make_snippet
 
