@@ -58,7 +58,7 @@ def test_the_actor_does_nothing_for_a_snippet_that_is_gone():
     assert not SnippetRender.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_paste_that_outruns_the_time_limit_is_stored_plain_with_a_note_and_not_retried(worker, settings):
     settings.HIGHLIGHT_TIME_LIMIT_MS = 1000
     snippet = make_snippet(code=PERL_BOMB, language=Language.objects.get(lang_code="perl"))
@@ -72,7 +72,7 @@ def test_a_paste_that_outruns_the_time_limit_is_stored_plain_with_a_note_and_not
     assert worker.queues["highlight.DQ"].qsize() == 0
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_worker_thread_is_free_for_the_next_paste_after_a_timed_out_one(worker, settings):
     settings.HIGHLIGHT_TIME_LIMIT_MS = 1000
     perl = Language.objects.get(lang_code="perl")

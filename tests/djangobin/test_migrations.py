@@ -16,7 +16,7 @@ def latest():
     executor.migrate(executor.loader.graph.leaf_nodes())
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_render_migration_leaves_every_existing_snippet_a_pending_render_and_drops_the_stored_html(latest):
     executor = MigrationExecutor(connection)
     executor.migrate([BEFORE])
