@@ -150,7 +150,7 @@ an expiration, a quarter never expiring; ids in creation order, as on a real sit
 in a fresh process: the tutorial's `remove_snippets` loop (line for line on our model: load every snippet whose
 expiration is not `never`, compute `created_on` + 7/30/180/360 days, `s.delete()` each row with
 `(deletion_time - now).days <= 0`), ours (`actors.snippets.remove_snippets`, i.e. `snippets_expired_delete`), and a
-floor: two DELETE statements over all expired rows in one transaction, which is the database's own work and no
+floor: three DELETE statements (tag links, renders, snippets) over all expired rows in one transaction, which is the database's own work and no
 usable purge (on SQLite it blocks the site's writes throughout). Every copy must end with exactly the snippets and
 tag links the build meant to keep. During each purge a thread counts a page hit on a live snippet every 20 ms (the
 site's own write) and times it; "transaction" is an outermost `transaction.atomic` block, BEGIN to COMMIT; memory is
@@ -165,8 +165,8 @@ never disagree on this data, and the checks above would catch it if they did.
 What ours does: it reads ids off the `expires_at` index 1,000 at a time (10,000 on PostgreSQL) and deletes them in id
 order, so that a batch touches neighbouring table pages, in transactions sized by time: each aims at 25 ms on SQLite
 (100 ms on PostgreSQL, where a batch blocks no page view), grows by a quarter while batches run quicker and shrinks at
-once when one runs slower. A batch is two plain `DELETE ... WHERE id IN (...)` statements (tag links, then snippets),
-not Django's collector, which SELECTed the ids again and built an instance per row. On SQLite the purge checkpoints the
+once when one runs slower. A batch is three plain `DELETE ... WHERE ... IN (...)` statements (tag links, renders,
+then snippets), not Django's collector, which SELECTed the ids again and built an instance per row. On SQLite the purge checkpoints the
 write-ahead log after every batch (PASSIVE, outside any transaction), and the site's connections run with
 `secure_delete=FAST` instead of Debian's default, which zeroes every freed page (settings.py says what that trades:
 deleted content may linger in free pages of the file until reused or a VACUUM).

@@ -5,6 +5,7 @@ the site must keep answering, and the worker's time limit must end each render a
 """
 
 import json
+import statistics
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +18,9 @@ TIME_LIMIT_MS = 2000
 PERL_BOMB = "m{" * (24 * 1024)  # 48 KiB
 LARGEST = 512 * 1024  # SNIPPET_MAX_BYTES
 TIMED_OUT = "Shown as plain text: highlighting took longer than 2 s."
+# On a quiet machine each POST and page answers in well under a second; shared CI machines stall now and then, so
+# the median is held to a second and each answer to three. A POST that lexed these pastes would take minutes.
+TYPICAL, WORST = 1.0, 3.0
 TOO_BIG = "Shown as plain text: highlighting stops at 256 KiB of code."
 
 
@@ -24,15 +28,20 @@ def perl_id(system):
     return system.shell("from djangobin.models import Language; print(Language.objects.get(lang_code='perl').pk)")
 
 
-def post_paste(client, code, language):
-    """POST a paste as a browser does; returns (seconds the POST took, slug)."""
+def post_paste(client, code, language, slow=True):
+    """POST a paste as a browser does; returns (seconds the POST took, slug), checking that it answered while its
+    render was still to come when `slow` (whatever the machine's speed, it did not wait for Pygments)."""
     token = client.get("/").body.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
     data = {"original_code": code, "language": language, "expiration": "never", "exposure": "public"}
     started = time.monotonic()
     response = client.submit("/", {**data, "csrfmiddlewaretoken": token})
     seconds = time.monotonic() - started
     assert response.status == 302, response.body[-2000:]
-    return seconds, response.location.strip("/").rsplit("/", 1)[-1]
+    slug = response.location.strip("/").rsplit("/", 1)[-1]
+    if slow:
+        render = json.loads(client.get(f"/render/{slug}/").body)
+        assert render["state"] == "pending" or render["note"] == TOO_BIG, render
+    return seconds, slug
 
 
 def final_render(client, slug, timeout=45.0):
@@ -73,7 +82,7 @@ def test_concurrent_perl_bombs_and_the_largest_paste_return_at_once_and_end_plai
     web = system.start_web(server="gunicorn")
     system.start_worker(threads=2)
     client = system.client(web)
-    _, small = post_paste(client, "print 1;\n", perl)
+    _, small = post_paste(client, "print 1;\n", perl, slow=False)
     prober = Prober(system.client(web), ["/about/", f"/{small}/", "/trending/"])
     prober.start()
 
@@ -84,10 +93,12 @@ def test_concurrent_perl_bombs_and_the_largest_paste_return_at_once_and_end_plai
     renders = [final_render(client, slug) for _, slug in posted]
     answers = prober.stop()
 
-    # Then each POST returned in under a second, and every other page kept answering meanwhile
-    assert max(seconds for seconds, _ in posted) < 1.0, posted
+    # Then each POST returned at once, and every other page kept answering meanwhile
+    post_times = [seconds for seconds, _ in posted]
+    assert statistics.median(post_times) < TYPICAL and max(post_times) < WORST, posted
     assert answers and all(status == 200 for _, status, _ in answers), answers
-    assert max(seconds for _, _, seconds in answers) < 1.0, answers
+    page_times = [seconds for _, _, seconds in answers]
+    assert statistics.median(page_times) < TYPICAL and max(page_times) < WORST, answers
     # And each bomb ended plain with its note, as did the largest paste (over the highlight limit: never lexed)
     assert [(r["state"], r["note"]) for r in renders] == [("plain", TIMED_OUT)] * 4 + [("plain", TOO_BIG)]
     page = client.get(f"/{posted[0][1]}/").body
@@ -109,6 +120,6 @@ def test_the_largest_paste_let_through_to_the_lexer_is_stopped_by_the_time_limit
     _, small = post_paste(client, "print 1;\n", perl)
 
     # Then the POST returned at once, the bomb ends plain by the time limit, and the thread renders the next paste
-    assert seconds < 1.0
+    assert seconds < WORST
     assert final_render(client, bomb) == {"state": "plain", "note": TIMED_OUT}
     assert final_render(client, small, timeout=10)["state"] == "highlighted"
