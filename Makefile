@@ -12,7 +12,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # (a DATABASE_URL or RABBITMQ_URL set there is the one migrated and checked).
 WITH_ENV := $(BIN)/honcho run
 
-.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq chromium superuser clean bench-enqueue bench-dashboard bench-highlight
+.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq chromium superuser clean bench-enqueue bench-dashboard bench-mail bench-highlight
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -92,6 +92,10 @@ bench-highlight: install rabbitmq
 bench-dashboard: install-dev rabbitmq
 	$(PY) bench/middleware.py
 	$(PY) bench/dashboard.py
+
+# Needs PostgreSQL too (BENCH_PG_URL, default the local server's `test` database), or pass --databases sqlite.
+bench-mail: install-dev rabbitmq
+	$(PY) bench/mail.py
 
 superuser: export DJANGO_DEBUG ?= 1
 superuser: migrate

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('djangobin', '0002_seed_languages'),
+        ('djangobin', '0003_author_activated_at'),
     ]
 
     operations = [
