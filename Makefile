@@ -12,7 +12,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # (a DATABASE_URL or RABBITMQ_URL set there is the one migrated and checked).
 WITH_ENV := $(BIN)/honcho run
 
-.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq chromium superuser clean bench-enqueue bench-dashboard bench-mail bench-search
+.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq chromium superuser clean bench-enqueue bench-dashboard bench-mail bench-search bench-highlight
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -85,6 +85,9 @@ test-pg: install-dev
 # Benchmarks: each prints its ratios and rewrites its own section of docs/benchmarks.md.
 bench-enqueue: install rabbitmq
 	$(PY) bench/enqueue.py
+
+bench-highlight: install rabbitmq
+	$(PY) bench/highlight.py
 
 bench-dashboard: install-dev rabbitmq
 	$(PY) bench/middleware.py

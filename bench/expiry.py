@@ -146,16 +146,16 @@ def summary(result):
     )
 
 
-SECTION_INTRO = """`bench/expiry.py` builds a scratch database of snippets with tags (a quarter expired, half live with
-an expiration, a quarter never expiring; ids in creation order, as on a real site), copies it, and runs on each copy,
-in a fresh process: the tutorial's `remove_snippets` loop (line for line on our model: load every snippet whose
-expiration is not `never`, compute `created_on` + 7/30/180/360 days, `s.delete()` each row with
-`(deletion_time - now).days <= 0`), ours (`actors.snippets.remove_snippets`, i.e. `snippets_expired_delete`), and a
-floor: two DELETE statements over all expired rows in one transaction, which is the database's own work and no
-usable purge (on SQLite it blocks the site's writes throughout). Every copy must end with exactly the snippets and
-tag links the build meant to keep. During each purge a thread counts a page hit on a live snippet every 20 ms (the
-site's own write) and times it; "transaction" is an outermost `transaction.atomic` block, BEGIN to COMMIT; memory is
-RSS.
+SECTION_INTRO = """`bench/expiry.py` builds a scratch database of snippets with tags (a quarter expired, half live
+with an expiration, a quarter never expiring; ids in creation order, as on a real site), copies it, and runs on each
+copy, in a fresh process: the tutorial's `remove_snippets` loop (line for line on our model: load every snippet whose
+expiration is not `never`, compute `created_on` + 7/30/180/360 days, `s.delete()` each row with `(deletion_time -
+now).days <= 0`), ours (`actors.snippets.remove_snippets`, i.e. `snippets_expired_delete`), and a floor: three DELETE
+statements (tag links, renders, snippets) over all expired rows in one transaction, which is the database's own work
+and no usable purge (on SQLite it blocks the site's writes throughout). Every copy must end with exactly the snippets,
+renders and tag links the build meant to keep. During each purge a thread counts a page hit on a live snippet every 20
+ms (the site's own write) and times it; "transaction" is an outermost `transaction.atomic` block, BEGIN to COMMIT;
+memory is RSS.
 
 How the tutorial's loop and ours delete the same rows: the tutorial's 30-day months and its `days <= 0` (which
 deletes up to a day early) are kept as written; ours deletes `expires_at <= now`, stored with calendar months. The
@@ -166,11 +166,11 @@ never disagree on this data, and the checks above would catch it if they did.
 What ours does: it reads ids off the `expires_at` index 1,000 at a time (10,000 on PostgreSQL) and deletes them in id
 order, so that a batch touches neighbouring table pages, in transactions sized by time: each aims at 25 ms on SQLite
 (100 ms on PostgreSQL, where a batch blocks no page view), grows by a quarter while batches run quicker and shrinks at
-once when one runs slower. A batch is two plain `DELETE ... WHERE id IN (...)` statements (tag links, then snippets),
-not Django's collector, which SELECTed the ids again and built an instance per row. On SQLite the purge checkpoints the
-write-ahead log after every batch (PASSIVE, outside any transaction), and the site's connections run with
-`secure_delete=FAST` instead of Debian's default, which zeroes every freed page (settings.py says what that trades:
-deleted content may linger in free pages of the file until reused or a VACUUM).
+once when one runs slower. A batch is three plain `DELETE ... WHERE ... IN (...)` statements (tag links, renders, then
+snippets), not Django's collector, which SELECTed the ids again and built an instance per row. On SQLite the purge
+checkpoints the write-ahead log after every batch (PASSIVE, outside any transaction), and the site's connections run
+with `secure_delete=FAST` instead of Debian's default, which zeroes every freed page (settings.py says what that
+trades: deleted content may linger in free pages of the file until reused or a VACUUM).
 
 What each change was worth, in single runs on the SQLite data below while choosing (a shared machine, so only the size
 of the effect counts): the previous version (batches of 100 rows through the collector, a checkpoint after each) took
@@ -186,19 +186,25 @@ BEGIN waits for it), so SQLite's batches stop at 1,000 rows. Also capping each b
 visitor's COMMIT ever checkpoints, made batches of about 65 rows and the purge about 4 times slower (16 s, on a busier
 machine): not kept.
 
-Why 100 times is out of reach here: the tutorial's loop costs about 1 ms a row on SQLite and 1.6 to 3 ms on PostgreSQL
-(3 ms in the run below, on a machine loaded by other suites), while the floor - one statement, no purge at all - is the
-database's own work of freeing each 4.6 KB row, its overflow pages and its entries in six indexes, and on this machine
-it is only 20 to 40 times (SQLite) and 60 to 95 times (PostgreSQL) faster than the loop (see each block's floor line).
-No purge can beat the floor, and one that keeps the site responsive pays something per transaction on top (a checkpoint
-with a sync of the file on SQLite, a commit on PostgreSQL). So the target of 100 times cannot be met against this loop
-on this machine by any purge; the tables give the best we reached and the floor's own ratio. On PostgreSQL the changes
-above did not clearly help: ours went from 3.0 to 4.1 times the floor (3.89 s to 6.35 s, in a run where the tutorial's
-loop also slowed from 78 s to 148 s), and its longest transaction, which blocks no page view there, was 321 ms.
+Rows of the new shape (highlighting in the worker): a snippet's row holds its code only (517 bytes on average for
+these pastes, where it held 4,609 bytes of code and table HTML before); the highlighted HTML (about 1.5 KB here) is a
+row of `djangobin_snippetrender`, which ours and the floor delete in the same transaction as the snippet and which
+the tutorial's `s.delete()` removes through Django's collector (one SELECT and one DELETE more per row).
 
-Figures of the previous version (same data, same day): SQLite, tutorial 46.28 s, ours 10.99 s (4.2 times), floor
-2.49 s; 1,000,000 snippets, ours alone 53.6 s, longest transaction 34.9 ms, RSS growth 2 MiB. PostgreSQL, tutorial
-78.13 s, ours 3.89 s (20.1 times; batches of 1,000 rows, longest transaction 129.9 ms), floor 1.29 s."""
+Why 100 times is still out of reach: in the runs below the floor - one statement, no purge at all - was only 33 times
+(SQLite) and 92 times (PostgreSQL) as fast as the tutorial's loop, so on this machine no purge can be 100 times as
+fast; ours took 3.0 times the floor on SQLite and 4.4 times on PostgreSQL (4.2 and 4.1 with the old rows). Smaller
+rows did not make the tutorial's loop faster against the floor: its cost is per row (a query, an instance, a
+transaction), not per byte; what shrank is its memory (+236 MiB on SQLite instead of +844 MiB). These runs were made
+while other suites loaded the 2-core machine to a load average of 8 to 18, and every time is 2 to 6 times the
+previous run's (the tutorial's loop: 155.7 s against 77.0 s on SQLite, 872 s against 148 s on PostgreSQL): compare
+ratios only. On SQLite the longest transaction of ours (175 ms at 200,000 snippets, 156 ms at 1,000,000) missed the
+100 ms target in these loaded runs: batches aim at 25 ms and shrink after a slow one, but a stall of the machine in
+the middle of a batch lengthens that batch; the previous run, on a quieter machine, kept every one under 91 ms.
+
+Figures of the previous run (old rows, 2026-11-25): SQLite, tutorial 77.01 s, ours 7.64 s (10.1 times), floor
+1.80 s; 1,000,000 snippets, ours alone 20.6 s, longest transaction 69.3 ms. PostgreSQL, tutorial 147.89 s, ours
+6.35 s (23.3 times), floor 1.56 s."""
 
 
 def report(args, vendor, built, results, big):
@@ -210,9 +216,10 @@ def report(args, vendor, built, results, big):
         f"### {vendor}",
         "",
         f"{time.strftime('%Y-%m-%d')}, a 2-core machine that other test suites shared at the time (timings move by "
-        f"10-30 % between runs). {built['rows']:,} snippets (pastes of 2 to {args.paste_lines + 1} lines stored "
-        f"with their Pygments HTML: {built['bytes_per_row']:,} bytes a row on average) and {built['links_total']:,} "
-        f"tag links; {expired:,} expired. Every copy kept exactly the {built['kept']:,} snippets and "
+        f"10-30 % between runs). {built['rows']:,} snippets (pastes of 2 to {args.paste_lines + 1} lines: "
+        f"{built['bytes_per_row']:,} bytes of code a row on average, and in the render table "
+        f"{built['render_bytes_per_row']:,} bytes of HTML) and {built['links_total']:,} tag links; {expired:,} "
+        f"expired. Every copy kept exactly the {built['kept']:,} snippets, their renders and the "
         f"{built['links_kept']:,} tag links it should.",
         "",
         "| purge | time | rows deleted / s | peak RSS (growth during the purge) | transactions | longest "
@@ -327,7 +334,7 @@ def main():
                 print(f"Running {name} ...", flush=True)
                 results[name] = child(name, url)
                 print("  " + summary(results[name]), flush=True)
-                for key in ("kept", "kept_digest", "links_kept"):
+                for key in ("kept", "kept_digest", "links_kept", "renders_kept"):
                     if results[name][key] != built[key]:
                         raise SystemExit(f"{name} left {key}={results[name][key]}, expected {built[key]}")
             big = None

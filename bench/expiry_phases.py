@@ -57,18 +57,21 @@ def ours_remove_snippets():
 
 
 def one_statement_delete():
-    """The floor, not a usable purge: every expired row in two DELETEs and one transaction, which blocks the
-    site's writes for all of it. It shows how much of the time is the database's own work on the rows."""
+    """The floor, not a usable purge: every expired row in three DELETEs (tag links, renders, snippets) and one
+    transaction, which blocks the site's writes for all of it. It shows how much of the time is the database's own
+    work on the rows."""
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from djangobin.models import Snippet
+    from djangobin.models import Snippet, SnippetRender
 
     snippets, links = Snippet._meta.db_table, Snippet.tags.through._meta.db_table
+    renders = SnippetRender._meta.db_table
     expired = f"SELECT id FROM {snippets} WHERE expires_at <= %s"  # noqa: S608 (table names from the models)
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {links} WHERE snippet_id IN ({expired})", [now])  # noqa: S608
+        cursor.execute(f"DELETE FROM {renders} WHERE snippet_id IN ({expired})", [now])  # noqa: S608
         cursor.execute(f"DELETE FROM {snippets} WHERE id IN ({expired})", [now])  # noqa: S608
 
 
@@ -80,9 +83,9 @@ PRELOAD = {"tutorial": "djangobin.models", "ours": "actors.snippets", "floor": "
 
 
 def _sample_code(max_lines):
-    """Twenty pastes of 2 to `max_lines` + 1 lines (100 B - 1 KB of code at 20), highlighted by Pygments as the
-    site stores them (the HTML is about 9 times the code)."""
-    from djangobin.highlight import highlight_code
+    """Twenty pastes of 2 to `max_lines` + 1 lines (100 B - 1 KB of code at 20), with the HTML the
+    `highlight_snippet` actor stores for them (in its own table)."""
+    from djangobin.highlight import highlight_html
 
     rng = random.Random(7)
     words = ["value", "count", "items", "result", "total", "name", "index", "data", "user", "path"]
@@ -93,7 +96,7 @@ def _sample_code(max_lines):
             a, b = rng.choice(words), rng.choice(words)
             lines.append(f"    {a}_{i} = compute({b!r}, {rng.randint(0, 999)})  # step {i}")
         code = f"def function_{n}(arg):\n" + "\n".join(lines) + "\n    return arg\n"
-        samples.append((code, highlight_code(code, "python")))
+        samples.append((code, highlight_html(code, "python")))
     return samples
 
 
@@ -125,7 +128,7 @@ def build(rows, max_lines, seed=1):
     from django.db import connection, transaction
 
     from djangobin.expiration import expires_at_for
-    from djangobin.models import Language, Snippet, Tag
+    from djangobin.models import Language, Snippet, SnippetRender, Tag
 
     rng = random.Random(seed)
     now = datetime.datetime.now(datetime.UTC)
@@ -137,7 +140,7 @@ def build(rows, max_lines, seed=1):
     Link = Snippet.tags.through
     kept, links_kept, links_total = [], 0, 0
     for start in range(0, rows, CHUNK):
-        snippets, links = [], []
+        snippets, renders, links = [], [], []
         for pk, (created_on, expiration) in enumerate(plan[start : start + CHUNK], start=start + 1):
             code, highlighted = samples[pk % len(samples)]
             expires_at = expires_at_for(expiration, created_on)
@@ -146,7 +149,6 @@ def build(rows, max_lines, seed=1):
                     pk=pk,
                     title=f"Snippet {pk}",
                     original_code=code,
-                    highlighted_code=highlighted,
                     expiration=expiration,
                     exposure=rng.choice(["public", "unlisted", "private"]),
                     slug=f"b{pk:09d}",
@@ -155,6 +157,7 @@ def build(rows, max_lines, seed=1):
                     language_id=rng.choice(languages),
                 )
             )
+            renders.append(SnippetRender(snippet_id=pk, state="highlighted", html=highlighted, rendered_on=created_on))
             tag_ids = rng.sample(tags, rng.randint(0, 3))
             links.extend(Link(snippet_id=pk, tag_id=tag_id) for tag_id in tag_ids)
             links_total += len(tag_ids)
@@ -163,6 +166,7 @@ def build(rows, max_lines, seed=1):
                 links_kept += len(tag_ids)
         with transaction.atomic():
             Snippet.objects.bulk_create(snippets, batch_size=2000)
+            SnippetRender.objects.bulk_create(renders, batch_size=2000)
             Link.objects.bulk_create(links, batch_size=5000)
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
@@ -173,7 +177,9 @@ def build(rows, max_lines, seed=1):
         "kept": len(kept),
         "kept_digest": _digest(kept),
         "links_kept": links_kept,
-        "bytes_per_row": sum(len(code) + len(html) for code, html in samples) // len(samples),
+        "renders_kept": len(kept),
+        "bytes_per_row": sum(len(code) for code, _ in samples) // len(samples),
+        "render_bytes_per_row": sum(len(html) for _, html in samples) // len(samples),
     }
 
 
@@ -182,10 +188,15 @@ def _digest(ids):
 
 
 def remaining():
-    from djangobin.models import Snippet
+    from djangobin.models import Snippet, SnippetRender
 
     ids = list(Snippet.objects.values_list("pk", flat=True))
-    return {"kept": len(ids), "kept_digest": _digest(ids), "links_kept": Snippet.tags.through.objects.count()}
+    return {
+        "kept": len(ids),
+        "kept_digest": _digest(ids),
+        "links_kept": Snippet.tags.through.objects.count(),
+        "renders_kept": SnippetRender.objects.count(),
+    }
 
 
 # --- measuring -------------------------------------------------------------------------------------------

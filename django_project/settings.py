@@ -165,6 +165,10 @@ SNIPPET_MAX_TAGS = env_int("SNIPPET_MAX_TAGS", 10, minimum=0)
 # A form body may carry a snippet at its limit even percent-encoded (3 bytes a byte), so an over-limit paste
 # reaches the form, which refuses it naming the limit; a body larger still gets the 400 page, which names it too.
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, 3 * SNIPPET_MAX_BYTES + 262_144)
+# Highlighting runs in the worker (the `highlight` queue): a paste that takes longer than this, or is larger
+# than this, is shown as plain text with a note saying why.
+HIGHLIGHT_TIME_LIMIT_MS = env_int("HIGHLIGHT_TIME_LIMIT_MS", 10_000, minimum=100, maximum=600_000)
+HIGHLIGHT_MAX_BYTES = env_int("HIGHLIGHT_MAX_BYTES", 256 * 1024, minimum=0)
 SNIPPETS_PER_PAGE = 20
 
 # --- Cache and rate limits -------------------------------------------------------------------------
@@ -254,7 +258,7 @@ DRAMATIQ_BROKER = {
         "delivery.middleware.OutboxRelay",
     ],
 }
-DRAMATIQ_AUTODISCOVER_MODULES = ["mail", "snippets", "dashboard"]
+DRAMATIQ_AUTODISCOVER_MODULES = ["mail", "snippets", "renders", "dashboard"]
 
 # Dashboard (/dashboard/, staff only): task history kept this many days; a bearer token for /dashboard/metrics;
 # the RabbitMQ management API (e.g. http://guest:guest@127.0.0.1:15672/) for unacked counts and rates.

@@ -5,8 +5,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.core.validators import RegexValidator
 
 from djangobin.forms import AdminLoginForm
-from djangobin.highlight import highlight_code
 from djangobin.models import Author, Feedback, Language, Snippet, Tag
+from djangobin.services.renders import snippet_render_request
 
 admin.site.login_form = AdminLoginForm
 
@@ -47,7 +47,6 @@ class SnippetAdmin(admin.ModelAdmin):
     # Foreign keys are searched through their text fields; searching the key itself crashed the original.
     search_fields = ("title", "slug", "user__username", "language__name")
     readonly_fields = ("slug", "hits", "created_on", "expires_at")
-    exclude = ("highlighted_code",)
     autocomplete_fields = ("tags",)
     raw_id_fields = ("user",)
     date_hierarchy = "created_on"
@@ -57,12 +56,12 @@ class SnippetAdmin(admin.ModelAdmin):
         return (*self.readonly_fields, "expiration")
 
     def has_add_permission(self, request):
-        return False  # snippets are created through the site, where they are highlighted and given a slug
+        return False  # snippets are created through the site, where they get a slug and their render
 
     def save_model(self, request, obj, form, change):
-        if {"original_code", "language"} & set(form.changed_data):
-            obj.highlighted_code = highlight_code(obj.original_code, obj.language.lang_code)
         super().save_model(request, obj, form, change)
+        if {"original_code", "language"} & set(form.changed_data):
+            snippet_render_request(snippet_id=obj.pk)
 
 
 @admin.register(Feedback)

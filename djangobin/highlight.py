@@ -1,14 +1,25 @@
-"""Pygments, used once per snippet at creation: pages serve the stored HTML."""
+"""Pygments, run by the `highlight_snippet` actor (never in a request), and the plain text pages show meanwhile.
 
-from pygments import highlight
+The markup is the code's text with one `<span class=…>` per run of tokens that share a colour: no table, no
+element per line. Line numbers are one gutter element beside it (`line_numbers`), so a page grows with the
+paste, not with its line count times the markup of a line.
+"""
+
+import functools
+from html import escape
+
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
+from pygments.token import STANDARD_TYPES, Text, Whitespace
 from pygments.util import ClassNotFound
 
-_FORMATTER = HtmlFormatter(linenos="table", lineanchors="L", anchorlinenos=True, cssclass="highlight", wrapcode=True)
+# Only for the stylesheet (`manage.py pygments_css`): the markup below uses the same class names.
+_FORMATTER = HtmlFormatter(cssclass="highlight")
+_UNSTYLED = {Text, Whitespace}
+_STYLE_KEYS = ("color", "bold", "italic", "underline", "bgcolor", "border")
 
 
-def lexer_exists(lang_code):
+def lexer_exists(lang_code: str) -> bool:
     try:
         get_lexer_by_name(lang_code)
     except ClassNotFound:
@@ -16,10 +27,55 @@ def lexer_exists(lang_code):
     return True
 
 
-def highlight_code(code, lang_code):
-    """HTML for `code` (Pygments escapes it), with numbered lines that link to #L-<n>."""
-    return highlight(code, get_lexer_by_name(lang_code, stripnl=False), _FORMATTER)
+@functools.cache
+def _css_class(ttype):
+    """Pygments' short class of the nearest token type its stylesheet names; "" when the style gives that type no
+    colour or font (names and punctuation in the default style): such tokens need no element at all."""
+    while ttype not in STANDARD_TYPES:
+        ttype = ttype.parent
+    style = _FORMATTER.style.style_for_token(ttype)
+    if ttype in _UNSTYLED or not any(style[key] for key in _STYLE_KEYS):
+        return ""
+    return STANDARD_TYPES[ttype]
 
 
-def highlight_css():
+def highlight_html(code: str, lang_code: str) -> str:
+    """`code` as escaped HTML with its tokens coloured; raises pygments.util.ClassNotFound for an unknown lexer.
+
+    Slow on some crafted input (see docs/reliability.md): only the worker calls it, under a time limit.
+    """
+    lexer = get_lexer_by_name(lang_code, stripnl=False, ensurenl=False)
+    parts, run, run_class = [], [], ""
+    for ttype, value in lexer.get_tokens(code):
+        css_class = _css_class(ttype)
+        if css_class != run_class and run:
+            parts.append(_span(run_class, "".join(run)))
+            run = []
+        run_class = css_class
+        run.append(value)
+    if run:
+        parts.append(_span(run_class, "".join(run)))
+    return "".join(parts)
+
+
+def _span(css_class, text):
+    text = escape(text, quote=False)
+    return f"<span class={css_class}>{text}</span>" if css_class else text
+
+
+def plain_html(code: str) -> str:
+    """`code` escaped, for the page until (or instead of) the highlighted version."""
+    return escape(code, quote=False)
+
+
+def line_count(code: str) -> int:
+    return code.count("\n") + (0 if code.endswith("\n") else 1)
+
+
+def line_numbers(code: str) -> str:
+    """The gutter's text: one number a line, which CSS sets beside the code's lines."""
+    return "\n".join(map(str, range(1, line_count(code) + 1)))
+
+
+def highlight_css() -> str:
     return _FORMATTER.get_style_defs(".highlight")

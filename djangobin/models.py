@@ -94,7 +94,6 @@ class SnippetQuerySet(models.QuerySet):
 class Snippet(models.Model):
     title = models.CharField(max_length=200, blank=True)
     original_code = models.TextField()
-    highlighted_code = models.TextField(editable=False)
     expiration = models.CharField(max_length=10, choices=Expiration.choices, default=Expiration.NEVER)
     exposure = models.CharField(max_length=10, choices=Exposure.choices, default=Exposure.PUBLIC)
     hits = models.PositiveIntegerField(default=0, editable=False)
@@ -140,6 +139,30 @@ class Snippet(models.Model):
     @property
     def download_name(self):
         return f"{self.slug}{self.language.file_extension}"
+
+
+class SnippetRender(models.Model):
+    """A snippet's code as HTML, made by the `highlight_snippet` actor; a table apart, so lists and the purge never
+    read it.
+
+    `revision` grows each time the code (or its language) changes; the actor stores its HTML only over the
+    revision it read, so an old render never replaces a newer one.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for the worker"
+        HIGHLIGHTED = "highlighted", "Highlighted"
+        PLAIN = "plain", "Plain text"
+
+    snippet = models.OneToOneField(Snippet, primary_key=True, on_delete=models.CASCADE, related_name="render")
+    revision = models.PositiveIntegerField(default=1)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
+    html = models.TextField(blank=True, help_text="Pygments' escaped HTML when highlighted; empty otherwise.")
+    note = models.CharField(max_length=200, blank=True, help_text="Why the code is shown as plain text.")
+    rendered_on = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.snippet_id} r{self.revision} {self.state}"
 
 
 class Feedback(models.Model):

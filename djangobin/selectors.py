@@ -1,6 +1,7 @@
 """Reads: the queries behind djangobin's pages, each one query with what the page shows joined in."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
@@ -8,11 +9,13 @@ from django.http import Http404
 from django.utils import timezone
 
 from djangobin.exceptions import SnippetExpired, SnippetNotFound
-from djangobin.models import Language, Snippet, Tag
+from djangobin.highlight import line_numbers, plain_html
+from djangobin.models import Language, Snippet, SnippetRender, Tag
 from djangobin.search import search_terms, snippet_ids_matching
 
-# List pages show titles, not code: leave the big columns in the database.
-_LIST_DEFERRED = ("original_code", "highlighted_code")
+# List pages show titles, not code: leave the big column in the database (renders are a table apart).
+_LIST_DEFERRED = ("original_code",)
+PENDING_NOTE = "Highlighting is on its way: the code is shown as plain text until then."
 
 
 def _list(queryset):
@@ -50,6 +53,31 @@ def snippet_get_visible(*, slug, user):
     if snippet.is_expired():
         raise SnippetExpired(slug)
     return snippet
+
+
+@dataclass(frozen=True)
+class CodeView:
+    """The code as the snippet page shows it: escaped HTML (highlighted, or plain until then), the gutter's line
+    numbers, whether a render is still coming, and why the code is plain if it is."""
+
+    html: str
+    line_numbers: str
+    pending: bool
+    note: str
+
+
+def snippet_render_get(*, snippet_id):
+    return SnippetRender.objects.filter(snippet_id=snippet_id).first()
+
+
+def snippet_code_view(*, snippet):
+    render = snippet_render_get(snippet_id=snippet.pk)
+    lines = line_numbers(snippet.original_code)
+    if render is not None and render.state == SnippetRender.State.HIGHLIGHTED:
+        return CodeView(html=render.html, line_numbers=lines, pending=False, note="")
+    pending = render is None or render.state == SnippetRender.State.PENDING
+    note = PENDING_NOTE if pending else render.note
+    return CodeView(html=plain_html(snippet.original_code), line_numbers=lines, pending=pending, note=note)
 
 
 def snippets_recent(*, limit=10):

@@ -87,6 +87,7 @@ urlpatterns = [
     path("eula/", TemplateView.as_view(template_name="djangobin/eula.html"), name="eula"),
     path("raw/<text:slug>/", views.snippet_raw, name="snippet_raw"),
     path("download/<text:slug>/", views.snippet_download, name="snippet_download"),
+    path("render/<text:slug>/", views.snippet_render, name="snippet_render"),
     path("delete/<text:slug>/", views.snippet_delete, name="snippet_delete"),
     *_password_urls,
     path("<text:slug>/", views.snippet_detail, name="snippet_detail"),

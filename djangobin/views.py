@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
@@ -115,8 +115,24 @@ def snippet_detail(request, snippet):
     return render(
         request,
         "djangobin/snippet_detail.html",
-        {"snippet": snippet, "tags": snippet.tags.all(), "is_owner": snippet.is_owned_by(request.user)},
+        {
+            "snippet": snippet,
+            "code": selectors.snippet_code_view(snippet=snippet),
+            "tags": snippet.tags.all(),
+            "is_owner": snippet.is_owned_by(request.user),
+        },
     )
+
+
+@snippet_view
+def snippet_render(request, snippet):
+    """The render's state as JSON, for the snippet page's script: the highlighted HTML once the worker stored it."""
+    render = selectors.snippet_render_get(snippet_id=snippet.pk)
+    state = render.state if render is not None else "pending"
+    body = {"state": state, "note": selectors.PENDING_NOTE if state == "pending" else render.note}
+    if state == "highlighted":
+        body["html"] = render.html
+    return JsonResponse(body, headers={"Cache-Control": "no-store"})
 
 
 @snippet_view

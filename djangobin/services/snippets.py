@@ -11,8 +11,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from djangobin.expiration import expires_at_for
-from djangobin.highlight import highlight_code
-from djangobin.models import Exposure, Snippet
+from djangobin.models import Exposure, Snippet, SnippetRender
+from djangobin.services.renders import snippet_render_create
 from djangobin.services.tags import tags_get_or_create
 
 logger = logging.getLogger(__name__)
@@ -27,7 +27,8 @@ def slug_generate():
 
 
 def snippet_create(*, code, language, expiration, exposure, title="", tags=(), user=None):
-    """Create a snippet, highlighted once here so that page views never run Pygments."""
+    """Create a snippet and queue its highlighting (the `highlight_snippet` actor): the request never runs Pygments,
+    and the page shows the code plain until the worker has stored its render."""
     if user is None and exposure == Exposure.PRIVATE:
         raise ValidationError("Log in to create private snippets.")
     if len(code.encode()) > settings.SNIPPET_MAX_BYTES:
@@ -36,7 +37,6 @@ def snippet_create(*, code, language, expiration, exposure, title="", tags=(), u
     snippet = Snippet(
         title=title.strip(),
         original_code=code,
-        highlighted_code=highlight_code(code, language.lang_code),
         language=language,
         expiration=expiration,
         exposure=exposure,
@@ -57,6 +57,7 @@ def snippet_create(*, code, language, expiration, exposure, title="", tags=(), u
         else:
             raise IntegrityError("could not find a free snippet slug")
         snippet.tags.set(tags_get_or_create(tags))
+        snippet_render_create(snippet=snippet)
     return snippet
 
 
@@ -120,21 +121,31 @@ def snippets_expired_delete(*, now=None, batch_size=None):
 
 
 def _snippets_delete_by_ids(ids):
-    """Delete these snippets and their tag links in one transaction of two statements; returns the snippets deleted.
+    """Delete these snippets, their tag links and their renders in one transaction of three statements; returns the
+    snippets deleted.
 
     Not `QuerySet.delete()`: Django's collector first SELECTs the ids it was given and builds an instance per row,
-    which cost about a third of the purge. A tag link is the only thing that refers to a snippet
-    (tests/djangobin/test_purge.py fails if that changes), and no signal listens to snippet deletes, so two plain
+    which cost about a third of the purge. Tag links and renders are the only things that refer to a snippet
+    (tests/djangobin/test_purge.py fails if that changes), and no signal listens to snippet deletes, so three plain
     DELETEs do everything the collector would.
     """
-    snippets = connection.ops.quote_name(Snippet._meta.db_table)
     ids = _padded(ids)
     placeholders = ", ".join(["%s"] * len(ids))
-    with transaction.atomic():
-        Snippet.tags.through.objects.filter(snippet_id__in=ids).delete()
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {snippets} WHERE id IN ({placeholders})", ids)  # noqa: S608 (no user input)
-            return cursor.rowcount
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table, column in _SNIPPET_TABLES:
+            cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({placeholders})", ids)  # noqa: S608 (no user input)
+        return cursor.rowcount
+
+
+# Referring rows first: the snippet's row goes last, and its count is what the purge reports.
+_SNIPPET_TABLES = [
+    (connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(column))
+    for model, column in (
+        (Snippet.tags.through, "snippet_id"),
+        (SnippetRender, "snippet_id"),
+        (Snippet, "id"),
+    )
+]
 
 
 def _padded(ids):

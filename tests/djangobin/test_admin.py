@@ -3,8 +3,10 @@
 import pytest
 from django.urls import reverse
 
+from delivery.models import OutboxMessage
 from djangobin.admin import LanguageForm
-from djangobin.models import Feedback, Language, Snippet
+from djangobin.models import Feedback, Language, Snippet, SnippetRender
+from djangobin.services.renders import render_job_get, snippet_render_highlight
 from tests.factories import make_snippet
 
 pytestmark = pytest.mark.django_db
@@ -68,8 +70,9 @@ def test_the_admin_refuses_a_file_extension_or_mime_type_that_is_not_plain(admin
     assert not Language.objects.filter(name="Fortran").exists()
 
 
-def test_editing_a_snippets_code_in_the_admin_highlights_it_again(admin_client):
+def test_editing_a_snippets_code_in_the_admin_queues_a_new_render_that_an_old_one_cannot_overwrite(admin_client):
     snippet = make_snippet(code="old = 1\n")
+    old_job = render_job_get(snippet_id=snippet.pk)
     page = admin_client.get(reverse("admin:djangobin_snippet_change", args=[snippet.pk]))
     data = {
         field.html_name: field.value() or ""
@@ -81,9 +84,14 @@ def test_editing_a_snippets_code_in_the_admin_highlights_it_again(admin_client):
         reverse("admin:djangobin_snippet_change", args=[snippet.pk]), {**data, "original_code": "brand_new = 2\n"}
     )
 
-    snippet.refresh_from_db()
-    assert "brand_new" in snippet.highlighted_code
-    assert "old" not in snippet.highlighted_code
+    new_job = render_job_get(snippet_id=snippet.pk)
+    assert (new_job.revision, new_job.code) == (old_job.revision + 1, "brand_new = 2")
+    assert [m.args for m in OutboxMessage.objects.filter(actor_name="highlight_snippet")] == [[snippet.pk]] * 2
+    assert not snippet_render_highlight(job=old_job)
+    assert snippet_render_highlight(job=new_job)
+    html = SnippetRender.objects.get(snippet=snippet).html
+    assert "brand_new" in html
+    assert "old" not in html
 
 
 def test_snippets_are_created_on_the_site_not_in_the_admin(admin_client):

@@ -5,7 +5,7 @@ from django.db import connection
 from django.utils import timezone
 
 from djangobin.expiration import Expiration
-from djangobin.models import Snippet, Tag
+from djangobin.models import Snippet, SnippetRender, Tag
 from djangobin.services.snippets import snippets_expired_delete
 from tests.factories import make_snippet
 
@@ -33,6 +33,7 @@ def test_the_purge_deletes_a_snippet_expiring_exactly_now_keeps_one_a_second_lat
     assert not Snippet.objects.filter(pk__in=[exactly_now, long_ago]).exists()
     assert set(Snippet.objects.values_list("pk", flat=True)) == {a_second_later, never}
     assert set(Snippet.tags.through.objects.values_list("snippet_id", flat=True)) == {a_second_later, never}
+    assert set(SnippetRender.objects.values_list("snippet_id", flat=True)) == {a_second_later, never}
     assert set(Tag.objects.values_list("name", flat=True)) == {"a", "b"}  # tags outlive their snippets
 
 
@@ -67,8 +68,8 @@ def test_on_sqlite_the_purge_checkpoints_between_batches_and_gives_the_connectio
         assert cursor.fetchone() == (777,)
 
 
-def test_a_tag_link_is_the_only_thing_that_refers_to_a_snippet_and_no_signal_listens_to_its_deletion():
-    # The purge deletes with two plain DELETEs instead of Django's collector; this fails if that stops being enough.
+def test_tag_links_and_renders_are_the_only_things_that_refer_to_a_snippet_and_no_signal_listens_to_its_deletion():
+    # The purge deletes with three plain DELETEs instead of Django's collector; this fails if that stops being enough.
     from django.db.models.signals import post_delete, pre_delete
 
     referring = [
@@ -76,12 +77,12 @@ def test_a_tag_link_is_the_only_thing_that_refers_to_a_snippet_and_no_signal_lis
         for field in Snippet._meta.get_fields(include_hidden=True)
         if field.auto_created and not field.concrete and (field.one_to_many or field.one_to_one)
     ]
-    assert referring == [Snippet.tags.through]
+    assert set(referring) == {Snippet.tags.through, SnippetRender}
     assert not pre_delete.has_listeners(Snippet)
     assert not post_delete.has_listeners(Snippet)
 
 
-def test_a_purge_batch_is_two_delete_statements_keyed_by_ids_and_nothing_is_loaded_per_row():
+def test_a_purge_batch_is_three_delete_statements_keyed_by_ids_and_nothing_is_loaded_per_row():
     from django.test.utils import CaptureQueriesContext
 
     now = timezone.now()
@@ -91,9 +92,11 @@ def test_a_purge_batch_is_two_delete_statements_keyed_by_ids_and_nothing_is_load
         assert snippets_expired_delete(now=now) == 5
 
     deletes = [query["sql"] for query in queries if query["sql"].upper().startswith("DELETE")]
-    assert len(deletes) == 2
+    assert len(deletes) == 3
     assert "djangobin_snippet_tags" in deletes[0]
+    assert "djangobin_snippetrender" in deletes[1]
     assert not Snippet.tags.through.objects.exists()
+    assert not SnippetRender.objects.exists()
     selects = [query["sql"] for query in queries if query["sql"].upper().startswith("SELECT")]
     assert len(selects) == 2  # the chunk of ids, then the empty chunk that ends the purge
 

@@ -31,11 +31,15 @@ def test_slug_uniqueness_is_a_database_constraint():
     assert Snippet._meta.get_field("slug").unique
 
 
-def test_a_snippet_is_highlighted_once_at_creation():
+def test_creating_a_snippet_runs_no_pygments_and_leaves_its_render_to_the_worker(monkeypatch):
+    import pygments.lexer
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("Pygments ran in the request")
+
+    monkeypatch.setattr(pygments.lexer.Lexer, "get_tokens", refuse)
     snippet = make_snippet(code="x = '<b>'\n")
-    assert 'class="highlight"' in snippet.highlighted_code
-    assert "&lt;b&gt;" in snippet.highlighted_code
-    assert "<b>" not in snippet.highlighted_code
+    assert snippet.render.state == "pending"
 
 
 def test_expires_at_is_stored_from_the_chosen_expiration():
@@ -62,7 +66,7 @@ def test_a_hit_is_one_atomic_update_that_rewrites_nothing_else():
         snippet_hit(snippet_id=snippet.pk)
         snippet_hit(snippet_id=snippet.pk)
     assert len(queries) == 2
-    assert all(q["sql"].startswith("UPDATE") and "highlighted_code" not in q["sql"] for q in queries)
+    assert all(q["sql"].startswith("UPDATE") and "original_code" not in q["sql"] for q in queries)
     snippet.refresh_from_db()
     assert snippet.hits == 2
 

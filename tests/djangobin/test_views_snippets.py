@@ -7,10 +7,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
-from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
 
+from actors.renders import highlight_snippet
 from djangobin import selectors
-from djangobin.models import Exposure, Language, Snippet
+from djangobin.models import Exposure, Language, Snippet, SnippetRender
 from djangobin.services.accounts import author_update
 from tests.djangobin.helpers import count_queries, csrf_token_from, writes
 from tests.factories import make_snippet, make_user, python
@@ -126,16 +127,96 @@ def test_the_snippet_page_shows_title_language_author_dates_hits_and_tag_links(c
     assert "<dt>Hits</dt><dd>1</dd>" in html
 
 
-def test_the_snippet_page_shows_highlighted_code_with_line_numbers_linking_to_each_line(client):
+def code_view(html):
+    """The gutter's text and the code's HTML from a snippet page."""
+    [(gutter, code)] = re.findall(
+        r'<pre class="gutter"[^>]*>(.*?)</pre>\s*(?:{#.*?#}\s*)?<pre class="highlight"><code>(.*?)</code></pre>',
+        html,
+        re.S,
+    )
+    return gutter, code
+
+
+def test_until_the_worker_renders_it_the_snippet_page_shows_the_code_escaped_with_line_numbers_and_a_note(client):
     snippet = make_snippet(code="a = 1\nb = '<b>'\n")
 
     html = client.get(snippet.get_absolute_url()).content.decode()
 
-    assert 'class="highlight"' in html
-    assert '<a href="#L-2">2</a>' in html
-    assert '<a id="L-2" name="L-2"></a>' in html
-    assert "&#x27;&lt;b&gt;&#x27;" in html or "'&lt;b&gt;'" in html
-    assert "'<b>'" not in html
+    assert code_view(html) == ("1\n2", "a = 1\nb = &#x27;&lt;b&gt;&#x27;\n".replace("&#x27;", "'"))
+    assert "Highlighting is on its way" in html
+    assert f'data-render-url="{url("snippet_render", snippet)}"' in html
+    assert "/static/djangobin/js/snippet.js" in html
+
+
+def test_once_rendered_the_snippet_page_shows_the_highlighted_code_and_asks_for_nothing_more(client):
+    snippet = make_snippet(code="a = 1\nb = '<b>'\n")
+    highlight_snippet.fn(snippet.pk)
+
+    html = client.get(snippet.get_absolute_url()).content.decode()
+
+    gutter, code = code_view(html)
+    assert gutter == "1\n2"
+    assert "<span class=mi>1</span>" in code and "&lt;b&gt;" in code and "'<b>'" not in html
+    assert "data-render-url" not in html
+    assert "Highlighting is on its way" not in html
+
+
+def test_a_paste_shown_plain_says_why(client, settings):
+    settings.HIGHLIGHT_MAX_BYTES = 10
+    snippet = make_snippet(code="x = 12345678901\n")
+
+    html = client.get(snippet.get_absolute_url()).content.decode()
+
+    assert code_view(html)[1] == "x = 12345678901\n"
+    assert "Shown as plain text: highlighting stops at 0 KiB of code." in html
+    assert "data-render-url" not in html
+
+
+def test_the_render_endpoint_says_pending_then_gives_the_highlighted_html(client):
+    snippet = make_snippet(code="a = 1\n")
+
+    pending = client.get(url("snippet_render", snippet))
+    highlight_snippet.fn(snippet.pk)
+    ready = client.get(url("snippet_render", snippet)).json()
+
+    assert pending.json() == {"state": "pending", "note": selectors.PENDING_NOTE}
+    assert pending["Cache-Control"] == "no-store"
+    assert ready == {"state": "highlighted", "note": "", "html": "a <span class=o>=</span> <span class=mi>1</span>\n"}
+
+
+def test_the_render_endpoint_hides_a_private_snippet_as_its_page_does(client, user):
+    snippet = make_snippet(user=user, exposure=Exposure.PRIVATE)
+
+    assert client.get(url("snippet_render", snippet)).status_code == 404
+    client.force_login(user)
+    assert client.get(url("snippet_render", snippet)).status_code == 200
+
+
+def test_a_page_of_a_realistic_2000_line_python_file_is_at_most_three_times_its_size(client):
+    import argparse
+    import inspect
+
+    code = "".join(inspect.getsource(argparse).splitlines(True)[:2000])
+    snippet = make_snippet(code=code)
+    highlight_snippet.fn(snippet.pk)
+
+    page = client.get(snippet.get_absolute_url()).content
+
+    assert SnippetRender.objects.get(snippet=snippet).state == "highlighted"
+    assert len(page) <= 3 * len(code.encode())
+
+
+@pytest.mark.parametrize("line", ["7", "x=1", "pass"])
+@pytest.mark.parametrize("highlight_max_bytes", [256 * 1024, 512 * 1024])
+def test_a_page_of_100000_short_lines_is_at_most_five_times_their_size(client, settings, line, highlight_max_bytes):
+    settings.HIGHLIGHT_MAX_BYTES = highlight_max_bytes
+    code = f"{line}\n" * 100_000
+    snippet = make_snippet(code=code)
+    highlight_snippet.fn(snippet.pk)
+
+    page = client.get(snippet.get_absolute_url()).content
+
+    assert len(page) <= 5 * len(code.encode())
 
 
 def test_the_snippet_page_links_to_raw_and_download(client):
@@ -327,7 +408,7 @@ def test_a_page_view_never_runs_pygments_and_writes_only_the_hit_counter(client,
     def no_pygments(*args, **kwargs):
         raise AssertionError("Pygments ran during a page view")
 
-    monkeypatch.setattr(HtmlFormatter, "format", no_pygments)
+    monkeypatch.setattr(Lexer, "get_tokens", no_pygments)
     response, statements = count_queries(lambda: client.get(snippet.get_absolute_url()))
 
     assert response.status_code == 200

@@ -8,6 +8,7 @@ import pytest
 pytestmark = pytest.mark.integration
 
 ACTORS = (
+    "highlight_snippet",
     "remove_snippets",
     "send_activation_mail",
     "send_feedback_mail",
@@ -39,6 +40,7 @@ def test_rundramatiq_lists_every_actor_and_without_an_email_host_prints_the_mail
     log = worker.log()
     assert " * Discovered tasks module: 'actors.mail'" in log
     assert " * Discovered tasks module: 'actors.snippets'" in log
+    assert " * Discovered tasks module: 'actors.renders'" in log
     [declared] = re.findall(r"Declared actors: (.*)\.$", log, flags=re.MULTILINE)
     assert set(ACTORS) <= set(declared.split(", "))
     # And a feedback's mail shows in the worker's log, as in the tutorial

@@ -74,7 +74,7 @@ SQLITE_REVERSE = [
 
 
 class Migration(migrations.Migration):
-    dependencies = [("djangobin", "0003_author_activated_at")]
+    dependencies = [("djangobin", "0004_snippet_render")]
 
     operations = [
         RunSQLOn("postgresql", POSTGRESQL, POSTGRESQL_REVERSE),

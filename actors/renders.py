@@ -1,0 +1,31 @@
+"""The highlighting actor: Pygments runs here, on a queue of its own, never in a request."""
+
+import dramatiq
+from django.conf import settings
+from dramatiq.middleware import TimeLimitExceeded
+
+from djangobin.models import SnippetRender
+from djangobin.services.renders import render_job_get, snippet_render_highlight, snippet_render_store, timeout_note
+
+
+# Retries are for a database that did not answer; a slow paste is not retried but stored plain.
+@dramatiq.actor(
+    queue_name="highlight",
+    max_retries=3,
+    min_backoff=5_000,
+    max_backoff=60_000,
+    time_limit=settings.HIGHLIGHT_TIME_LIMIT_MS,
+)
+def highlight_snippet(snippet_id: int) -> None:
+    """Store the snippet's highlighted HTML, or its code plain with a note when it is too big or too slow to highlight.
+
+    Idempotent: a render already stored (or a newer revision) makes a copy of this message do nothing. Dramatiq's
+    time limit raises TimeLimitExceeded in this thread, which interrupts Pygments' pure-Python lexers.
+    """
+    job = render_job_get(snippet_id=snippet_id)
+    if job is None:
+        return
+    try:
+        snippet_render_highlight(job=job)
+    except TimeLimitExceeded:
+        snippet_render_store(job=job, state=SnippetRender.State.PLAIN, note=timeout_note())

@@ -1,0 +1,86 @@
+"""The highlighting actor, run by a real dramatiq Worker on the StubBroker with the project's middleware."""
+
+import dramatiq
+import pytest
+from dramatiq import Worker
+from dramatiq.middleware import TimeLimit
+
+from actors.renders import highlight_snippet
+from djangobin.models import Language, SnippetRender
+from tests.factories import make_snippet
+
+# The hostile paste of docs/reliability.md: Pygments' Perl lexer is quadratic on `m{` repeated.
+PERL_BOMB = "m{" * (24 * 1024)
+
+
+@pytest.fixture
+def worker():
+    broker = dramatiq.get_broker()
+    broker.flush_all()
+    for middleware in broker.middleware:
+        # A worker process starts TimeLimit's watchdog thread at boot; a StubBroker in a test never boots.
+        if isinstance(middleware, TimeLimit) and not middleware.manager.is_alive():
+            middleware.manager.start()
+    worker = Worker(broker, worker_threads=1, worker_timeout=100)
+    worker.start()
+    yield broker
+    worker.stop()
+    broker.flush_all()
+
+
+def run(broker, snippet_id, **options):
+    highlight_snippet.send_with_options(args=(snippet_id,), **options)
+    broker.join(highlight_snippet.queue_name)
+
+
+def test_the_actor_runs_on_its_own_queue_with_the_time_limit_of_the_settings(settings):
+    assert highlight_snippet.queue_name == "highlight"
+    assert highlight_snippet.options["time_limit"] == settings.HIGHLIGHT_TIME_LIMIT_MS
+    assert highlight_snippet.options["max_retries"] <= 3
+
+
+@pytest.mark.django_db
+def test_the_actor_stores_the_highlighted_html_and_a_second_copy_changes_nothing():
+    snippet = make_snippet(code="def f():\n    return '<b>'\n")
+    highlight_snippet.fn(snippet.pk)
+    first = SnippetRender.objects.get(snippet=snippet)
+
+    highlight_snippet.fn(snippet.pk)
+
+    again = SnippetRender.objects.get(snippet=snippet)
+    assert first.state == "highlighted" and "<span class=k>def</span>" in first.html
+    assert (again.html, again.rendered_on) == (first.html, first.rendered_on)
+
+
+@pytest.mark.django_db
+def test_the_actor_does_nothing_for_a_snippet_that_is_gone():
+    highlight_snippet.fn(999_999)
+    assert not SnippetRender.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_paste_that_outruns_the_time_limit_is_stored_plain_with_a_note_and_not_retried(worker, settings):
+    settings.HIGHLIGHT_TIME_LIMIT_MS = 1000
+    snippet = make_snippet(code=PERL_BOMB, language=Language.objects.get(lang_code="perl"))
+
+    run(worker, snippet.pk, time_limit=1000)
+
+    render = SnippetRender.objects.get(snippet=snippet)
+    assert (render.state, render.html) == ("plain", "")
+    assert render.note == "Shown as plain text: highlighting took longer than 1 s."
+    assert worker.dead_letters == []
+    assert worker.queues["highlight.DQ"].qsize() == 0
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_worker_thread_is_free_for_the_next_paste_after_a_timed_out_one(worker, settings):
+    settings.HIGHLIGHT_TIME_LIMIT_MS = 1000
+    perl = Language.objects.get(lang_code="perl")
+    slow = make_snippet(code=PERL_BOMB, language=perl)
+    quick = make_snippet(code="print 1;\n", language=perl)
+
+    run(worker, slow.pk, time_limit=1000)
+    run(worker, quick.pk, time_limit=1000)
+
+    assert SnippetRender.objects.get(snippet=slow).state == "plain"
+    assert SnippetRender.objects.get(snippet=quick).state == "highlighted"
