@@ -98,6 +98,12 @@ class SettingsForm(forms.Form):
     )
 
 
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, label="Token name", help_text="What it is for, e.g. “laptop pastebinit”.", validators=[_no_nul]
+    )
+
+
 class SearchForm(forms.Form):
     query = forms.CharField(max_length=200, required=False, validators=[_no_nul])
     mysnippet = forms.BooleanField(required=False, label="Only my snippets", label_suffix="")

@@ -3,9 +3,11 @@
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.http import Http404
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
 
 from djangobin.exceptions import SnippetExpired, SnippetNotFound
-from djangobin.models import Language, Snippet, Tag
+from djangobin.models import ApiToken, Language, Snippet, Tag
 
 # List pages show titles, not code: leave the big columns in the database.
 _LIST_DEFERRED = ("original_code", "highlighted_code")
@@ -42,7 +44,7 @@ def snippets_by_tag(*, tag):
 
 def snippets_of_user(*, owner, viewer):
     """All of `owner`'s live snippets for the owner; only public ones for anyone else."""
-    snippets = Snippet.objects.live().filter(user=owner)
+    snippets = Snippet.objects.listed().filter(user=owner)
     if not (viewer.is_authenticated and viewer.pk == owner.pk):
         snippets = snippets.filter(exposure="public")
     return _list(snippets.order_by("-created_on", "-pk"))
@@ -51,7 +53,7 @@ def snippets_of_user(*, owner, viewer):
 def snippets_search(*, query, user, mine=False):
     """Public snippets (or only the user's own, of every exposure) whose title or code contains `query`."""
     if mine and user.is_authenticated:
-        snippets = Snippet.objects.live().filter(user=user)
+        snippets = Snippet.objects.listed().filter(user=user)
     else:
         snippets = Snippet.objects.public()
     if query:
@@ -75,6 +77,25 @@ def languages_with_public_snippets():
     return Language.objects.filter(pk__in=Snippet.objects.public().values("language_id")).order_by("name")
 
 
+def language_for_syntax(alias):
+    """The language a Pygments alias names ("py" finds Python through Pygments' aliases); Plain Text otherwise."""
+    alias = alias.strip().lower()
+    languages = Language.objects.all()
+    language = languages.filter(lang_code=alias).first() if alias else None
+    if language is None and alias:
+        try:
+            aliases = get_lexer_by_name(alias).aliases
+        except ClassNotFound:
+            aliases = []
+        language = languages.filter(lang_code__in=aliases).first()
+    return language or languages.get(lang_code="text")
+
+
+def syntax_choices():
+    """{Pygments alias: language name} for every language the site stores."""
+    return dict(Language.objects.order_by("name").values_list("lang_code", "name"))
+
+
 def language_by_slug_or_404(slug):
     language = Language.objects.filter(slug=slug).first()
     if language is None:
@@ -87,3 +108,7 @@ def tag_by_slug_or_404(slug):
     if tag is None:
         raise Http404("No such tag.")
     return tag
+
+
+def api_tokens_of_user(*, user):
+    return ApiToken.objects.filter(user=user)

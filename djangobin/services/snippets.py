@@ -64,7 +64,9 @@ def tags_get_or_create(names):
     return tags
 
 
-def snippet_create(*, code, language, expiration, exposure, title="", tags=(), user=None):
+def snippet_create(
+    *, code, language, expiration, exposure, title="", tags=(), user=None, poster="", burn_after_reading=False
+):
     """Create a snippet, highlighted once here so that page views never run Pygments."""
     if user is None and exposure == Exposure.PRIVATE:
         raise ValidationError("Log in to create private snippets.")
@@ -81,6 +83,8 @@ def snippet_create(*, code, language, expiration, exposure, title="", tags=(), u
         user=user,
         created_on=created_on,
         expires_at=expires_at_for(expiration, created_on),
+        poster=poster.strip(),
+        burn_after_reading=burn_after_reading,
     )
     with transaction.atomic():
         for _ in range(5):
