@@ -25,7 +25,9 @@ from djangobin.sites import site_url
 
 EXPIRY_DAYS_MAX = 365  # as dpaste.com
 TITLE_MAX_LENGTH = Snippet._meta.get_field("title").max_length
-BURN_WARNING = "Burn after reading: the snippet is deleted at its first view by anyone but its author."
+BURN_WARNING = (
+    "Burn after reading: the first view by anyone but its author (the token's account) deletes the snippet for good."
+)
 # dpaste's expiry_days is any number of days; ours are the form's choices, so the nearest one is taken.
 _EXPIRATION_DAYS = [(Expiration.WEEK, 7), (Expiration.MONTH, 30), (Expiration.SIX_MONTHS, 182), (Expiration.YEAR, 365)]
 _TRUE = {"1", "true", "yes", "on"}

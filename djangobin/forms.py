@@ -29,6 +29,12 @@ class SnippetForm(forms.Form):
     exposure = forms.ChoiceField(choices=Exposure.choices)
     title = forms.CharField(max_length=Snippet._meta.get_field("title").max_length, required=False)
     tags = forms.CharField(required=False, max_length=1000, help_text="Comma-separated, e.g. django, orm")
+    burn_after_reading = forms.BooleanField(
+        required=False,
+        label="Burn after reading",
+        label_suffix="",
+        help_text="Deleted for good at its first view by someone else; never listed or searchable.",
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

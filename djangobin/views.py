@@ -9,7 +9,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F
+from django.db.models import F, prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,7 +29,7 @@ from djangobin.forms import (
 )
 from djangobin.models import Author
 from djangobin.ratelimits import posted_email, ratelimited, signed_in_user
-from djangobin.services import accounts, api_tokens, feedback, snippets
+from djangobin.services import accounts, api_tokens, burn, feedback, snippets
 from djangobin.sites import site_url
 
 SAFE_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox; default-src 'none'"}
@@ -51,6 +51,41 @@ def snippet_view(view):
         except SnippetExpired:
             return render(request, "djangobin/gone.html", status=410)
         return view(request, snippet)
+
+    return wrapper
+
+
+AUTHORED_SESSION_KEY = "djangobin_authored"
+AUTHORED_REMEMBERED = 20
+
+
+def _remember_authored(request, snippet):
+    """Let this browser view its own burn-after-reading snippet (an anonymous author has no account to show it)."""
+    authored = request.session.get(AUTHORED_SESSION_KEY, [])
+    request.session[AUTHORED_SESSION_KEY] = [*authored, snippet.slug][-AUTHORED_REMEMBERED:]
+
+
+def _is_author(request, snippet):
+    return snippet.is_owned_by(request.user) or snippet.slug in request.session.get(AUTHORED_SESSION_KEY, [])
+
+
+def burn_on_read(view):
+    """A view that shows a snippet's code: the first reader of a burn-after-reading snippet other than its author
+    deletes it, and only the request whose DELETE removed the row may show it (others get 404)."""
+
+    @wraps(view)
+    def wrapper(request, snippet):
+        snippet.burned = False
+        if not snippet.burn_after_reading:
+            return view(request, snippet)
+        if not _is_author(request, snippet):
+            prefetch_related_objects([snippet], "tags")  # the tag links go with the row
+            if not burn.snippet_burn(snippet_id=snippet.pk):
+                raise Http404("No such snippet.")
+            snippet.burned = True
+        response = view(request, snippet)
+        response["Cache-Control"] = "no-store"  # no copy anywhere to outlive the snippet
+        return response
 
     return wrapper
 
@@ -89,10 +124,13 @@ def index(request):
                     title=data["title"],
                     tags=data["tags"],
                     user=user,
+                    burn_after_reading=data["burn_after_reading"],
                 )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
+                if snippet.burn_after_reading:
+                    _remember_authored(request, snippet)
                 return redirect(snippet)
     else:
         initial = {}
@@ -109,9 +147,11 @@ def index(request):
 
 
 @snippet_view
+@burn_on_read
 def snippet_detail(request, snippet):
-    snippets.snippet_hit(snippet_id=snippet.pk)
-    snippet.hits += 1
+    if not snippet.burned:
+        snippets.snippet_hit(snippet_id=snippet.pk)
+        snippet.hits += 1
     return render(
         request,
         "djangobin/snippet_detail.html",
@@ -120,11 +160,13 @@ def snippet_detail(request, snippet):
 
 
 @snippet_view
+@burn_on_read
 def snippet_raw(request, snippet):
     return HttpResponse(snippet.original_code, content_type="text/plain; charset=utf-8", headers=SAFE_HEADERS)
 
 
 @snippet_view
+@burn_on_read
 def snippet_download(request, snippet):
     response = HttpResponse(snippet.original_code, content_type="application/octet-stream", headers=SAFE_HEADERS)
     response["Content-Disposition"] = f'attachment; filename="{snippet.download_name}"'
