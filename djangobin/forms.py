@@ -87,8 +87,9 @@ class SignupForm(UserCreationForm):
 
 
 class LoginForm(forms.Form):
-    email = forms.EmailField()
-    password = forms.CharField(strip=False, widget=forms.PasswordInput)
+    # "username" is what password managers look for on a login form's identifier, whatever it holds.
+    email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}))
+    password = forms.CharField(strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
 
 class ResendActivationForm(forms.Form):

@@ -216,7 +216,8 @@ def profile(request, username):
 def search(request):
     form = SearchForm(request.GET or None)
     page = None
-    if form.is_valid():
+    # An empty query lists nothing: "everything" is not a search result.
+    if form.is_valid() and form.cleaned_data["query"].strip():
         mine = form.cleaned_data["mysnippet"]
         if mine and not request.user.is_authenticated:
             messages.info(request, "Log in to search your own snippets; showing public snippets instead.")
