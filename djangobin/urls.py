@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter, reverse_lazy
 from django.views.generic import TemplateView
 
-from djangobin import api, views
+from djangobin import api, settings_views, views
 from djangobin.forms import QueuedPasswordResetForm
 from djangobin.ratelimits import posted_email, ratelimited
 
@@ -88,9 +88,9 @@ urlpatterns = [
     path("activate/<uidb64>/<token>/", views.activate_account, name="activate"),
     path("login/", views.login, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("settings/", views.user_settings, name="settings"),
-    path("settings/tokens/", views.api_token_create, name="api_token_create"),
-    path("settings/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+    path("settings/", settings_views.user_settings, name="settings"),
+    path("settings/tokens/", settings_views.api_token_create, name="api_token_create"),
+    path("settings/tokens/<int:token_id>/revoke/", settings_views.api_token_revoke, name="api_token_revoke"),
     path("userdetails/", views.user_details, name="user_details"),
     path("about/", TemplateView.as_view(template_name="djangobin/about.html"), name="about"),
     path("eula/", TemplateView.as_view(template_name="djangobin/eula.html"), name="eula"),

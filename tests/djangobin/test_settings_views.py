@@ -17,6 +17,7 @@ TOKEN = re.compile(r'<code class="token" id="new-token">(dbin_[A-Za-z0-9_-]+)</c
 def test_making_a_token_shows_it_once_and_stores_only_its_hash(ann, user):
     response = ann.post("/settings/tokens/", {"name": "laptop"})
     raw = TOKEN.search(response.content.decode()).group(1)
+    assert response["Cache-Control"] == "no-store"
     stored = ApiToken.objects.get()
     assert (stored.user, stored.name) == (user, "laptop")
     assert stored.key_hash == hashlib.sha256(raw.encode()).hexdigest()
