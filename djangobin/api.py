@@ -131,7 +131,7 @@ def _expiration(post, user):
     if not raw:
         author = Author.objects.filter(user=user).first() if user.is_authenticated else None
         return author.default_expiration if author else Expiration.NEVER
-    if not raw.isdigit() or not 1 <= int(raw) <= EXPIRY_DAYS_MAX:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= EXPIRY_DAYS_MAX:
         raise ApiError(f"expiry_days must be a whole number of days from 1 to {EXPIRY_DAYS_MAX}.")
     return expiration_for_days(int(raw))
 

@@ -79,7 +79,7 @@ def languages_with_public_snippets():
 
 def language_for_syntax(alias):
     """The language a Pygments alias names ("py" finds Python through Pygments' aliases); Plain Text otherwise."""
-    alias = alias.strip().lower()
+    alias = alias.strip().lower().replace("\x00", "")  # PostgreSQL cannot even compare a NUL
     languages = Language.objects.all()
     language = languages.filter(lang_code=alias).first() if alias else None
     if language is None and alias:

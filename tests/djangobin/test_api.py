@@ -72,6 +72,10 @@ def test_an_unknown_syntax_becomes_plain_text_and_a_pygments_alias_finds_its_lan
     assert dict(Snippet.objects.values_list("original_code", "language__lang_code")) == {"a": "text", "b": "python"}
 
 
+def test_a_syntax_with_a_nul_character_is_no_error(api):
+    assert api.post(API, {"content": "a", "syntax": "python\x00"}).status_code == 201
+
+
 def test_a_file_upload_as_curl_f_content_at_file_sends_is_taken_as_the_content(api):
     upload = SimpleUploadedFile("notes.txt", "héllo\n".encode(), content_type="text/plain")
     response = api.post(API, {"content": upload})
@@ -87,6 +91,7 @@ def test_a_file_upload_as_curl_f_content_at_file_sends_is_taken_as_the_content(a
         ({"content": "a", "expiry_days": "0"}, "expiry_days must be a whole number of days from 1 to 365"),
         ({"content": "a", "expiry_days": "366"}, "from 1 to 365"),
         ({"content": "a", "expiry_days": "soon"}, "from 1 to 365"),
+        ({"content": "a", "expiry_days": "²"}, "from 1 to 365"),
         ({"content": "a", "title": "t" * 201}, "title is longer than 200 characters"),
         ({"content": "a", "poster": "p" * 51}, "poster is longer than 50 characters"),
         ({"content": "a\x00"}, "NUL"),
