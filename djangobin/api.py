@@ -182,7 +182,7 @@ def snippet_create(request):
     try:
         snippet = snippets.snippet_create(
             code=_content(post, files),
-            language=selectors.language_for_syntax(post.get("syntax", "")),
+            language=selectors.language_for_syntax(alias=post.get("syntax", "")),
             expiration=_expiration(post, user),
             exposure=_exposure(post, user),
             title=_text(post, "title", TITLE_MAX_LENGTH),

@@ -1,7 +1,7 @@
 """Reads: the queries behind djangobin's pages, each one query with what the page shows joined in."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
@@ -77,7 +77,7 @@ def languages_with_public_snippets():
     return Language.objects.filter(pk__in=Snippet.objects.public().values("language_id")).order_by("name")
 
 
-def language_for_syntax(alias):
+def language_for_syntax(*, alias: str) -> Language:
     """The language a Pygments alias names ("py" finds Python through Pygments' aliases); Plain Text otherwise."""
     alias = alias.strip().lower().replace("\x00", "")  # PostgreSQL cannot even compare a NUL
     languages = Language.objects.all()
@@ -91,7 +91,7 @@ def language_for_syntax(alias):
     return language or languages.get(lang_code="text")
 
 
-def syntax_choices():
+def syntax_choices() -> dict[str, str]:
     """{Pygments alias: language name} for every language the site stores."""
     return dict(Language.objects.order_by("name").values_list("lang_code", "name"))
 
@@ -110,5 +110,5 @@ def tag_by_slug_or_404(slug):
     return tag
 
 
-def api_tokens_of_user(*, user):
+def api_tokens_of_user(*, user) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user)
