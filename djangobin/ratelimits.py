@@ -10,7 +10,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.shortcuts import render
-from django_ratelimit.core import get_usage
+from django_ratelimit.core import get_usage, is_ratelimited
 
 logger = logging.getLogger(__name__)
 
@@ -34,35 +34,18 @@ def signed_in_user(group, request):
     return str(request.user.pk) if request.user.is_authenticated else ""
 
 
-def _wait(request, name, kind, key):
-    """Seconds until this limit lets `request` through again; 0 when it is not exceeded."""
+def _exceeded(request, name, kind, key):
     rate = settings.RATELIMITS.get(name, {}).get(kind)
     if not rate:
-        return 0
+        return False
     try:
-        usage = get_usage(request, group=f"djangobin.{name}.{kind}", key=key, rate=rate, method="POST", increment=True)
+        return is_ratelimited(
+            request, group=f"djangobin.{name}.{kind}", key=key, rate=rate, method="POST", increment=True
+        )
     except Exception:
         # A cache that is down must not take the site down with it: let the request through, loudly.
         logger.exception("Rate limit %s.%s could not be checked; the request is let through.", name, kind)
-        return 0
-    if usage is None or not usage["should_limit"]:
-        return 0
-    return max(1, usage["time_left"])
-
-
-def limit_wait(request, name, *, per_account=None):
-    """Count a POST against settings.RATELIMITS[name]; the seconds to wait when over a limit, else 0.
-
-    "ip" counts per client address, "account" per `per_account(name, request)` when that gives a key.
-    """
-    if request.method != "POST" or not settings.RATELIMIT_ENABLE:
-        return 0
-    wait = _wait(request, name, "ip", lambda group, request: client_ip(request))
-    if per_account is not None and per_account(name, request):
-        wait = max(_wait(request, name, "account", per_account), wait)
-    if wait:
-        logger.warning("Rate limit %s exceeded by %s.", name, client_ip(request))
-    return wait
+        return False
 
 
 def ratelimited(name, *, per_account=None):
@@ -71,10 +54,40 @@ def ratelimited(name, *, per_account=None):
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if limit_wait(request, name, per_account=per_account):
-                return render(request, "djangobin/ratelimited.html", {"limit": name}, status=429)
+            if request.method == "POST" and settings.RATELIMIT_ENABLE:
+                over = _exceeded(request, name, "ip", lambda group, request: client_ip(request))
+                if per_account is not None and per_account(name, request):
+                    over = _exceeded(request, name, "account", per_account) or over
+                if over:
+                    logger.warning("Rate limit %s exceeded by %s.", name, client_ip(request))
+                    return render(request, "djangobin/ratelimited.html", {"limit": name}, status=429)
             return view(request, *args, **kwargs)
 
         return wrapper
 
     return decorator
+
+
+def limit_wait(request, name, *, per_account=None):
+    """For views that answer a limit themselves (the API's JSON 429): count this POST against
+    settings.RATELIMITS[name] as `ratelimited` does, and return the seconds until it is let through, 0 if now."""
+    if request.method != "POST" or not settings.RATELIMIT_ENABLE:
+        return 0
+    keys = {"ip": lambda group, request: client_ip(request)}
+    if per_account is not None and per_account(name, request):
+        keys["account"] = per_account
+    waits = [0]
+    for kind, key in keys.items():
+        rate = settings.RATELIMITS.get(name, {}).get(kind)
+        try:
+            usage = rate and get_usage(
+                request, group=f"djangobin.{name}.{kind}", key=key, rate=rate, method="POST", increment=True
+            )
+        except Exception:
+            logger.exception("Rate limit %s.%s could not be checked; the request is let through.", name, kind)
+            usage = None
+        if usage and usage["should_limit"]:
+            waits.append(max(1, usage["time_left"]))
+    if max(waits):
+        logger.warning("Rate limit %s exceeded by %s.", name, client_ip(request))
+    return max(waits)

@@ -1,6 +1,8 @@
-"""Debian's chromium driven by Playwright, as the browser tests launch it, and a watch on a page's errors."""
+"""Debian's chromium through Playwright, for page tests: never a browser Playwright downloads."""
 
-import contextlib
+from contextlib import contextmanager
+
+from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -13,10 +15,8 @@ CHROMIUM_ARGS = [
 ]
 
 
-@contextlib.contextmanager
+@contextmanager
 def chromium():
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
@@ -25,14 +25,9 @@ def chromium():
             browser.close()
 
 
-def watch(page):
-    """Console errors and uncaught exceptions of `page`: a Content-Security-Policy refusal shows up here."""
+def console_problems(page):
+    """Console errors and uncaught exceptions of `page`, as they come (a Content-Security-Policy refusal is one)."""
     problems = []
-
-    def console(message):
-        if message.type == "error":
-            problems.append(f"{message.text} {message.location}")
-
-    page.on("console", console)
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
     return problems
