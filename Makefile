@@ -12,7 +12,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # (a DATABASE_URL or RABBITMQ_URL set there is the one migrated and checked).
 WITH_ENV := $(BIN)/honcho run
 
-.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq chromium superuser clean bench-enqueue bench-dashboard bench-mail bench-search bench-highlight
+.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq chromium pastebinit superuser clean bench-enqueue bench-dashboard bench-mail bench-search bench-highlight
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,21 @@ chromium:
 		exit 1; \
 	fi
 
+# The API's client test drives Debian's pastebinit (a real dpaste.com client): install it when missing.
+pastebinit:
+	@if command -v pastebinit >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y pastebinit \
+		|| { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y pastebinit; }; \
+	elif command -v sudo >/dev/null 2>&1; then \
+		sudo DEBIAN_FRONTEND=noninteractive apt-get install -y pastebinit \
+		|| { sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y pastebinit; }; \
+	else \
+		echo "The API client test needs Debian's pastebinit, and this user can neither install packages" >&2; \
+		echo "nor sudo. Run as root:  apt-get install -y pastebinit   then make test again." >&2; \
+		exit 1; \
+	fi
+
 migrate: export DJANGO_DEBUG ?= 1
 migrate: install
 	@mkdir -p var
@@ -66,7 +81,7 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: install-dev rabbitmq chromium lint test-sqlite test-pg
+test: install-dev rabbitmq chromium pastebinit lint test-sqlite test-pg
 
 test-sqlite: install-dev
 	$(BIN)/pytest

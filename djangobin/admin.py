@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.core.validators import RegexValidator
 
 from djangobin.forms import AdminLoginForm
-from djangobin.models import Author, Feedback, Language, Snippet, Tag
+from djangobin.models import ApiToken, Author, Feedback, Language, Snippet, Tag
 from djangobin.services.renders import snippet_render_request
 
 admin.site.login_form = AdminLoginForm
@@ -89,3 +89,16 @@ class AuthorUserAdmin(UserAdmin):
     def get_inlines(self, request, obj):
         # A new user's profile is created by a signal; the inline edits it once the user exists.
         return self.inlines if obj is not None else ()
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Staff may see and revoke (delete) tokens, never make one: its secret exists only in its owner's hands."""
+
+    list_display = ("name", "user", "prefix", "created_on", "last_used_on")
+    search_fields = ("name", "prefix", "user__username")
+    readonly_fields = ("user", "name", "prefix", "created_on", "last_used_on")
+    exclude = ("key_hash",)
+
+    def has_add_permission(self, request):
+        return False

@@ -31,6 +31,12 @@ class SnippetForm(forms.Form):
     exposure = forms.ChoiceField(choices=Exposure.choices)
     title = forms.CharField(max_length=Snippet._meta.get_field("title").max_length, required=False)
     tags = forms.CharField(required=False, max_length=1000, help_text="Comma-separated, e.g. django, orm")
+    burn_after_reading = forms.BooleanField(
+        required=False,
+        label="Burn after reading",
+        label_suffix="",
+        help_text="Deleted for good at its first view by someone else; never listed or searchable.",
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -115,6 +121,12 @@ class SettingsForm(forms.Form):
     default_exposure = forms.ChoiceField(choices=Exposure.choices)
     private = forms.BooleanField(
         required=False, label="Private profile (others cannot see your snippet list)", label_suffix=""
+    )
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, label="Token name", help_text="What it is for, e.g. “laptop pastebinit”.", validators=[_no_nul]
     )
 
 

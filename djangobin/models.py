@@ -78,6 +78,9 @@ class Tag(models.Model):
         return reverse("djangobin:tag_list", args=[self.slug])
 
 
+POSTER_MAX_LENGTH = 50
+
+
 class SnippetQuerySet(models.QuerySet):
     def live(self, now=None):
         """Snippets not yet expired: an expired one is never served, whether or not the purge has run."""
@@ -87,8 +90,12 @@ class SnippetQuerySet(models.QuerySet):
     def expired(self, now=None):
         return self.filter(expires_at__lte=now or timezone.now())
 
+    def listed(self):
+        """Live snippets that may appear in a list: a burn-after-reading one is only ever reached by its link."""
+        return self.live().filter(burn_after_reading=False)
+
     def public(self):
-        return self.live().filter(exposure=Exposure.PUBLIC)
+        return self.listed().filter(exposure=Exposure.PUBLIC)
 
 
 class Snippet(models.Model):
@@ -105,6 +112,10 @@ class Snippet(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="snippets"
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="snippets")
+    poster = models.CharField(max_length=POSTER_MAX_LENGTH, blank=True, help_text="A name given through the API.")
+    burn_after_reading = models.BooleanField(
+        default=False, help_text="Deleted at its first view by someone other than its author."
+    )
 
     objects = SnippetQuerySet.as_manager()
 
@@ -163,6 +174,25 @@ class SnippetRender(models.Model):
 
     def __str__(self):
         return f"{self.snippet_id} r{self.revision} {self.state}"
+
+
+class ApiToken(models.Model):
+    """A personal API token: only its SHA-256 is stored, so a database leak does not leak working tokens."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. laptop pastebinit.")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(
+        max_length=12, editable=False, help_text="The token's first characters, to tell it apart."
+    )
+    created_on = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_on = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_on", "-pk"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
 
 
 class Feedback(models.Model):

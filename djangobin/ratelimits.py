@@ -127,3 +127,28 @@ def ratelimited_reads(name):
         return wrapper
 
     return decorator
+
+
+def limit_wait(request, name, *, per_account=None):
+    """For views that answer a limit themselves (the API's JSON 429): count this POST against
+    settings.RATELIMITS[name] as `ratelimited` does, and return the seconds until it is let through, 0 if now."""
+    if request.method != "POST" or not settings.RATELIMIT_ENABLE:
+        return 0
+    keys = {"ip": lambda group, request: client_ip(request)}
+    if per_account is not None and per_account(name, request):
+        keys["account"] = per_account
+    waits = [0]
+    for kind, key in keys.items():
+        rate = settings.RATELIMITS.get(name, {}).get(kind)
+        try:
+            usage = rate and get_usage(
+                request, group=f"djangobin.{name}.{kind}", key=key, rate=rate, method="POST", increment=True
+            )
+        except Exception:
+            logger.exception("Rate limit %s.%s could not be checked; the request is let through.", name, kind)
+            usage = None
+        if usage and usage["should_limit"]:
+            waits.append(max(1, usage["time_left"]))
+    if max(waits):
+        logger.warning("Rate limit %s exceeded by %s.", name, client_ip(request))
+    return max(waits)

@@ -4,7 +4,7 @@ Both index words: runs of letters and digits, case-folded; punctuation and "_" s
 is found by "path" and `foo_bar` by "foo bar". A query matches the snippets that contain all its words.
 
 - PostgreSQL: `djangobin_snippet.search_document`, a stored generated tsvector column (the 'simple'
-  configuration: no stemming, no stop words, which suits code) with a GIN index (migration 0005_search). Stored
+  configuration: no stemming, no stop words, which suits code) with a GIN index (migration 0006_search). Stored
   rather than computed in the query, so ranking a candidate reads its vector instead of parsing its code again.
   Only the first 250,000 characters of a paste are indexed: a tsvector holds at most 1 MB of words.
 - SQLite: `djangobin_snippet_fts`, an FTS5 table over the snippet table's own columns (external content) that
@@ -44,7 +44,7 @@ def snippet_ids_matching(
         visible, params = "s.exposure = %s", [Exposure.PUBLIC.value]
     else:
         visible, params = "s.user_id = %s", [owner_id]
-    visible += " AND (s.expires_at IS NULL OR s.expires_at > %s)"
+    visible += " AND NOT s.burn_after_reading AND (s.expires_at IS NULL OR s.expires_at > %s)"
     params.append(connection.ops.adapt_datetimefield_value(now))
     if connection.vendor == "postgresql":
         sql = f"""

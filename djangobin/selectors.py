@@ -4,13 +4,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
 
 from djangobin.exceptions import SnippetExpired, SnippetNotFound
 from djangobin.highlight import line_numbers, plain_html
-from djangobin.models import Language, Snippet, SnippetRender, Tag
+from djangobin.models import ApiToken, Language, Snippet, SnippetRender, Tag
 from djangobin.search import search_terms, snippet_ids_matching
 
 # List pages show titles, not code: leave the big column in the database (renders are a table apart).
@@ -71,7 +73,11 @@ def snippet_render_get(*, snippet_id):
 
 
 def snippet_code_view(*, snippet):
-    render = snippet_render_get(snippet_id=snippet.pk)
+    # A render loaded with the snippet (burn after reading loads it before the row and its render are deleted).
+    if Snippet.render.is_cached(snippet):
+        render = getattr(snippet, "render", None)
+    else:
+        render = snippet_render_get(snippet_id=snippet.pk)
     lines = line_numbers(snippet.original_code)
     if render is not None and render.state == SnippetRender.State.HIGHLIGHTED:
         return CodeView(html=render.html, line_numbers=lines, pending=False, note="")
@@ -97,7 +103,7 @@ def snippets_by_tag(*, tag):
 
 def snippets_of_user(*, owner, viewer):
     """All of `owner`'s live snippets for the owner; only public ones for anyone else."""
-    snippets = Snippet.objects.live().filter(user=owner)
+    snippets = Snippet.objects.listed().filter(user=owner)
     if not (viewer.is_authenticated and viewer.pk == owner.pk):
         snippets = snippets.filter(exposure="public")
     return _list(snippets.order_by("-created_on", "-pk"))
@@ -110,7 +116,7 @@ def snippets_search(*, query: str, user, mine: bool = False):
     owner_id = user.pk if mine and user.is_authenticated else None
     terms = search_terms(query)
     if not terms:
-        snippets = Snippet.objects.live().filter(user_id=owner_id) if owner_id else Snippet.objects.public()
+        snippets = Snippet.objects.listed().filter(user_id=owner_id) if owner_id else Snippet.objects.public()
         return _list(snippets.order_by("-created_on", "-pk"))
     return _SnippetsInOrder(snippet_ids_matching(terms, now=timezone.now(), owner_id=owner_id))
 
@@ -148,6 +154,25 @@ def languages_with_public_snippets():
     return Language.objects.filter(pk__in=Snippet.objects.public().values("language_id")).order_by("name")
 
 
+def language_for_syntax(*, alias: str) -> Language:
+    """The language a Pygments alias names ("py" finds Python through Pygments' aliases); Plain Text otherwise."""
+    alias = alias.strip().lower().replace("\x00", "")  # PostgreSQL cannot even compare a NUL
+    languages = Language.objects.all()
+    language = languages.filter(lang_code=alias).first() if alias else None
+    if language is None and alias:
+        try:
+            aliases = get_lexer_by_name(alias).aliases
+        except ClassNotFound:
+            aliases = []
+        language = languages.filter(lang_code__in=aliases).first()
+    return language or languages.get(lang_code="text")
+
+
+def syntax_choices() -> dict[str, str]:
+    """{Pygments alias: language name} for every language the site stores."""
+    return dict(Language.objects.order_by("name").values_list("lang_code", "name"))
+
+
 def language_by_slug_or_404(slug):
     language = Language.objects.filter(slug=slug).first()
     if language is None:
@@ -162,3 +187,7 @@ def tag_by_slug_or_404(slug: str) -> Tag:
     if tag is None:
         raise Http404("No such tag.")
     return tag
+
+
+def api_tokens_of_user(*, user) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user)

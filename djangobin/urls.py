@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter, reverse_lazy
 from django.views.generic import TemplateView
 
-from djangobin import views
+from djangobin import api, settings_views, views
 from djangobin.forms import QueuedPasswordResetForm
 from djangobin.ratelimits import posted_account, ratelimited
 
@@ -68,6 +68,13 @@ _password_urls = [
     ),
 ]
 
+# dpaste.com-compatible API (djangobin/api.py); before the snippet URL, which would take any other path.
+_api_urls = [
+    path("api/v2/", api.snippet_create, name="api_snippet_create"),
+    path("api/v2/syntax-choices/", api.syntax_choices, name="api_syntax_choices"),
+    path("api/v2/<text:slug>/", api.snippet_detail, name="api_snippet_detail"),
+]
+
 urlpatterns = [
     path("", views.index, name="index"),
     path("trending/", views.trending_snippets, name="trending_snippets"),
@@ -81,7 +88,9 @@ urlpatterns = [
     path("activate/<uidb64>/<token>/", views.activate_account, name="activate"),
     path("login/", views.login, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("settings/", views.user_settings, name="settings"),
+    path("settings/", settings_views.user_settings, name="settings"),
+    path("settings/tokens/", settings_views.api_token_create, name="api_token_create"),
+    path("settings/tokens/<int:token_id>/revoke/", settings_views.api_token_revoke, name="api_token_revoke"),
     path("userdetails/", views.user_details, name="user_details"),
     path("about/", TemplateView.as_view(template_name="djangobin/about.html"), name="about"),
     path("eula/", TemplateView.as_view(template_name="djangobin/eula.html"), name="eula"),
@@ -90,5 +99,6 @@ urlpatterns = [
     path("render/<text:slug>/", views.snippet_render, name="snippet_render"),
     path("delete/<text:slug>/", views.snippet_delete, name="snippet_delete"),
     *_password_urls,
+    *_api_urls,
     path("<text:slug>/", views.snippet_detail, name="snippet_detail"),
 ]

@@ -9,7 +9,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F
+from django.db.models import F, prefetch_related_objects
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,14 +22,13 @@ from djangobin.forms import (
     LoginForm,
     ResendActivationForm,
     SearchForm,
-    SettingsForm,
     SignupForm,
     SnippetForm,
 )
 from djangobin.models import Author
 from djangobin.ratelimits import posted_account, ratelimited, ratelimited_reads, signed_in_user
 from djangobin.search import SEARCH_RESULTS
-from djangobin.services import accounts, feedback, snippets
+from djangobin.services import accounts, burn, feedback, snippets
 from djangobin.sites import site_url
 
 SAFE_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox; default-src 'none'"}
@@ -51,6 +50,41 @@ def snippet_view(view):
         except SnippetExpired:
             return render(request, "djangobin/gone.html", status=410)
         return view(request, snippet)
+
+    return wrapper
+
+
+AUTHORED_SESSION_KEY = "djangobin_authored"
+AUTHORED_REMEMBERED = 20
+
+
+def _remember_authored(request, snippet):
+    """Let this browser view its own burn-after-reading snippet (an anonymous author has no account to show it)."""
+    authored = request.session.get(AUTHORED_SESSION_KEY, [])
+    request.session[AUTHORED_SESSION_KEY] = [*authored, snippet.slug][-AUTHORED_REMEMBERED:]
+
+
+def _is_author(request, snippet):
+    return snippet.is_owned_by(request.user) or snippet.slug in request.session.get(AUTHORED_SESSION_KEY, [])
+
+
+def burn_on_read(view):
+    """A view that shows a snippet's code: the first reader of a burn-after-reading snippet other than its author
+    deletes it, and only the request whose DELETE removed the row may show it (others get 404)."""
+
+    @wraps(view)
+    def wrapper(request, snippet):
+        snippet.burned = False
+        if not snippet.burn_after_reading:
+            return view(request, snippet)
+        if not _is_author(request, snippet):
+            prefetch_related_objects([snippet], "tags", "render")  # the tag links and the render go with the row
+            if not burn.snippet_burn(snippet_id=snippet.pk):
+                raise Http404("No such snippet.")
+            snippet.burned = True
+        response = view(request, snippet)
+        response["Cache-Control"] = "no-store"  # no copy anywhere to outlive the snippet
+        return response
 
     return wrapper
 
@@ -89,10 +123,13 @@ def index(request):
                     title=data["title"],
                     tags=data["tags"],
                     user=user,
+                    burn_after_reading=data["burn_after_reading"],
                 )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
+                if snippet.burn_after_reading:
+                    _remember_authored(request, snippet)
                 return redirect(snippet)
     else:
         initial = {}
@@ -109,9 +146,11 @@ def index(request):
 
 
 @snippet_view
+@burn_on_read
 def snippet_detail(request, snippet):
-    snippets.snippet_hit(snippet_id=snippet.pk)
-    snippet.hits += 1
+    if not snippet.burned:
+        snippets.snippet_hit(snippet_id=snippet.pk)
+        snippet.hits += 1
     return render(
         request,
         "djangobin/snippet_detail.html",
@@ -126,7 +165,11 @@ def snippet_detail(request, snippet):
 
 @snippet_view
 def snippet_render(request, snippet):
-    """The render's state as JSON, for the snippet page's script: the highlighted HTML once the worker stored it."""
+    """The render's state as JSON, for the snippet page's script: the highlighted HTML once the worker stored it.
+
+    A burn-after-reading snippet's code is shown only by its burning view, so others get 404 here."""
+    if snippet.burn_after_reading and not _is_author(request, snippet):
+        raise Http404("No such snippet.")
     render = selectors.snippet_render_get(snippet_id=snippet.pk)
     state = render.state if render is not None else "pending"
     body = {"state": state, "note": selectors.PENDING_NOTE if state == "pending" else render.note}
@@ -136,11 +179,13 @@ def snippet_render(request, snippet):
 
 
 @snippet_view
+@burn_on_read
 def snippet_raw(request, snippet):
     return HttpResponse(snippet.original_code, content_type="text/plain; charset=utf-8", headers=SAFE_HEADERS)
 
 
 @snippet_view
+@burn_on_read
 def snippet_download(request, snippet):
     response = HttpResponse(snippet.original_code, content_type="application/octet-stream", headers=SAFE_HEADERS)
     response["Content-Disposition"] = f'attachment; filename="{snippet.download_name}"'
@@ -191,7 +236,8 @@ def profile(request, username):
 def search(request):
     form = SearchForm(request.GET or None)
     page = None
-    if form.is_valid():
+    # An empty query lists nothing: "everything" is not a search result.
+    if form.is_valid() and form.cleaned_data["query"].strip():
         mine = form.cleaned_data["mysnippet"]
         if mine and not request.user.is_authenticated:
             messages.info(request, "Log in to search your own snippets; showing public snippets instead.")
@@ -285,28 +331,6 @@ def login(request):
     else:
         form = LoginForm()
     return render(request, "djangobin/login.html", {"form": form, "next": next_url})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def user_settings(request):
-    author = Author.objects.get_or_create(user=request.user)[0]
-    if request.method == "POST":
-        form = SettingsForm(request.POST)
-        if form.is_valid():
-            accounts.author_update(user=request.user, **form.cleaned_data)
-            messages.success(request, "Your settings were saved.")
-            return redirect("djangobin:settings")
-    else:
-        form = SettingsForm(
-            initial={
-                "default_language": author.default_language_id,
-                "default_expiration": author.default_expiration,
-                "default_exposure": author.default_exposure,
-                "private": author.private,
-            }
-        )
-    return render(request, "djangobin/settings.html", {"form": form})
 
 
 @login_required

@@ -26,7 +26,9 @@ def slug_generate():
     return "".join(secrets.choice(SLUG_ALPHABET) for _ in range(SLUG_LENGTH))
 
 
-def snippet_create(*, code, language, expiration, exposure, title="", tags=(), user=None):
+def snippet_create(
+    *, code, language, expiration, exposure, title="", tags=(), user=None, poster="", burn_after_reading=False
+):
     """Create a snippet and queue its highlighting (the `highlight_snippet` actor): the request never runs Pygments,
     and the page shows the code plain until the worker has stored its render."""
     if user is None and exposure == Exposure.PRIVATE:
@@ -43,6 +45,8 @@ def snippet_create(*, code, language, expiration, exposure, title="", tags=(), u
         user=user,
         created_on=created_on,
         expires_at=expires_at_for(expiration, created_on),
+        poster=poster.strip(),
+        burn_after_reading=burn_after_reading,
     )
     with transaction.atomic():
         for _ in range(5):

@@ -1,12 +1,17 @@
 """Template helpers shared by djangobin's pages."""
 
+from datetime import timedelta
+
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 from djangobin import selectors
 
 register = template.Library()
 
 RECENT_LIMIT = 8
+JUST_NOW = timedelta(minutes=1)
 
 
 @register.inclusion_tag("djangobin/includes/recent.html")
@@ -24,3 +29,13 @@ def page_url(context, number):
     query = request.GET.copy()
     query["page"] = number
     return "?" + query.urlencode()
+
+
+@register.filter
+def ago(moment):
+    """ "just now" within the first minute (where timesince says "0 minutes"), else "3 hours ago"."""
+    if moment is None:
+        return ""
+    if timezone.now() - moment < JUST_NOW:
+        return "just now"
+    return f"{timesince(moment)} ago"

@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from delivery.models import OutboxMessage
 from djangobin.admin import LanguageForm
-from djangobin.models import Feedback, Language, Snippet, SnippetRender
+from djangobin.models import ApiToken, Feedback, Language, Snippet, SnippetRender
+from djangobin.services.api_tokens import api_token_create
 from djangobin.services.renders import render_job_get, snippet_render_highlight
 from tests.factories import make_snippet
 
@@ -24,7 +25,15 @@ def language_data(**fields):
 
 
 @pytest.mark.parametrize(
-    "model", ["djangobin/language", "djangobin/snippet", "djangobin/tag", "djangobin/feedback", "auth/user"]
+    "model",
+    [
+        "djangobin/language",
+        "djangobin/snippet",
+        "djangobin/tag",
+        "djangobin/feedback",
+        "djangobin/apitoken",
+        "auth/user",
+    ],
 )
 def test_the_admin_lists_every_model(admin_client, model):
     make_snippet(tags=["demo"])
@@ -112,3 +121,12 @@ def test_every_seeded_language_passes_the_admins_checks():
             instance=language, data={field: getattr(language, field) for field in LanguageForm.Meta.fields}
         )
         assert form.is_valid(), (language.name, form.errors)
+
+
+def test_staff_can_revoke_a_token_in_the_admin_but_never_see_or_make_its_secret(admin_client, user):
+    token, raw = api_token_create(user=user, name="leaked")
+    change = admin_client.get(reverse("admin:djangobin_apitoken_change", args=[token.pk])).content.decode()
+    assert token.key_hash not in change and raw not in change
+    assert admin_client.get(reverse("admin:djangobin_apitoken_add")).status_code == 403
+    admin_client.post(reverse("admin:djangobin_apitoken_delete", args=[token.pk]), {"post": "yes"})
+    assert not ApiToken.objects.exists()

@@ -267,6 +267,25 @@ def test_a_private_profile_still_shows_the_owner_their_snippets(ann, user):
     assert "Your profile is private" in response.content.decode()
 
 
+def test_a_profile_does_not_repeat_its_owners_name_on_every_snippet(client, user):
+    make_snippet(title="first", user=user)
+    make_snippet(title="second", user=user)
+
+    listing = client.get(reverse("djangobin:profile", args=["ann"])).content.decode().split('class="snippet-list"')[1]
+
+    assert 'by <a href="/user/ann/">' not in listing.split("</ol>")[0]
+    assert 'by <a href="/user/ann/">ann</a>' in client.get("/trending/").content.decode()
+
+
+def test_lists_say_just_now_for_a_snippet_made_this_minute(client):
+    make_snippet(title="fresh")
+
+    html = client.get("/trending/").content.decode()
+
+    assert "just now" in html
+    assert "0\xa0minutes" not in html and "0 minutes" not in html
+
+
 def test_profile_views_by_others_are_counted_and_the_owners_are_not(client, user):
     client.get("/user/ann/")
     client.force_login(user)
@@ -319,6 +338,26 @@ def test_the_search_box_keeps_the_query_escaped(client):
 
     assert 'value="&quot;&gt;&lt;b&gt;x"' in html
     assert '"><b>x' not in html
+
+
+def test_an_empty_search_lists_nothing_and_asks_for_words(client):
+    make_snippet(title="anything")
+
+    response = client.get("/search/?query=++")
+
+    assert response.context["page"] is None
+    assert "anything" not in response.content.decode().split('<main id="content"')[1].split("</main>")[0]
+    assert "Type a word or two" in response.content.decode()
+
+
+@pytest.mark.parametrize(("matches", "said"), [(0, "Nothing found"), (1, "1 snippet found"), (3, "3 snippets found")])
+def test_search_says_how_many_it_found(client, matches, said):
+    for n in range(matches):
+        make_snippet(title=f"needle {n}")
+
+    html = client.get("/search/?query=needle").content.decode()
+
+    assert said in html
 
 
 # The sidebar

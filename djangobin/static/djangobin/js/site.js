@@ -6,3 +6,24 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// The user menu is a <details>: it closes on Escape (focus back on its summary) and on a click outside it.
+const openMenus = () => document.querySelectorAll("details.menu[open]");
+
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") {
+    return;
+  }
+  openMenus().forEach((menu) => {
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  });
+});
+
+document.addEventListener("click", (event) => {
+  openMenus().forEach((menu) => {
+    if (!menu.contains(event.target)) {
+      menu.open = false;
+    }
+  });
+});

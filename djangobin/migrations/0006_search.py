@@ -74,7 +74,7 @@ SQLITE_REVERSE = [
 
 
 class Migration(migrations.Migration):
-    dependencies = [("djangobin", "0004_snippet_render")]
+    dependencies = [("djangobin", "0005_api_burn_tokens")]
 
     operations = [
         RunSQLOn("postgresql", POSTGRESQL, POSTGRESQL_REVERSE),

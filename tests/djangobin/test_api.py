@@ -1,0 +1,234 @@
+"""The dpaste-compatible API: POST /api/v2/, syntax choices, and token-only GET/DELETE of one's snippets."""
+
+import json
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from djangobin.api import BURN_WARNING, expiration_for_days
+from djangobin.expiration import Expiration
+from djangobin.models import ApiToken, Exposure, Snippet
+from djangobin.services.api_tokens import api_token_create
+from tests.factories import make_snippet, make_user
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v2/"
+
+
+@pytest.fixture
+def api():
+    """A client like curl: CSRF checks on, as a real server does them."""
+    return Client(enforce_csrf_checks=True)
+
+
+@pytest.fixture
+def token(user):
+    return api_token_create(user=user, name="laptop")[1]
+
+
+def bearer(raw):
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+def test_an_anonymous_post_without_a_csrf_token_answers_201_with_the_url_in_the_body_and_location(api, settings):
+    settings.SITE_URL = "https://paste.example.com"
+    response = api.post(API, {"content": "print(1)\n", "syntax": "python", "title": "one", "poster": "bob"})
+    snippet = Snippet.objects.get()
+    url = f"https://paste.example.com/{snippet.slug}/"
+    assert response.status_code == 201
+    assert response.content.decode() == url + "\n"
+    assert response["Location"] == url
+    assert (snippet.original_code, snippet.language.lang_code, snippet.title, snippet.poster, snippet.user) == (
+        "print(1)\n",
+        "python",
+        "one",
+        "bob",
+        None,
+    )
+
+
+def test_the_url_never_comes_from_a_host_header_outside_allowed_hosts(api, settings):
+    settings.SITE_URL = ""
+    response = api.post(API, {"content": "x"}, HTTP_HOST="evil.example.net")
+    assert response.status_code == 400
+    assert not Snippet.objects.exists()
+
+
+def test_accept_json_answers_the_snippet_as_json(api):
+    response = api.post(API, {"content": "x", "syntax": "rust"}, HTTP_ACCEPT="application/json")
+    body = response.json()
+    assert response.status_code == 201
+    assert body["url"].endswith(f"/{body['slug']}/")
+    assert body["syntax"] == "rust"
+    assert response["Location"] == body["url"]
+
+
+def test_an_unknown_syntax_becomes_plain_text_and_a_pygments_alias_finds_its_language(api):
+    api.post(API, {"content": "a", "syntax": "no-such-lexer"})
+    api.post(API, {"content": "b", "syntax": "py"})
+    assert dict(Snippet.objects.values_list("original_code", "language__lang_code")) == {"a": "text", "b": "python"}
+
+
+def test_a_syntax_with_a_nul_character_is_no_error(api):
+    assert api.post(API, {"content": "a", "syntax": "python\x00"}).status_code == 201
+
+
+def test_a_file_upload_as_curl_f_content_at_file_sends_is_taken_as_the_content(api):
+    upload = SimpleUploadedFile("notes.txt", "héllo\n".encode(), content_type="text/plain")
+    response = api.post(API, {"content": upload})
+    assert response.status_code == 201
+    assert Snippet.objects.get().original_code == "héllo\n"
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({}, "content is required"),
+        ({"content": "  \n"}, "content is required"),
+        ({"content": "a", "expiry_days": "0"}, "expiry_days must be a whole number of days from 1 to 365"),
+        ({"content": "a", "expiry_days": "366"}, "from 1 to 365"),
+        ({"content": "a", "expiry_days": "soon"}, "from 1 to 365"),
+        ({"content": "a", "expiry_days": "²"}, "from 1 to 365"),
+        ({"content": "a", "title": "t" * 201}, "title is longer than 200 characters"),
+        ({"content": "a", "poster": "p" * 51}, "poster is longer than 50 characters"),
+        ({"content": "a\x00"}, "NUL"),
+        ({"content": "a", "exposure": "private"}, "Private snippets need an API token"),
+    ],
+)
+def test_bad_input_answers_400_with_a_json_message_and_stores_nothing(api, fields, message):
+    response = api.post(API, fields)
+    assert response.status_code == 400
+    assert message in response.json()["error"]
+    assert not Snippet.objects.exists()
+
+
+def test_content_over_the_size_limit_answers_413_naming_the_limit(api, settings):
+    settings.SNIPPET_MAX_BYTES = 2048
+    response = api.post(API, {"content": "x" * 2049})
+    assert response.status_code == 413
+    assert "2,048 bytes (2 KiB)" in response.json()["error"]
+
+
+def test_a_file_over_the_size_limit_answers_413_too(api, settings):
+    settings.SNIPPET_MAX_BYTES = 2048
+    response = api.post(API, {"content": SimpleUploadedFile("big.txt", b"x" * 5000)})
+    assert response.status_code == 413
+    assert not Snippet.objects.exists()
+
+
+def test_a_body_larger_than_the_server_reads_answers_json_naming_the_limit(api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = api.post(API, {"content": "x" * 2000})
+    assert response.status_code == 413
+    assert "KiB" in response.json()["error"]
+
+
+@pytest.mark.parametrize(("days", "expiration"), [(1, "1 week"), (10, "1 week"), (30, "1 month"), (200, "6 months")])
+def test_expiry_days_maps_to_the_nearest_allowed_expiration(days, expiration):
+    assert expiration_for_days(days) == expiration
+
+
+def test_expiry_days_sets_the_snippets_expiration(api):
+    api.post(API, {"content": "a", "expiry_days": "30"})
+    snippet = Snippet.objects.get()
+    assert snippet.expiration == Expiration.MONTH
+    assert snippet.expires_at is not None
+
+
+def test_api_snippets_are_unlisted_unless_asked_otherwise(api):
+    api.post(API, {"content": "a"})
+    api.post(API, {"content": "b", "exposure": "public"})
+    assert dict(Snippet.objects.values_list("original_code", "exposure")) == {"a": "unlisted", "b": "public"}
+
+
+def test_the_session_cookie_is_ignored_so_no_other_site_can_post_as_a_logged_in_visitor(api, user):
+    api.force_login(user)
+    response = api.post(API, {"content": "a"})
+    assert response.status_code == 201
+    assert Snippet.objects.get().user is None
+
+
+def test_a_token_posts_as_its_account(api, user, token):
+    response = api.post(API, {"content": "a", "exposure": "private"}, **bearer(token))
+    assert response.status_code == 201
+    assert (Snippet.objects.get().user, Snippet.objects.get().exposure) == (user, Exposure.PRIVATE)
+    assert ApiToken.objects.get().last_used_on is not None
+
+
+@pytest.mark.parametrize("header", ["Bearer wrong", "Bearer ", "Basic YTpi", "Token x"])
+def test_a_bad_token_answers_401_and_never_posts_anonymously(api, header):
+    response = api.post(API, {"content": "a"}, HTTP_AUTHORIZATION=header)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Bearer"
+    assert "token" in response.json()["error"]
+    assert not Snippet.objects.exists()
+
+
+def test_a_token_of_a_deactivated_account_is_refused(api, user, token):
+    user.is_active = False
+    user.save()
+    assert api.post(API, {"content": "a"}, **bearer(token)).status_code == 401
+
+
+def test_anonymous_posts_are_rate_limited_with_429_retry_after_and_a_json_error(api, settings):
+    settings.RATELIMIT_ENABLE = True
+    settings.RATELIMITS = {**settings.RATELIMITS, "snippet": {"ip": "2/h"}}
+    cache.clear()
+    statuses = [api.post(API, {"content": str(n)}).status_code for n in range(3)]
+    response = api.post(API, {"content": "again"})
+    assert statuses == [201, 201, 429]
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 3600
+    assert "Too many" in response.json()["error"]
+    assert Snippet.objects.count() == 2
+
+
+def test_syntax_choices_lists_every_stored_alias_with_its_name(api):
+    choices = api.get(API + "syntax-choices/").json()
+    assert choices["python"] == "Python"
+    assert choices["text"] == "Plain Text"
+
+
+def test_get_with_a_token_answers_ones_own_snippet_as_json_with_its_content(api, user, token):
+    snippet = make_snippet(code="mine\n", user=user, exposure=Exposure.PRIVATE)
+    body = api.get(f"{API}{snippet.slug}/", **bearer(token)).json()
+    assert (body["slug"], body["content"], body["exposure"]) == (snippet.slug, "mine\n", "private")
+
+
+def test_get_and_delete_of_someone_elses_snippet_answer_404(api, token):
+    snippet = make_snippet(user=make_user())
+    assert api.get(f"{API}{snippet.slug}/", **bearer(token)).status_code == 404
+    assert api.delete(f"{API}{snippet.slug}/", **bearer(token)).status_code == 404
+    assert Snippet.objects.filter(pk=snippet.pk).exists()
+
+
+def test_get_and_delete_without_a_token_answer_401(api, user):
+    snippet = make_snippet(user=user)
+    api.force_login(user)
+    assert api.get(f"{API}{snippet.slug}/").status_code == 401
+    assert api.delete(f"{API}{snippet.slug}/").status_code == 401
+
+
+def test_delete_with_a_token_deletes_ones_own_snippet(api, user, token):
+    snippet = make_snippet(user=user)
+    response = api.delete(f"{API}{snippet.slug}/", **bearer(token))
+    assert response.status_code == 204
+    assert not Snippet.objects.filter(pk=snippet.pk).exists()
+
+
+def test_a_wrong_method_answers_405_in_json(api):
+    response = api.get(API)
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert "POST" in json.loads(response.content)["error"]
+
+
+def test_a_burn_after_reading_post_carries_the_warning_in_json_and_in_a_header(api):
+    plain = api.post(API, {"content": "a", "burn_after_reading": "1"})
+    as_json = api.post(API, {"content": "b", "burn_after_reading": "true"}, HTTP_ACCEPT="application/json")
+    assert plain["X-Burn-After-Reading"] == BURN_WARNING
+    assert as_json.json()["warning"] == BURN_WARNING
+    assert Snippet.objects.filter(burn_after_reading=True).count() == 2
