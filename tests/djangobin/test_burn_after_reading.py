@@ -3,8 +3,9 @@
 import pytest
 from django.test import Client
 
-from djangobin.models import Exposure, Snippet, Tag
+from djangobin.models import Exposure, Snippet, SnippetRender, Tag
 from djangobin.services.burn import snippet_burn
+from djangobin.services.renders import render_job_get, snippet_render_highlight
 from tests.factories import make_snippet, make_user, python
 
 pytestmark = pytest.mark.django_db
@@ -124,3 +125,19 @@ def test_the_owners_own_search_leaves_it_out_too(ann, user):
 
 def test_the_form_offers_burn_after_reading(client):
     assert 'name="burn_after_reading"' in client.get("/").content.decode()
+
+
+def test_the_reader_who_burns_it_sees_its_highlighted_render_not_a_pending_note(client):
+    snippet = paste(client)
+    snippet_render_highlight(job=render_job_get(snippet_id=snippet.pk))
+    html = SnippetRender.objects.get(snippet=snippet).html
+    page = Client().get(snippet.get_absolute_url()).content.decode()
+    assert "<span" in html and html in page
+    assert "Highlighting is on its way" not in page
+
+
+def test_the_render_endpoint_never_shows_a_burn_after_reading_snippet_to_anyone_but_its_author(client):
+    snippet = paste(client)
+    assert Client().get(f"/render/{snippet.slug}/").status_code == 404
+    assert client.get(f"/render/{snippet.slug}/").status_code == 200
+    assert Snippet.objects.filter(pk=snippet.pk).exists()
