@@ -12,7 +12,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # (a DATABASE_URL or RABBITMQ_URL set there is the one migrated and checked).
 WITH_ENV := $(BIN)/honcho run
 
-.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq chromium pastebinit superuser clean bench-enqueue bench-dashboard bench-mail bench-search bench-highlight
+.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq chromium pastebinit superuser clean bench-enqueue bench-dashboard bench-mail bench-search bench-highlight bench-pages wrk
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,21 @@ chromium:
 	else \
 		echo "The browser tests need Debian's chromium at /usr/bin/chromium, and this user can neither" >&2; \
 		echo "install packages nor sudo. Run as root:  apt-get install -y chromium   then make test again." >&2; \
+		exit 1; \
+	fi
+
+# bench/pages.py loads the pages with Debian's wrk: install it when missing (only the bench needs it).
+wrk:
+	@if command -v wrk >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y wrk \
+		|| { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }; \
+	elif command -v sudo >/dev/null 2>&1; then \
+		sudo DEBIAN_FRONTEND=noninteractive apt-get install -y wrk \
+		|| { sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }; \
+	else \
+		echo "The pages bench needs Debian's wrk, and this user can neither install packages nor sudo." >&2; \
+		echo "Run as root:  apt-get install -y wrk   then make bench-pages again." >&2; \
 		exit 1; \
 	fi
 
@@ -111,6 +126,10 @@ bench-dashboard: install-dev rabbitmq
 # Needs PostgreSQL too (BENCH_PG_URL, default the local server's `test` database), or pass --databases sqlite.
 bench-mail: install-dev rabbitmq
 	$(PY) bench/mail.py
+
+# The snippet page and the list pages under gunicorn and wrk, on SQLite and then on PostgreSQL (BENCH_PG_URL).
+bench-pages: install wrk
+	$(PY) bench/pages.py
 
 # Search with 200,000 snippets, on SQLite and then (when one answers) on PostgreSQL.
 bench-search: install

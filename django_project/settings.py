@@ -170,6 +170,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, 3 * SNIPPET_MAX_BYTES + 262_144)
 HIGHLIGHT_TIME_LIMIT_MS = env_int("HIGHLIGHT_TIME_LIMIT_MS", 10_000, minimum=100, maximum=600_000)
 HIGHLIGHT_MAX_BYTES = env_int("HIGHLIGHT_MAX_BYTES", 256 * 1024, minimum=0)
 SNIPPETS_PER_PAGE = 20
+# The web process counts snippet page views in memory and adds them to the rows this often (seconds): a crash
+# loses at most this long's views, a clean stop none; the trending order lags by as much.
+SNIPPET_HITS_FLUSH_SECONDS = env_int("SNIPPET_HITS_FLUSH_SECONDS", 10, minimum=1, maximum=3600)
 
 # --- Cache and rate limits -------------------------------------------------------------------------
 # Rate-limit counts live in the default cache. With REDIS_URL they are shared by every web process (what

@@ -149,8 +149,7 @@ def index(request):
 @burn_on_read
 def snippet_detail(request, snippet):
     if not snippet.burned:
-        snippets.snippet_hit(snippet_id=snippet.pk)
-        snippet.hits += 1
+        snippet.hits += snippets.snippet_hit(snippet_id=snippet.pk)  # this view and this process's unflushed ones
     return render(
         request,
         "djangobin/snippet_detail.html",

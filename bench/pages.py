@@ -1,0 +1,340 @@
+"""Pages at the speed of their floors: requests per second of the snippet page, the raw view and the list pages,
+each against its baseline in the same run, served by gunicorn (2 sync workers, production settings) and loaded
+by wrk on loopback.
+
+- the 60-line snippet page against the tutorial's view (bench/pages_urls.py: highlight with Pygments and save the
+  whole row at every view), and against the raw view of the same snippet;
+- the home page with one and with eight 512 KiB pastes in "recent snippets", and the snippet page, trending, tag
+  and profile pages with eight of them (in every list), against the same rows holding small pastes.
+
+Three rounds; each ratio is taken within its round, then min and median over the rounds. It runs on a scratch
+SQLite database, then on a scratch PostgreSQL database (unless --databases sqlite), and rewrites the "Pages"
+section of docs/benchmarks.md.
+
+    .venv/bin/python bench/pages.py [--seconds 5] [--rounds 3] [--databases sqlite,postgresql] [--no-write]
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.expiry import Scratch  # noqa: E402
+
+BENCHMARKS = REPO / "docs" / "benchmarks.md"
+SECTION = "Pages"
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/test")
+BIG_BYTES = 512 * 1024
+TIMES = "\N{MULTIPLICATION SIGN}"
+BIG_PASTES = 8
+SMALL_PASTES = 30
+USERNAME = "bench"
+TAG = "bench"
+
+
+# --- phases run in a child process with Django set up -------------------------------------------------------
+
+
+def phase_seed():
+    """Small public pastes, the 60-line one (highlighted), and eight more that are the newest, the most viewed,
+    tagged and by the same user: they head every list, and `phase_size` swaps their code for 512 KiB."""
+    import inspect
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from djangobin import highlight
+    from djangobin.models import Language, Snippet, SnippetRender, Tag
+
+    python = Language.objects.get(lang_code="python")
+    user = get_user_model().objects.create_user(USERNAME, "bench@example.com", "bench-password")
+    tag = Tag.objects.create(name=TAG, slug=TAG)
+    now = timezone.now()
+    lines = inspect.getsource(argparse).splitlines(True)
+    sixty = "".join(lines[:60])
+
+    def make(n, code, title, hits, age):
+        snippet = Snippet.objects.create(
+            title=title, original_code=code, language=python, user=user, hits=hits, slug=f"bench{n:04d}",
+            created_on=now - timedelta(minutes=age),
+        )  # fmt: skip
+        snippet.tags.add(tag)
+        html = highlight.highlight_html(code, "python")
+        SnippetRender.objects.create(snippet=snippet, state="highlighted", html=html, rendered_on=now)
+        return snippet
+
+    for n in range(SMALL_PASTES):
+        make(n, "".join(lines[n * 10 : n * 10 + 10]), f"Small paste {n}", hits=n, age=100 + n)
+    page = make(SMALL_PASTES, sixty, "Sixty lines", hits=50, age=60)
+    for n in range(BIG_PASTES):
+        make(SMALL_PASTES + 1 + n, sixty, f"Big paste {n}", hits=1000 + n, age=n)
+    return {"slug": page.slug}
+
+
+def phase_size(big):
+    """Make the first `big` of the eight heading pastes 512 KiB of code and the others small again."""
+    import inspect
+
+    from djangobin.models import Snippet
+
+    source = inspect.getsource(argparse)
+    large = (source * (BIG_BYTES // len(source) + 1))[:BIG_BYTES]
+    small = "".join(source.splitlines(True)[:60])
+    heads = list(Snippet.objects.filter(title__startswith="Big paste").order_by("title").values_list("pk", flat=True))
+    for n, pk in enumerate(heads):
+        Snippet.objects.filter(pk=pk).update(original_code=large if n < big else small)
+    return {"big": big}
+
+
+def run_phase(phase, *args):
+    import django
+
+    django.setup()
+    result = {"seed": phase_seed, "size": phase_size}[phase](*(int(a) for a in args))
+    print(json.dumps(result))
+
+
+# --- the parent: databases, server, load --------------------------------------------------------------------
+
+
+def production_env(database_url, static_root):
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings_pages",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "bench-only-secret-key-" + uuid.uuid4().hex * 2,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_COOKIES": "0",
+        "DJANGO_HSTS_SECONDS": "0",
+        "EMAIL_HOST": "127.0.0.1",  # production settings require one; nothing is mailed here
+        "DJANGO_LOG_LEVEL": "WARNING",
+        "DJANGO_STATIC_ROOT": str(static_root),
+        "DATABASE_URL": database_url,
+        "PYTHONPATH": str(REPO),
+    }
+
+
+def child(env, *argv):
+    out = subprocess.run(
+        [sys.executable, *argv], cwd=REPO, env=env, capture_output=True, text=True, check=False, timeout=600
+    )
+    if out.returncode:
+        raise SystemExit(f"{' '.join(argv)} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+    return out.stdout
+
+
+def phase(env, name, *args):
+    return json.loads(child(env, __file__, "--phase", name, *map(str, args)).strip().splitlines()[-1])
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn as production runs it: 2 sync workers."""
+
+    def __init__(self, env, directory):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = open(Path(directory) / "gunicorn.log", "w")  # noqa: SIM115 (closed in stop)
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        argv = [str(gunicorn), "--workers", "2", "--bind", f"127.0.0.1:{self.port}", "django_project.wsgi"]
+        self.process = subprocess.Popen(argv, cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(self.base + "/about/", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"gunicorn did not start:\n{Path(self.log.name).read_text()[-3000:]}")
+            time.sleep(0.2)
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.log.close()
+
+
+def wrk(url, seconds):
+    """Requests per second at `url` (wrk, 2 threads, 4 connections); fails on any non-2xx answer."""
+    subprocess.run(["wrk", "-t2", "-c4", "-d1s", url], capture_output=True, check=True)  # warm both workers
+    out = subprocess.run(["wrk", "-t2", "-c4", f"-d{seconds}s", url], capture_output=True, text=True, check=True)
+    if "Non-2xx" in out.stdout or "Socket errors" in out.stdout:
+        raise SystemExit(f"errors while loading {url}:\n{out.stdout}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out.stdout).group(1))
+
+
+PAGES = {
+    "snippet": "/{slug}/",
+    "tutorial": "/tutorial/{slug}/",
+    "raw": "/raw/{slug}/",
+    "home": "/",
+    "trending": "/trending/",
+    "tag": f"/tag/{TAG}/",
+    "profile": f"/user/{USERNAME}/",
+}
+# (what, big pastes in the lists): each round measures these in this order.
+PLAN = [
+    ("snippet", 0),
+    ("tutorial", 0),
+    ("raw", 0),
+    ("home", 0),
+    ("trending", 0),
+    ("tag", 0),
+    ("profile", 0),
+    ("home", 1),
+    ("home", BIG_PASTES),
+    ("snippet", BIG_PASTES),
+    ("trending", BIG_PASTES),
+    ("tag", BIG_PASTES),
+    ("profile", BIG_PASTES),
+]
+
+
+def bench_database(database_url, directory, rounds, seconds):
+    env = production_env(database_url, Path(directory) / "static")
+    child(env, "manage.py", "migrate", "--noinput")
+    child(env, "manage.py", "collectstatic", "--noinput")
+    slug = phase(env, "seed")["slug"]
+    server = Server(env, directory)
+    results = []
+    try:
+        for number in range(rounds):
+            measured = {}
+            for what, big in PLAN:
+                if measured.get("big") != big:
+                    phase(env, "size", big)
+                    measured["big"] = big
+                rate = wrk(server.base + PAGES[what].format(slug=slug), seconds)
+                measured[f"{what}@{big}"] = rate
+                print(f"  round {number + 1}: {what} with {big} big pastes: {rate:,.0f} req/s", flush=True)
+            measured.pop("big")
+            results.append(measured)
+    finally:
+        server.stop()
+    return results
+
+
+# --- the report ---------------------------------------------------------------------------------------------
+
+ROWS = [
+    (
+        "60-line snippet page",
+        "snippet@0",
+        "the tutorial's view (highlight + row save)",
+        "tutorial@0",
+        3.0,
+    ),
+    ("60-line snippet page", "snippet@0", "the raw view of the same snippet", "raw@0", 0.6),
+    ("home page, one 512 KiB paste in the lists", "home@1", "home page, small pastes", "home@0", 0.9),
+    ("home page, eight 512 KiB pastes", f"home@{BIG_PASTES}", "home page, small pastes", "home@0", 0.9),
+    ("snippet page, eight 512 KiB pastes in its sidebar", f"snippet@{BIG_PASTES}", "same, small", "snippet@0", 0.9),
+    ("trending, eight 512 KiB pastes", f"trending@{BIG_PASTES}", "trending, small pastes", "trending@0", 0.9),
+    ("tag page, eight 512 KiB pastes", f"tag@{BIG_PASTES}", "tag page, small pastes", "tag@0", 0.9),
+    ("profile page, eight 512 KiB pastes", f"profile@{BIG_PASTES}", "profile page, small pastes", "profile@0", 0.9),
+]
+
+
+def table(results):
+    def span(values, fmt):
+        return f"{fmt(min(values))} / {fmt(statistics.median(values))}"
+
+    rate = "{:,.0f}".format
+    ratio = ("{:.2f}" + TIMES).format
+    lines = [
+        "| page | req/s (min / median) | baseline | baseline req/s | ratio min / median | target |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, key, base_label, base, target in ROWS:
+        ratios = [r[key] / r[base] for r in results]
+        met = "met" if min(ratios) >= target else ("median met" if statistics.median(ratios) >= target else "MISSED")
+        lines.append(
+            f"| {label} | {span([r[key] for r in results], rate)} | {base_label} | "
+            f"{span([r[base] for r in results], rate)} | {span(ratios, ratio)} | ≥ {target}{TIMES} ({met}) |"
+        )
+    return "\n".join(lines)
+
+
+INTRO = """`bench/pages.py` (`make bench-pages`) serves a scratch database with gunicorn (2 sync workers, production
+settings: DEBUG off, kept database connections) and loads each page with wrk on loopback (2 threads, 4
+connections, {seconds} s after a 1 s warm-up). The data: {small} small public pastes, the 60-line one (highlighted
+by the worker's code beforehand) and eight more that head every list (newest, most viewed, same tag and author);
+for the big-paste rows their code is swapped for 512 KiB, otherwise they hold 60 lines. The tutorial's view is the
+tutorial's `snippet_detail` on our template: it counts the hit by saving the whole row, whose `save()` highlights
+the code with Pygments' table formatter again. Each ratio is taken within a round against its baseline in the same
+round, then min / median over {rounds} rounds. The machine ({machine}) was shared with other jobs running tests,
+so absolute rates move between runs; the same-round ratios are what to read."""
+
+WHY = """What makes the difference: a page view writes nothing (views are counted in the web process's memory and
+added to `Snippet.hits` every `SNIPPET_HITS_FLUSH_SECONDS`, default 10 s, by a thread of that process; see
+djangobin/hits.py), the code is highlighted once by the worker, list queries never read the code column, and
+connections are kept (`CONN_MAX_AGE` 60 s with health checks)."""
+
+
+def write_section(text):
+    current = BENCHMARKS.read_text() if BENCHMARKS.exists() else "# Benchmarks\n"
+    section = f"## {SECTION}\n\n{text.strip()}\n"
+    pattern = re.compile(rf"^## {re.escape(SECTION)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+    if pattern.search(current):
+        updated = pattern.sub(lambda _: section + "\n", current).rstrip() + "\n"
+    else:
+        updated = current.rstrip() + "\n\n" + section
+    BENCHMARKS.write_text(updated)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=5, help="length of each wrk measurement")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--no-write", action="store_true", help="print the section, do not rewrite the doc")
+    parser.add_argument("--phase", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        return run_phase(*args.phase)
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: `make bench-pages` installs Debian's wrk.")
+    machine = f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}"
+    parts = [INTRO.format(seconds=args.seconds, small=SMALL_PASTES, rounds=args.rounds, machine=machine)]
+    for vendor in args.databases.split(","):
+        with tempfile.TemporaryDirectory(prefix="bench-pages-") as directory:
+            scratch = Scratch(directory, PG_URL if vendor == "postgresql" else None)
+            try:
+                print(f"== {vendor}", flush=True)
+                results = bench_database(scratch.create("pages"), directory, args.rounds, args.seconds)
+            finally:
+                scratch.drop_all()
+        name = "PostgreSQL" if vendor == "postgresql" else "SQLite (WAL, as the site runs it)"
+        parts.append(f"### {name}\n\n{table(results)}")
+    parts.append(WHY)
+    text = "\n\n".join(parts)
+    print(text)
+    if not args.no_write:
+        write_section(text)
+        print(f"Written to {BENCHMARKS.relative_to(REPO)} (section {SECTION!r}).")
+
+
+if __name__ == "__main__":
+    main()
