@@ -97,14 +97,17 @@ def _adopt_process():
 
 
 def _flush_forever(interval, generation):
-    while not _stopped.wait(interval):
-        if _generation != generation:
-            return  # the buffer was stopped, or restarted with a thread of its own
-        close_old_connections()  # the thread's own connection, checked like a request's
-        try:
-            hits_flush()
-        except DatabaseError:
-            logger.exception("Could not write snippet hits; they stay counted for the next flush.")
+    try:
+        while not _stopped.wait(interval):
+            if _generation != generation:
+                return  # the buffer was stopped, or restarted with a thread of its own
+            close_old_connections()  # the thread's own connection, checked like a request's
+            try:
+                hits_flush()
+            except DatabaseError:
+                logger.exception("Could not write snippet hits; they stay counted for the next flush.")
+    finally:
+        connection.close()
 
 
 def _flush_at_exit(pid):

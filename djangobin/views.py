@@ -12,10 +12,11 @@ from django.core.paginator import Paginator
 from django.db.models import F, prefetch_related_objects
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from djangobin import selectors
+from djangobin import page_cache, selectors
 from djangobin.exceptions import SnippetExpired, SnippetNotFound
 from djangobin.forms import (
     ContactForm,
@@ -150,16 +151,21 @@ def index(request):
 def snippet_detail(request, snippet):
     if not snippet.burned:
         snippet.hits += snippets.snippet_hit(snippet_id=snippet.pk)  # this view and this process's unflushed ones
-    return render(
-        request,
-        "djangobin/snippet_detail.html",
-        {
-            "snippet": snippet,
-            "code": selectors.snippet_code_view(snippet=snippet),
-            "tags": snippet.tags.all(),
-            "is_owner": snippet.is_owned_by(request.user),
-        },
-    )
+    kept = page_cache.snippet_page_get(request=request, snippet=snippet)
+    if kept is not None:
+        return HttpResponse(kept)
+    hits, snippet.hits = snippet.hits, page_cache.HITS_MARKER
+    code = selectors.snippet_code_view(snippet=snippet)
+    context = {
+        "snippet": snippet,
+        "code": code,
+        "tags": snippet.tags.all(),
+        "is_owner": snippet.is_owned_by(request.user),
+    }
+    html = render_to_string("djangobin/snippet_detail.html", context, request=request)
+    page_cache.snippet_page_keep(request=request, snippet=snippet, html=html, render_final=not code.pending)
+    snippet.hits = hits
+    return HttpResponse(html.replace(page_cache.HITS_MARKER, str(hits), 1))
 
 
 @snippet_view

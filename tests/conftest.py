@@ -83,3 +83,13 @@ def make_system(tmp_path, rabbitmq_vhost, smtp_server):
     yield make
     for scratch in systems:
         scratch.stop()
+
+
+@pytest.fixture(autouse=True)
+def empty_caches():
+    """Each test starts with empty caches: a page part kept by an earlier test (the sidebar, a snippet page) is
+    not this test's."""
+    from django.core.cache import caches
+
+    for cache in caches.all(initialized_only=True):
+        cache.clear()

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from djangobin.expiration import expires_at_for
+from djangobin.fragments import recent_snippets_forget
 from djangobin.hits import hit_record
 from djangobin.models import Exposure, Snippet, SnippetRender
 from djangobin.services.renders import snippet_render_create
@@ -63,6 +64,7 @@ def snippet_create(
             raise IntegrityError("could not find a free snippet slug")
         snippet.tags.set(tags_get_or_create(tags))
         snippet_render_create(snippet=snippet)
+        recent_snippets_forget()
     return snippet
 
 
@@ -78,6 +80,7 @@ def snippet_delete(*, snippet, user):
     if not snippet.is_owned_by(user):
         raise PermissionDenied("Only the owner may delete a snippet.")
     snippet.delete()
+    recent_snippets_forget()
 
 
 # The purge sizes its delete transactions by time, not by a fixed count: each batch aims at PURGE_BATCH_SECONDS

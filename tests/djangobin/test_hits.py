@@ -1,5 +1,4 @@
 import threading
-import time
 
 import pytest
 from django.db import connection
@@ -103,17 +102,21 @@ def test_without_the_buffer_each_view_is_one_atomic_update(client):
     assert hits_of(snippet) == 1
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_flusher_thread_writes_the_views_within_its_interval():
-    snippet = make_snippet()
+def test_the_flusher_thread_flushes_every_interval_until_the_buffer_stops(monkeypatch):
+    from djangobin import hits
+
+    flushed = threading.Event()
+    monkeypatch.setattr(hits, "hits_flush", flushed.set)  # the database write itself is tested above
+    monkeypatch.setattr(hits, "close_old_connections", lambda: None)
+    monkeypatch.setattr(hits, "connection", type("NoConnection", (), {"close": staticmethod(lambda: None)}))
     hits_buffer_start(interval=0.05)
     try:
-        hit_record(snippet_id=snippet.pk)
-        hit_record(snippet_id=snippet.pk)
-        deadline = time.monotonic() + 10
-        while hits_of(snippet) != 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        assert flushed.wait(timeout=10)
     finally:
+        monkeypatch.undo()
         hits_buffer_stop()
+        for thread in threading.enumerate():
+            if thread.name == "hits-flusher":
+                thread.join(timeout=10)  # it ends at its next wake-up
 
-    assert hits_of(snippet) == 2
+    assert not [t for t in threading.enumerate() if t.name == "hits-flusher"]
