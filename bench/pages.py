@@ -287,10 +287,14 @@ the code with Pygments' table formatter again. Each ratio is taken within a roun
 round, then min / median over {rounds} rounds. The machine ({machine}) was shared with other jobs running tests,
 so absolute rates move between runs; the same-round ratios are what to read."""
 
-WHY = """What makes the difference: a page view writes nothing (views are counted in the web process's memory and
-added to `Snippet.hits` every `SNIPPET_HITS_FLUSH_SECONDS`, default 10 s, by a thread of that process; see
-djangobin/hits.py), the code is highlighted once by the worker, list queries never read the code column, and
-connections are kept (`CONN_MAX_AGE` 60 s with health checks)."""
+WHY = """What makes the difference (README, "Page views"): a page view writes nothing (views are counted in the web
+process's memory and added to `Snippet.hits` every `SNIPPET_HITS_FLUSH_SECONDS`, default 10 s, by a thread of that
+process); the code is highlighted once, by the worker; an anonymous visitor's snippet page is kept for a minute in
+the process's own memory and served with the current hit count and sidebar filled in, after the one query that
+checks the snippet still exists and has not expired (wrk sends no cookies, so the snippet-page rows measure that
+path; a signed-in owner's page is rendered each time); the sidebar is rendered at most every 5 s; list queries
+never read the code column, and on SQLite the code is the row's last column (migration 0007), so listing a 512 KiB
+paste no longer walks its overflow pages; connections are kept (`CONN_MAX_AGE` 60 s with health checks)."""
 
 
 def write_section(text):
