@@ -7,7 +7,8 @@ by wrk on loopback.
 - the home page with one and with eight 512 KiB pastes in "recent snippets", and the snippet page, trending, tag
   and profile pages with eight of them (in every list), against the same rows holding small pastes.
 
-Three rounds; each ratio is taken within its round, then min and median over the rounds. It runs on a scratch
+Three rounds; each page is loaded at the same time as its baseline (two servers when they need two databases),
+and each ratio is taken within its pair, then min and median over the rounds. It runs on a scratch
 SQLite database, then on a scratch PostgreSQL database (unless --databases sqlite), and rewrites the "Pages"
 section of docs/benchmarks.md.
 
@@ -152,10 +153,10 @@ def free_port():
 class Server:
     """gunicorn as production runs it: 2 sync workers."""
 
-    def __init__(self, env, directory):
+    def __init__(self, env, directory, name):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.log = open(Path(directory) / "gunicorn.log", "w")  # noqa: SIM115 (closed in stop)
+        self.log = open(Path(directory) / f"gunicorn-{name}.log", "w")  # noqa: SIM115 (closed in stop)
         gunicorn = Path(sys.executable).with_name("gunicorn")
         argv = [str(gunicorn), "--workers", "2", "--bind", f"127.0.0.1:{self.port}", "django_project.wsgi"]
         self.process = subprocess.Popen(argv, cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT)
@@ -177,13 +178,38 @@ class Server:
         self.log.close()
 
 
-def wrk(url, seconds):
-    """Requests per second at `url` (wrk, 2 threads, 4 connections); fails on any non-2xx answer."""
-    subprocess.run(["wrk", "-t2", "-c4", "-d1s", url], capture_output=True, check=True)  # warm both workers
-    out = subprocess.run(["wrk", "-t2", "-c4", f"-d{seconds}s", url], capture_output=True, text=True, check=True)
-    if "Non-2xx" in out.stdout or "Socket errors" in out.stdout:
-        raise SystemExit(f"errors while loading {url}:\n{out.stdout}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out.stdout).group(1))
+def wrk_pair(urls, seconds):
+    """Requests per second at each of two URLs loaded at the same time (wrk, 2 threads, 2 connections each), so
+    that both share whatever else the machine runs; fails on any non-2xx answer."""
+
+    def run(duration):
+        argvs = [["wrk", "-t2", "-c2", f"-d{duration}s", url] for url in urls]
+        processes = [subprocess.Popen(argv, stdout=subprocess.PIPE, text=True) for argv in argvs]
+        return [process.communicate()[0] for process in processes]
+
+    run(1)  # warm both servers' workers
+    return _rates(urls, run(seconds))
+
+
+def wrk_one_then_other(urls, seconds):
+    """Requests per second at each of two URLs of one server, one after the other, each alone (wrk, 2 threads, 4
+    connections): a page against a costlier baseline, which loaded at the same time would take the CPU from it."""
+
+    def run(url, duration):
+        return subprocess.run(["wrk", "-t2", "-c4", f"-d{duration}s", url], capture_output=True, text=True).stdout
+
+    for url in urls:
+        run(url, 1)  # warm both workers
+    return _rates(urls, [run(url, seconds) for url in urls])
+
+
+def _rates(urls, outputs):
+    rates = []
+    for url, out in zip(urls, outputs, strict=True):
+        if "Non-2xx" in out or "Socket errors" in out:
+            raise SystemExit(f"errors while loading {url}:\n{out}")
+        rates.append(float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)))
+    return rates
 
 
 PAGES = {
@@ -195,45 +221,36 @@ PAGES = {
     "tag": f"/tag/{TAG}/",
     "profile": f"/user/{USERNAME}/",
 }
-# (what, big pastes in the lists): each round measures these in this order.
-PLAN = [
-    ("snippet", 0),
-    ("tutorial", 0),
-    ("raw", 0),
-    ("home", 0),
-    ("trending", 0),
-    ("tag", 0),
-    ("profile", 0),
-    ("home", 1),
-    ("home", BIG_PASTES),
-    ("snippet", BIG_PASTES),
-    ("trending", BIG_PASTES),
-    ("tag", BIG_PASTES),
-    ("profile", BIG_PASTES),
-]
 
 
-def bench_database(database_url, directory, rounds, seconds):
-    env = production_env(database_url, Path(directory) / "static")
+def bench_database(scratch, directory, rounds, seconds):
+    """One database per state (small pastes, one big, eight big), each served by its own gunicorn; each row of
+    ROWS loads its page and its baseline at the same time."""
+    env = production_env(scratch.create("small"), Path(directory) / "static")
     child(env, "manage.py", "migrate", "--noinput")
     child(env, "manage.py", "collectstatic", "--noinput")
     slug = phase(env, "seed")["slug"]
-    server = Server(env, directory)
-    results = []
+    servers = {}
     try:
+        for big in (0, 1, BIG_PASTES):
+            state_env = env if big == 0 else {**env, "DATABASE_URL": scratch.copy("small", f"big{big}")}
+            if big:
+                phase(state_env, "size", big)
+            servers[big] = Server(state_env, Path(directory), name=f"big{big}")
+        results = []
         for number in range(rounds):
-            measured = {}
-            for what, big in PLAN:
-                if measured.get("big") != big:
-                    phase(env, "size", big)
-                    measured["big"] = big
-                rate = wrk(server.base + PAGES[what].format(slug=slug), seconds)
-                measured[f"{what}@{big}"] = rate
-                print(f"  round {number + 1}: {what} with {big} big pastes: {rate:,.0f} req/s", flush=True)
-            measured.pop("big")
+            measured = []
+            for label, key, _, base, _ in ROWS:
+                urls = [
+                    servers[int(k.split("@")[1])].base + PAGES[k.split("@")[0]].format(slug=slug) for k in (key, base)
+                ]
+                pair = (wrk_pair if key.split("@")[0] == base.split("@")[0] else wrk_one_then_other)(urls, seconds)
+                measured.append(pair)
+                print(f"  round {number + 1}: {label}: {pair[0]:,.0f} req/s, baseline {pair[1]:,.0f} req/s", flush=True)
             results.append(measured)
     finally:
-        server.stop()
+        for server in servers.values():
+            server.stop()
     return results
 
 
@@ -267,25 +284,30 @@ def table(results):
         "| page | req/s (min / median) | baseline | baseline req/s | ratio min / median | target |",
         "|---|---|---|---|---|---|",
     ]
-    for label, key, base_label, base, target in ROWS:
-        ratios = [r[key] / r[base] for r in results]
+    for row, (label, _, base_label, _, target) in enumerate(ROWS):
+        pairs = [measured[row] for measured in results]
+        ratios = [page / baseline for page, baseline in pairs]
         met = "met" if min(ratios) >= target else ("median met" if statistics.median(ratios) >= target else "MISSED")
         lines.append(
-            f"| {label} | {span([r[key] for r in results], rate)} | {base_label} | "
-            f"{span([r[base] for r in results], rate)} | {span(ratios, ratio)} | ≥ {target}{TIMES} ({met}) |"
+            f"| {label} | {span([p for p, _ in pairs], rate)} | {base_label} | "
+            f"{span([b for _, b in pairs], rate)} | {span(ratios, ratio)} | ≥ {target}{TIMES} ({met}) |"
         )
     return "\n".join(lines)
 
 
-INTRO = """`bench/pages.py` (`make bench-pages`) serves a scratch database with gunicorn (2 sync workers, production
-settings: DEBUG off, kept database connections) and loads each page with wrk on loopback (2 threads, 4
-connections, {seconds} s after a 1 s warm-up). The data: {small} small public pastes, the 60-line one (highlighted
-by the worker's code beforehand) and eight more that head every list (newest, most viewed, same tag and author);
-for the big-paste rows their code is swapped for 512 KiB, otherwise they hold 60 lines. The tutorial's view is the
-tutorial's `snippet_detail` on our template: it counts the hit by saving the whole row, whose `save()` highlights
-the code with Pygments' table formatter again. Each ratio is taken within a round against its baseline in the same
-round, then min / median over {rounds} rounds. The machine ({machine}) was shared with other jobs running tests,
-so absolute rates move between runs; the same-round ratios are what to read."""
+INTRO = """`bench/pages.py` (`make bench-pages`) builds one scratch database per state (small pastes; one 512 KiB
+paste; eight), serves each with its own gunicorn (2 sync workers, production settings: DEBUG off, kept database
+connections). A page and its big-paste twin are loaded at the same time by two wrk on loopback (2 threads and 2
+connections each, {seconds} s after a 1 s warm-up), so both share whatever else the machine runs; the snippet
+page and its baselines (the tutorial's view, the raw view) one right after the other, each alone (2 threads, 4
+connections), as a costlier baseline loaded at the same time would take the CPU from the page. The data: {small}
+small public pastes, the 60-line one (highlighted by the worker's code beforehand) and eight more that head every
+list (newest, most viewed, same tag and author), holding 60 lines, or 512 KiB in the big-paste databases. The
+tutorial's view is the tutorial's `snippet_detail` on our template: it counts the hit by saving the whole row,
+whose `save()` highlights the code with Pygments' table formatter again, and renders the whole page, sidebar
+included, at each view. Each ratio is taken within its pair, then
+min / median over {rounds} rounds. The machine ({machine}) was shared with other helpers' tests and benchmarks
+while this ran, so absolute rates move from run to run; the paired ratios are what to read."""
 
 WHY = """What makes the difference (README, "Page views"): a page view writes nothing (views are counted in the web
 process's memory and added to `Snippet.hits` every `SNIPPET_HITS_FLUSH_SECONDS`, default 10 s, by a thread of that
@@ -327,7 +349,7 @@ def main():
             scratch = Scratch(directory, PG_URL if vendor == "postgresql" else None)
             try:
                 print(f"== {vendor}", flush=True)
-                results = bench_database(scratch.create("pages"), directory, args.rounds, args.seconds)
+                results = bench_database(scratch, directory, args.rounds, args.seconds)
             finally:
                 scratch.drop_all()
         name = "PostgreSQL" if vendor == "postgresql" else "SQLite (WAL, as the site runs it)"

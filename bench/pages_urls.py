@@ -1,8 +1,10 @@
 """The site's URLs plus the tutorial's snippet view, which bench/pages.py measures the snippet page against."""
 
+from django.core.cache import cache
 from django.shortcuts import get_object_or_404, render
 from django.urls import include, path
 
+from djangobin.fragments import RECENT_KEY
 from djangobin.models import Snippet
 from djangobin.selectors import CodeView
 
@@ -18,7 +20,9 @@ def tutorial_highlight(code, lang_code):
 
 
 def tutorial_snippet_detail(request, slug):
-    """The tutorial's view: count the hit by saving the whole row, whose save() highlights the code again."""
+    """The tutorial's view: count the hit by saving the whole row, whose save() highlights the code again, and
+    render every part of the page, the sidebar's recent snippets included, at each view."""
+    cache.delete(RECENT_KEY)
     snippet = get_object_or_404(Snippet.objects.select_related("language", "user"), slug=slug)
     snippet.hits += 1
     snippet.save()
