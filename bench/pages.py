@@ -21,6 +21,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -340,6 +341,8 @@ def main():
     args = parser.parse_args()
     if args.phase:
         return run_phase(*args.phase)
+    # A SIGTERM (a stopped `make`) ends the run through its `finally` blocks: the servers stop, the databases go.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: `make bench-pages` installs Debian's wrk.")
     machine = f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}"

@@ -383,3 +383,13 @@ def test_the_sidebar_is_one_query_however_many_snippets_exist(client):
     _, many = count_queries(lambda: client.get(reverse("djangobin:about")))
 
     assert len(few) == len(many) == 1
+
+
+@pytest.mark.parametrize("path", ["/", "/trending/", "/tag/shared/", "/user/ann/", "/about/"])
+def test_list_pages_never_read_the_code_or_its_render(client, user, path):
+    _add_snippets(3, owner=user)
+
+    response, statements = count_queries(lambda: client.get(path))
+
+    assert response.status_code == 200
+    assert [sql for sql in statements if "original_code" in sql or "djangobin_snippetrender" in sql] == []
