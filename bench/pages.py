@@ -233,8 +233,10 @@ def bench_database(scratch, directory, rounds, seconds):
     slug = phase(env, "seed")["slug"]
     servers = {}
     try:
-        for big in (0, 1, BIG_PASTES):
-            state_env = env if big == 0 else {**env, "DATABASE_URL": scratch.copy("small", f"big{big}")}
+        # Copies first: PostgreSQL copies a database only while nobody is connected to it.
+        envs = {big: {**env, "DATABASE_URL": scratch.copy("small", f"big{big}")} for big in (1, BIG_PASTES)}
+        envs[0] = env
+        for big, state_env in envs.items():
             if big:
                 phase(state_env, "size", big)
             servers[big] = Server(state_env, Path(directory), name=f"big{big}")
