@@ -1,8 +1,8 @@
-"""Dashboard maintenance actors."""
+"""Task history maintenance actors."""
 
 import dramatiq
 
-from dashboard.services import history_prune
+from taskhistory.prune import history_prune
 
 
 @dramatiq.actor(queue_name="maintenance", max_retries=3, min_backoff=60_000, max_backoff=600_000, time_limit=1_200_000)

@@ -70,9 +70,9 @@ def _declare_queues(url):
 
 def _task_rows(count, now, rng):
     """Rows for dashboard_task, newest last, plus the per-minute counts they imply."""
-    from dashboard.minutes import epoch_minute
-    from dashboard.models import RUNTIME_BUCKETS
-    from dashboard.store import _datetime_adapter
+    from taskhistory.minutes import epoch_minute
+    from taskhistory.models import RUNTIME_BUCKETS
+    from taskhistory.store import _datetime_adapter
 
     adapt = _datetime_adapter()
     names = [a for a, _, _ in ACTORS]
@@ -143,7 +143,7 @@ def _task_rows(count, now, rng):
 def _fill(count, rng):
     from django.db import connection, transaction
 
-    from dashboard.models import RUNTIME_BUCKETS
+    from taskhistory.models import RUNTIME_BUCKETS
 
     now = dt.datetime.now(dt.UTC)
     rows, stats = _task_rows(count, now, rng)
@@ -188,7 +188,7 @@ def _pages(rows):
     middle = rows[len(rows) // 2] if rows else None
     probe_id = middle[0] if middle else "0"
     probe_args = json.loads(middle[3])[0] if middle else 0
-    from dashboard.models import Task
+    from taskhistory.models import Task
 
     deep = Task.objects.filter(message_id=probe_id).values_list("pk", flat=True).first() or 1
     return [

@@ -4,8 +4,11 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
+from dramatiq.common import xq_name
 
-from . import rabbitmq, selectors, services
+from delivery import queues
+
+from . import selectors, services
 from .access import operator_required
 from .views import get_task_or_404
 
@@ -95,13 +98,13 @@ def queue_purge_dead_letters(request, queue_name):
     overview_url = reverse("dashboard:overview")
     if not _confirmed(request):
         try:
-            [counts] = rabbitmq.queue_counts([queue_name])
+            [counts] = queues.queue_counts([queue_name])
             held = f"It holds {counts.dead if counts.dead is not None else 0} messages now."
-        except rabbitmq.BrokerUnavailable as error:
+        except queues.BrokerUnavailable as error:
             held = f"Its size is unknown: {error}"
         return _confirm(
             request,
-            title=f"Purge the dead-letter queue {rabbitmq.dead_letter_queue(queue_name)}?",
+            title=f"Purge the dead-letter queue {xq_name(queue_name)}?",
             lines=[held, "They are deleted from RabbitMQ; the task history keeps each task and its message."],
             button="Purge the dead letters",
             cancel_url=overview_url,
@@ -111,5 +114,5 @@ def queue_purge_dead_letters(request, queue_name):
     except services.ActionError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Purged {purged} messages from {rabbitmq.dead_letter_queue(queue_name)}.")
+        messages.success(request, f"Purged {purged} messages from {xq_name(queue_name)}.")
     return redirect(overview_url)

@@ -1,7 +1,8 @@
 from django import forms
 
+from taskhistory.statuses import Status
+
 from .selectors import DEAD_LETTERED, WINDOWS, TaskFilters
-from .statuses import Status
 
 WINDOW_LABELS = {
     "15m": "last 15 minutes",

@@ -7,8 +7,9 @@ Every JSON document carries, besides its data, a flat `live` map (and `html` for
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from taskhistory.statuses import OPEN
+
 from . import charts, selectors
-from .statuses import OPEN
 
 TOTAL_ROWS = (
     ("delayed", "Delayed (sent for later)"),

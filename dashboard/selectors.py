@@ -7,13 +7,18 @@ indexes, totals and charts read TaskStat (one row per minute and actor) plus the
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, Sum
+from django.conf import settings
+from django.db.models import Count, F, Min, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from . import conf, rabbitmq, registry
-from .minutes import epoch_minute, minute_start
-from .models import RUNTIME_BUCKETS, Task, TaskStat, WorkerProcess
-from .statuses import OPEN, RETRYABLE
+from delivery import queues
+from taskhistory import conf as history_conf
+from taskhistory.minutes import epoch_minute, minute_start
+from taskhistory.models import RUNTIME_BUCKETS, Task, TaskCounter, TaskStat, WorkerProcess
+from taskhistory.statuses import OPEN, RETRYABLE, Status
+
+from . import registry
 
 PER_PAGE = 50
 COUNT_CAP = 10_000
@@ -176,11 +181,11 @@ class WorkerRow:
 def workers(*, now=None):
     """Worker processes heard from within the drop age, stale ones marked."""
     now = now or timezone.now()
-    rows = WorkerProcess.objects.filter(last_seen__gte=now - dt.timedelta(seconds=conf.WORKER_DROP_SECONDS))
+    rows = WorkerProcess.objects.filter(last_seen__gte=now - dt.timedelta(seconds=history_conf.WORKER_DROP_SECONDS))
     result = []
     for process in rows.order_by("host", "pid"):
         age = max((now - process.last_seen).total_seconds(), 0.0)
-        result.append(WorkerRow(process=process, age_seconds=age, stale=age > conf.WORKER_STALE_SECONDS))
+        result.append(WorkerRow(process=process, age_seconds=age, stale=age > history_conf.WORKER_STALE_SECONDS))
     return result
 
 
@@ -208,16 +213,16 @@ class BrokerView:
 
 def broker_view(names):
     """RabbitMQ's counts for `names`; an unreachable broker is reported, never raised."""
-    view = BrokerView(management=bool(conf.management_url()))
+    view = BrokerView(management=bool(settings.RABBITMQ_MANAGEMENT_URL))
     try:
-        view.queues = rabbitmq.queue_counts(names)
-    except rabbitmq.BrokerUnavailable as error:
+        view.queues = queues.queue_counts(names)
+    except queues.BrokerUnavailable as error:
         view.error = str(error)
-        view.queues = [rabbitmq.QueueCounts(name=name) for name in names]
+        view.queues = [queues.QueueCounts(name=name) for name in names]
     if view.management:
         try:
-            rabbitmq.with_management(view.queues)
-        except rabbitmq.BrokerUnavailable as error:
+            queues.with_management(view.queues)
+        except queues.BrokerUnavailable as error:
             view.management_error = str(error)
     return view
 
@@ -227,37 +232,55 @@ _OUTCOMES = ("succeeded", "failed", "retried", "skipped")
 
 @dataclass
 class ActorTotals:
-    """What an actor did over the kept history, from the per-minute counts (one grouped read for all actors)."""
+    """What an actor did on a queue since the history began, from the never-pruned counters."""
 
     actor: str
+    queue: str
     attempts: dict  # outcome -> attempts finished that way
     runtime_buckets: list  # [(upper bound in seconds, attempts at or under it)], cumulative
     runtime_count: int
     runtime_sum_seconds: float
 
 
-def actor_totals():
-    sums = {name: Sum(name) for name in (*_OUTCOMES, *(column for _, column in RUNTIME_BUCKETS), "runtime_sum_ms")}
+def actor_totals() -> list[ActorTotals]:
     totals = []
-    for row in TaskStat.objects.values("actor_name").annotate(**sums).order_by("actor_name"):
+    for row in TaskCounter.objects.order_by("actor_name", "queue_name"):
         cumulative, buckets = 0, []
         for limit, column in RUNTIME_BUCKETS:
-            cumulative += row[column] or 0
+            cumulative += getattr(row, column)
             buckets.append((limit, cumulative))
-        attempts = {outcome: row[outcome] or 0 for outcome in _OUTCOMES}
+        attempts = {outcome: getattr(row, outcome) for outcome in _OUTCOMES}
         totals.append(
             ActorTotals(
-                actor=row["actor_name"],
+                actor=row.actor_name,
+                queue=row.queue_name,
                 attempts=attempts,
                 runtime_buckets=buckets,
                 runtime_count=attempts["succeeded"] + attempts["failed"] + attempts["retried"],
-                runtime_sum_seconds=(row["runtime_sum_ms"] or 0) / 1000,
+                runtime_sum_seconds=row.runtime_sum_ms / 1000,
             )
         )
     return totals
 
 
-def open_counts():
-    """{(actor, status): tasks} for tasks not finished yet."""
-    rows = Task.objects.filter(status__in=OPEN).values_list("actor_name", "status").annotate(n=Count("id")).order_by()
-    return {(actor, status): n for actor, status, n in rows}
+def queue_latency(*, now: dt.datetime | None = None) -> dict[str, float]:
+    """{queue: seconds the oldest message ready to run has waited}, from tasks still enqueued (the status index)."""
+    now = now or timezone.now()
+    rows = (
+        Task.objects.filter(status=Status.ENQUEUED)
+        .values("queue_name")
+        .annotate(oldest=Min(Coalesce("queued_at", "enqueued_at")))
+        .order_by()
+    )
+    return {row["queue_name"]: max((now - row["oldest"]).total_seconds(), 0.0) for row in rows}
+
+
+def open_counts() -> dict[tuple[str, str, str], int]:
+    """{(actor, queue, status): tasks} for tasks not finished yet."""
+    rows = (
+        Task.objects.filter(status__in=OPEN)
+        .values_list("actor_name", "queue_name", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(actor, queue, status): n for actor, queue, status, n in rows}

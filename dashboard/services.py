@@ -1,33 +1,27 @@
-"""The dashboard's actions and maintenance: re-send failed tasks, purge dead letters, run a scheduler job now,
-prune old history.
+"""The dashboard's actions: re-send failed tasks, purge dead letters, run a scheduler job now.
 
 Every action a person takes is written to Django's admin log (LogEntry) with who did it.
 """
 
-import datetime as dt
 import logging
 import uuid
 
 import dramatiq
 from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
-from django.utils import timezone
+from dramatiq.common import xq_name
 
-from . import conf, rabbitmq, registry
-from .heartbeat import workers_silent_drop
-from .middleware import history_flush
-from .minutes import epoch_minute
-from .models import Task, TaskStat
+from delivery import queues
+from taskhistory.middleware import history_flush
+from taskhistory.models import Task
+from taskhistory.statuses import RETRYABLE
+
+from . import registry
 from .selectors import tasks_retryable_of_actor
-from .statuses import FINAL, RETRYABLE
 
 logger = logging.getLogger(__name__)
 
-# Message options that belong to one delivery, not to the task: dropped when it is re-sent.
-_DELIVERY_OPTIONS = frozenset({"retries", "traceback", "requeue_timestamp", "eta", "retry_of"})
 BULK_RETRY_LIMIT = 500
-PRUNE_BATCH = 5_000
 
 
 class ActionError(Exception):
@@ -48,13 +42,12 @@ def action_log(*, user, message, obj=None, repr_text="", flag=CHANGE):
 
 def _resend(task, message_id):
     """Send the task's stored message again as message `message_id`, its retry count reset."""
-    options = {key: value for key, value in task.options_value.items() if key not in _DELIVERY_OPTIONS}
-    message = dramatiq.Message(
+    message = queues.message_fresh(
         queue_name=task.queue_name,
         actor_name=task.actor_name,
-        args=tuple(task.args_value),
+        args=task.args_value,
         kwargs=task.kwargs_value,
-        options={**options, "retry_of": task.message_id},
+        options={**task.options_value, "retry_of": task.message_id},
         message_id=message_id,
     )
     dramatiq.get_broker().enqueue(message)
@@ -112,13 +105,13 @@ def dead_letters_purge(*, queue_name, user=None):
     if queue_name not in registry.queues():
         raise ActionError(f"{queue_name!r} is not one of djangobin's queues.")
     try:
-        purged = rabbitmq.dead_letters_purge(queue_name)
-    except rabbitmq.BrokerUnavailable as error:
+        purged = queues.dead_letters_purge(queue_name)
+    except queues.BrokerUnavailable as error:
         raise ActionError(str(error)) from error
     if user is not None:
         action_log(
             user=user,
-            repr_text=f"RabbitMQ queue {rabbitmq.dead_letter_queue(queue_name)}",
+            repr_text=f"RabbitMQ queue {xq_name(queue_name)}",
             message=f"Purged {purged} dead-lettered messages from the dashboard.",
             flag=DELETION,
         )
@@ -152,27 +145,3 @@ def scheduler_job_run(*, job_name, user=None):
             message=f"Ran {job.name} now from the dashboard as message {message.message_id}.",
         )
     return message.message_id
-
-
-def _delete_in_batches(queryset):
-    deleted = 0
-    while True:
-        ids = list(queryset.values_list("pk", flat=True)[:PRUNE_BATCH])
-        if not ids:
-            return deleted
-        with transaction.atomic():
-            deleted += queryset.model.objects.filter(pk__in=ids).delete()[0]
-
-
-def history_prune(*, now=None, days=None):
-    """Delete finished tasks and per-minute counts older than the retention, in primary-key batches.
-
-    A task still open after the retention counts as finished-and-lost once it has not changed for as long.
-    Returns {"tasks": n, "stats": n, "workers": n}.
-    """
-    now = now or timezone.now()
-    cutoff = now - dt.timedelta(days=days or conf.retention_days())
-    old = Task.objects.filter(enqueued_at__lt=cutoff)
-    tasks = _delete_in_batches(old.filter(status__in=FINAL)) + _delete_in_batches(old.filter(updated_at__lt=cutoff))
-    stats = _delete_in_batches(TaskStat.objects.filter(minute__lt=epoch_minute(cutoff)))
-    return {"tasks": tasks, "stats": stats, "workers": workers_silent_drop()}

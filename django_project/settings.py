@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "scheduler",
     "delivery",
     "django_ratelimit",
+    "taskhistory",
     "dashboard",
 ]
 
@@ -235,7 +236,7 @@ DRAMATIQ_BROKER = {
         "dramatiq.middleware.Callbacks",
         "dramatiq.middleware.Pipelines",
         # Before Retries, so its "after" hooks (run in reverse order) see what Retries decided.
-        "dashboard.middleware.TaskHistory",
+        "taskhistory.middleware.TaskHistory",
         "dramatiq.middleware.Retries",
         "dramatiq.middleware.CurrentMessage",
         "django_dramatiq.middleware.DbConnectionsMiddleware",
@@ -248,7 +249,8 @@ DRAMATIQ_AUTODISCOVER_MODULES = ["mail", "snippets", "dashboard"]
 # Dashboard (/dashboard/, staff only): task history kept this many days; a bearer token for /dashboard/metrics;
 # the RabbitMQ management API (e.g. http://guest:guest@127.0.0.1:15672/) for unacked counts and rates.
 DASHBOARD_RETENTION_DAYS = env_int("DASHBOARD_RETENTION_DAYS", 7, minimum=1)
-DASHBOARD_METRICS_TOKEN = env_str("DASHBOARD_METRICS_TOKEN")
+DASHBOARD_API_TOKEN = env_str("DASHBOARD_API_TOKEN")
+DASHBOARD_METRICS_TOKEN = env_str("DASHBOARD_METRICS_TOKEN")  # the older name of DASHBOARD_API_TOKEN, still read
 RABBITMQ_MANAGEMENT_URL = env_str("RABBITMQ_MANAGEMENT_URL")
 
 # Scheduler (`manage.py runscheduler`): crontab expressions on the wall clock of TIME_ZONE.

@@ -6,7 +6,7 @@ import dramatiq
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AgeLimit, Retries
 
-from dashboard.middleware import TaskHistory
+from taskhistory.middleware import TaskHistory
 
 
 def stub_broker():

@@ -1,4 +1,4 @@
-"""The Dramatiq middleware that records each message's life for the dashboard, on the sending and working side.
+"""The Dramatiq middleware that records each message's life (task history), on the sending and working side.
 
 List it before `Retries` in DRAMATIQ_BROKER["MIDDLEWARE"]: "after" hooks run in reverse order, so it then sees
 whether Retries failed the message for good or scheduled another attempt. A hook never raises: recording
@@ -28,11 +28,11 @@ def _never_raises(hook):
     return wrapper
 
 
-def history_flush(broker=None):
+def history_flush(broker=None) -> None:
     """Write the task events this process has recorded so far, e.g. the message a dashboard action just sent."""
     for middleware in (broker or dramatiq.get_broker()).middleware:
-        if isinstance(middleware, TaskHistory) and middleware._recorder is not None:
-            middleware.recorder.flush()
+        if isinstance(middleware, TaskHistory):
+            middleware.flush()
 
 
 class TaskHistory(Middleware):
@@ -47,6 +47,11 @@ class TaskHistory(Middleware):
 
             self._recorder = Recorder()
         return self._recorder
+
+    def flush(self):
+        """Write what this middleware's recorder holds; nothing to do if it never recorded anything."""
+        if self._recorder is not None:
+            self._recorder.flush()
 
     @property
     def _worker(self):
