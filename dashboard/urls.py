@@ -19,5 +19,6 @@ urlpatterns = [
     path("api/tasks/", api.tasks, name="api_tasks"),
     path("api/tasks/<str:message_id>/", api.task, name="api_task"),
     path("api/scheduler/", api.scheduler, name="api_scheduler"),
+    path("api/health/", api.health_check, name="api_health"),
     path("metrics", api.prometheus, name="metrics"),
 ]
