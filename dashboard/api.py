@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET
 
 from . import health, metrics, pages, scheduling, selectors
 from .access import staff_or_api_token
-from .views import get_task_or_404, task_list_context
+from .views import get_operation_or_404, get_task_or_404, task_list_context
 
 
 def _json(data, status=200):
@@ -61,3 +61,9 @@ def health_check(request):
     ok = all(check.ok for check in checks.values())
     body = {"status": "ok" if ok else "failing", "checks": {name: vars(check) for name, check in checks.items()}}
     return _json(body, status=200 if ok else 503)
+
+
+@staff_or_api_token
+@require_GET
+def operation(request, operation_id):
+    return _json(pages.operation_json(get_operation_or_404(operation_id)))

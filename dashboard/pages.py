@@ -54,6 +54,7 @@ def overview(*, now=None):
                 tick_every=3,
             ),
         ],
+        "paused": selectors.queues_paused(),
         "workers_live": sum(not row.stale for row in workers),
         "workers_stale": sum(row.stale for row in workers),
     }
@@ -271,3 +272,19 @@ def scheduler_json(state):
         "recent_runs": [_run_json(run, state.tasks_by_message.get(run.message_id)) for run in state.recent_runs],
         "live": live,
     }
+
+
+def operation_json(operation):
+    data = {
+        "id": operation.pk,
+        "action": operation.action,
+        "state": operation.state,
+        "total": operation.total,
+        "done": operation.done,
+        "passed_over": operation.passed_over,
+        "percent": operation.progress_percent,
+        "created_at": iso(operation.created_at),
+        "finished_at": iso(operation.finished_at),
+    }
+    live = {f"operation:{name}": data[name] for name in ("state", "done", "passed_over", "percent")}
+    return {"operation": data, "live": live}

@@ -14,15 +14,18 @@ from django.utils import timezone
 
 from delivery import queues
 from taskhistory import conf as history_conf
+from taskhistory import control
 from taskhistory.minutes import epoch_minute, minute_start
 from taskhistory.models import RUNTIME_BUCKETS, Task, TaskCounter, TaskStat, WorkerProcess
 from taskhistory.statuses import OPEN, RETRYABLE, Status
 
 from . import registry
+from .models import BulkOperation
 
 PER_PAGE = 50
 COUNT_CAP = 10_000
 DEAD_LETTERED = "dead_lettered"
+DISMISSED = "dismissed"
 WINDOWS = {
     "15m": dt.timedelta(minutes=15),
     "1h": dt.timedelta(hours=1),
@@ -46,6 +49,7 @@ _LIST_COLUMNS = (
     "runtime_ms",
     "last_error",
     "retried_as",
+    "dismissed_at",
 )
 
 
@@ -71,7 +75,11 @@ def tasks_filtered(filters, *, now=None):
     """The tasks matching `filters`, newest first."""
     tasks = Task.objects.all()
     if filters.status == DEAD_LETTERED:
-        tasks = tasks.filter(status__in=RETRYABLE, dead_lettered_at__isnull=False)
+        tasks = tasks.filter(status__in=RETRYABLE, dead_lettered_at__isnull=False, dismissed_at__isnull=True)
+    elif filters.status == DISMISSED:
+        tasks = tasks.filter(status__in=RETRYABLE, dismissed_at__isnull=False)
+    elif filters.status in RETRYABLE:
+        tasks = tasks.filter(status=filters.status, dismissed_at__isnull=True)
     elif filters.status:
         tasks = tasks.filter(status=filters.status)
     if filters.actor:
@@ -115,8 +123,9 @@ def task_get(message_id):
 
 
 def tasks_retryable_of_actor(actor_name):
-    """Failed or skipped tasks of an actor not yet re-sent, oldest first."""
-    return Task.objects.filter(actor_name=actor_name, status__in=RETRYABLE, retried_as="").order_by("enqueued_at", "id")
+    """Failed or skipped tasks of an actor not yet re-sent nor dismissed, oldest first."""
+    tasks = Task.objects.filter(actor_name=actor_name, status__in=RETRYABLE, retried_as="", dismissed_at__isnull=True)
+    return tasks.order_by("enqueued_at", "id")
 
 
 def status_totals(*, now=None):
@@ -284,3 +293,11 @@ def open_counts() -> dict[tuple[str, str, str], int]:
         .order_by()
     )
     return {(actor, queue, status): n for actor, queue, status, n in rows}
+
+
+def queues_paused() -> set[str]:
+    return control.paused_queues()
+
+
+def bulk_operation_get(operation_id: int):
+    return BulkOperation.objects.filter(pk=operation_id).select_related("requested_by").first()

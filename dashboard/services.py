@@ -1,4 +1,5 @@
-"""The dashboard's actions: re-send failed tasks, purge dead letters, run a scheduler job now.
+"""The dashboard's actions: re-send, cancel or dismiss tasks, pause and resume queues, purge dead letters, run a
+scheduler job now.
 
 Every action a person takes is written to Django's admin log (LogEntry) with who did it.
 """
@@ -9,12 +10,14 @@ import uuid
 import dramatiq
 from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
 from dramatiq.common import xq_name
 
 from delivery import queues
+from taskhistory import control
 from taskhistory.middleware import history_flush
 from taskhistory.models import Task
-from taskhistory.statuses import RETRYABLE
+from taskhistory.statuses import RETRYABLE, STAGE_READY, WAITING, Status, rank
 
 from . import registry
 from .selectors import tasks_retryable_of_actor
@@ -40,7 +43,7 @@ def action_log(*, user, message, obj=None, repr_text="", flag=CHANGE):
     )
 
 
-def _resend(task, message_id):
+def _resend(task, message_id, *, flush=True):
     """Send the task's stored message again as message `message_id`, its retry count reset."""
     message = queues.message_fresh(
         queue_name=task.queue_name,
@@ -51,10 +54,11 @@ def _resend(task, message_id):
         message_id=message_id,
     )
     dramatiq.get_broker().enqueue(message)
-    history_flush()  # so that the page about to show the new task finds it
+    if flush:
+        history_flush()  # so that the page about to show the new task finds it
 
 
-def task_retry(*, task, user=None):
+def task_retry(*, task: Task, user=None, flush: bool = True) -> str:
     """Re-send a failed or skipped task in full, with retries reset. A task is re-sent at most once.
 
     The claim is a conditional UPDATE, so two people pressing Retry at once send it once.
@@ -67,7 +71,7 @@ def task_retry(*, task, user=None):
     if not Task.objects.filter(pk=task.pk, retried_as="").update(retried_as=new_id):
         raise ActionError("This task was retried already.")
     try:
-        _resend(task, new_id)
+        _resend(task, new_id, flush=flush)
     except Exception as error:
         Task.objects.filter(pk=task.pk, retried_as=new_id).update(retried_as="")
         raise ActionError(f"The broker did not take the message: {type(error).__name__}: {error}") from error
@@ -75,6 +79,55 @@ def task_retry(*, task, user=None):
     if user is not None:
         action_log(user=user, obj=task, message=f"Retried from the dashboard as message {new_id}.")
     return new_id
+
+
+def task_cancel(*, task: Task, user=None) -> None:
+    """Cancel a task that has not started: every worker skips its message (taskhistory/control.py).
+
+    The row shows it cancelled at once; the worker that skips it records the same, and one that had already
+    started it before the wish reached it records what really happened instead.
+    """
+    if task.status not in WAITING:
+        raise ActionError(f"Only tasks that have not started can be cancelled; this one is {task.status}.")
+    control.message_cancel(message_id=task.message_id)
+    cancelled_rank = rank(retries=task.retries, stage=STAGE_READY)
+    Task.objects.filter(pk=task.pk, status__in=WAITING).update(
+        status=Status.CANCELLED, rank=cancelled_rank, last_error="Cancelled by an operator before it ran."
+    )
+    task.status = Status.CANCELLED
+    if user is not None:
+        action_log(user=user, obj=task, message="Cancelled from the dashboard before it ran.")
+
+
+def task_dismiss(*, task: Task, user=None) -> None:
+    """Take a failed or skipped task off the retry list: looked at, and left alone on purpose."""
+    if task.status not in RETRYABLE:
+        raise ActionError(f"Only failed or skipped tasks can be dismissed; this one is {task.status}.")
+    if not Task.objects.filter(pk=task.pk, dismissed_at__isnull=True).update(dismissed_at=timezone.now()):
+        raise ActionError("This task was dismissed already.")
+    if user is not None:
+        action_log(user=user, obj=task, message="Dismissed from the dashboard (left off the retry list).")
+
+
+def queue_pause(*, queue_name: str, user=None) -> None:
+    """Stop every worker consuming `queue_name` until resumed (taskhistory/control.py says how)."""
+    if queue_name not in registry.queues():
+        raise ActionError(f"{queue_name!r} is not one of djangobin's queues.")
+    if not control.queue_pause(queue_name=queue_name):
+        raise ActionError(f"{queue_name} is paused already.")
+    if user is not None:
+        action_log(
+            user=user, repr_text=f"RabbitMQ queue {queue_name}", message="Paused consumption from the dashboard."
+        )
+
+
+def queue_resume(*, queue_name: str, user=None) -> None:
+    if not control.queue_resume(queue_name=queue_name):
+        raise ActionError(f"{queue_name} is not paused.")
+    if user is not None:
+        action_log(
+            user=user, repr_text=f"RabbitMQ queue {queue_name}", message="Resumed consumption from the dashboard."
+        )
 
 
 def tasks_retry_failed(*, actor_name, user=None, limit=BULK_RETRY_LIMIT):

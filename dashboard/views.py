@@ -63,3 +63,16 @@ def task(request, message_id):
     task = get_task_or_404(message_id)
     retried_as = selectors.task_get(task.retried_as) if task.retried_as else None
     return render(request, "dashboard/task.html", {"task": task, "retried_as": retried_as})
+
+
+def get_operation_or_404(operation_id):
+    operation = selectors.bulk_operation_get(operation_id)
+    if operation is None:
+        raise Http404("No such bulk operation.")
+    return operation
+
+
+@staff_required
+@require_GET
+def operation(request, operation_id):
+    return render(request, "dashboard/operation.html", {"operation": get_operation_or_404(operation_id)})

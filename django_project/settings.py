@@ -235,6 +235,8 @@ DRAMATIQ_BROKER = {
         "dramatiq.middleware.ShutdownNotifications",
         "dramatiq.middleware.Callbacks",
         "dramatiq.middleware.Pipelines",
+        # Skips cancelled messages and those of paused queues before TaskHistory sees them start.
+        "taskhistory.control.WorkerControl",
         # Before Retries, so its "after" hooks (run in reverse order) see what Retries decided.
         "taskhistory.middleware.TaskHistory",
         "dramatiq.middleware.Retries",

@@ -13,6 +13,7 @@ from django.utils import timezone
 from dramatiq.middleware import Middleware
 
 from . import events
+from .control import skipped_as
 
 logger = logging.getLogger(__name__)
 
@@ -99,8 +100,12 @@ class TaskHistory(Middleware):
 
     @_never_raises
     def after_skip_message(self, broker, message):
-        self.recorder.stats.finished(message.message_id, failed=True)
-        self.recorder.record(events.skipped(message, at=timezone.now(), **self._worker))
+        reason = skipped_as(message)
+        if reason == "paused":
+            return  # put back on its queue for later: its enqueue is recorded, and it has not run
+        self.recorder.stats.finished(message.message_id, failed=reason is None)
+        record = events.cancelled if reason == "cancelled" else events.skipped
+        self.recorder.record(record(message, at=timezone.now(), **self._worker))
 
     @_never_raises
     def after_nack(self, broker, message):

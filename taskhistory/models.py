@@ -8,7 +8,7 @@ import json
 from django.db import models
 
 from .minutes import minute_start
-from .statuses import FINAL, RETRYABLE, Status
+from .statuses import FINAL, RETRYABLE, WAITING, Status
 
 
 class Task(models.Model):
@@ -40,6 +40,9 @@ class Task(models.Model):
     traceback = models.TextField(blank=True, default="")
     retry_of = models.CharField(max_length=64, blank=True, default="", help_text="The task this one re-sends.")
     retried_as = models.CharField(max_length=64, blank=True, default="", help_text="Its re-sent copy, if any.")
+    dismissed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When an operator dismissed it: a failure looked at and left alone."
+    )
     updated_at = models.DateTimeField()
 
     class Meta:
@@ -75,6 +78,10 @@ class Task(models.Model):
     @property
     def can_retry(self):
         return self.status in RETRYABLE
+
+    @property
+    def can_cancel(self):
+        return self.status in WAITING
 
     @property
     def queue_seconds(self):
@@ -185,3 +192,23 @@ class WorkerProcess(models.Model):
     @property
     def queue_list(self):
         return json.loads(self.queues)
+
+
+class CancelledMessage(models.Model):
+    """A message an operator cancelled before it ran: every worker skips it (see control.py)."""
+
+    message_id = models.CharField(max_length=64, unique=True)
+    cancelled_at = models.DateTimeField()
+
+    def __str__(self):
+        return self.message_id
+
+
+class PausedQueue(models.Model):
+    """A queue whose consumption an operator paused: every worker stops taking its messages until resumed."""
+
+    queue_name = models.CharField(max_length=255, unique=True)
+    paused_at = models.DateTimeField()
+
+    def __str__(self):
+        return self.queue_name

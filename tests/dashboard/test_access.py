@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from taskhistory.models import Task
+from taskhistory.models import PausedQueue, Task
 from tests.taskhistory.factories import make_task
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,17 @@ ACTIONS = [
     ("dashboard:actor_retry_failed", ["send_feedback_mail"]),
     ("dashboard:purge_dead_letters", ["mail"]),
     ("dashboard:scheduler_job_run", ["remove_snippets"]),
+    ("dashboard:task_cancel", [MESSAGE_ID]),
+    ("dashboard:task_dismiss", [MESSAGE_ID]),
+    ("dashboard:queue_pause", ["mail"]),
+    ("dashboard:queue_resume", ["mail"]),
 ]
+
+
+def assert_nothing_done():
+    task = Task.objects.get(message_id=MESSAGE_ID)
+    assert (task.status, task.retried_as, task.dismissed_at) == ("failed", "", None)
+    assert not PausedQueue.objects.exists()
 
 
 @pytest.fixture
@@ -69,7 +79,7 @@ def test_an_action_posted_without_a_csrf_token_is_refused(staff, failed_task, se
     client.force_login(staff)
     response = client.post(reverse("dashboard:task_retry", args=[MESSAGE_ID]), {"confirm": "yes"})
     assert response.status_code == 403
-    assert Task.objects.get(message_id=MESSAGE_ID).retried_as == ""
+    assert_nothing_done()
     assert sent.queues["mail"].qsize() == 0
 
 
@@ -80,7 +90,7 @@ def test_an_action_only_asks_for_confirmation_until_the_confirmation_is_posted(s
     assert b'name="confirm" value="yes"' in page.content
     unconfirmed = staff_client.post(url, {})
     assert unconfirmed.status_code == 200
-    assert Task.objects.get(message_id=MESSAGE_ID).retried_as == ""
+    assert_nothing_done()
     assert sent.queues["mail"].qsize() == 0
 
 
@@ -131,7 +141,7 @@ def test_the_api_token_opens_no_page_and_no_action(client, settings, failed_task
     bearer = {"HTTP_AUTHORIZATION": "Bearer s3cret-token"}
     assert client.get(reverse("dashboard:overview"), **bearer).status_code == 302
     assert client.post(reverse(name, args=args), {"confirm": "yes"}, **bearer).status_code == 302
-    assert Task.objects.get(message_id=MESSAGE_ID).retried_as == ""
+    assert_nothing_done()
 
 
 @pytest.mark.parametrize(("name", "args"), ACTIONS)
@@ -139,7 +149,7 @@ def test_staff_without_the_operate_permission_may_look_but_not_act(viewer_client
     url = reverse(name, args=args)
     assert viewer_client.get(url).status_code == 403
     assert viewer_client.post(url, {"confirm": "yes"}).status_code == 403
-    assert Task.objects.get(message_id=MESSAGE_ID).retried_as == ""
+    assert_nothing_done()
 
 
 def test_staff_without_the_operate_permission_see_no_action_buttons(viewer_client, failed_task):
@@ -148,3 +158,9 @@ def test_staff_without_the_operate_permission_see_no_action_buttons(viewer_clien
     assert b"Retry" not in page.content
     tasks = viewer_client.get(reverse("dashboard:tasks"), {"actor": "send_feedback_mail"})
     assert b"Retry all failed" not in tasks.content
+
+
+def test_a_bulk_operation_needs_the_operate_permission(viewer_client, failed_task):
+    form = {"action": "dismiss", "scope": "chosen", "message_id": [MESSAGE_ID], "confirm": "yes"}
+    assert viewer_client.post(reverse("dashboard:tasks_bulk"), form).status_code == 403
+    assert Task.objects.get(message_id=MESSAGE_ID).dismissed_at is None
