@@ -4,6 +4,7 @@ import json
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from dramatiq.common import xq_name
@@ -14,6 +15,11 @@ from . import bulk, selectors, services
 from .access import operator_required
 from .models import BulkOperation
 from .views import get_task_or_404
+
+
+def _count(number, noun):
+    """ "1 task", "2 tasks": the number with its noun, plural when it should be."""
+    return f"{number} {noun}{pluralize(number)}"
 
 
 def _confirmed(request):
@@ -60,14 +66,14 @@ def actor_retry_failed(request, actor_name):
             request,
             title=f"Retry every failed task of {actor_name}?",
             lines=[
-                f"{waiting} failed or skipped tasks of {actor_name} have not been retried yet.",
+                f"{_count(waiting, 'failed or skipped task')} of {actor_name} not retried yet.",
                 f"Each is sent again in full with its retries reset, up to {services.BULK_RETRY_LIMIT} per press.",
             ],
-            button=f"Retry {min(waiting, services.BULK_RETRY_LIMIT)} tasks",
+            button=f"Retry {_count(min(waiting, services.BULK_RETRY_LIMIT), 'task')}",
             cancel_url=list_url,
         )
     sent, remaining = services.tasks_retry_failed(actor_name=actor_name, user=request.user)
-    messages.success(request, f"Re-sent {sent} failed tasks of {actor_name}; {remaining} still waiting.")
+    messages.success(request, f"Re-sent {_count(sent, 'failed task')} of {actor_name}; {remaining} still waiting.")
     return redirect(reverse("dashboard:tasks") + f"?actor={actor_name}")
 
 
@@ -102,7 +108,7 @@ def queue_purge_dead_letters(request, queue_name):
     if not _confirmed(request):
         try:
             [counts] = queues.queue_counts([queue_name])
-            held = f"It holds {counts.dead if counts.dead is not None else 0} messages now."
+            held = f"It holds {_count(counts.dead or 0, 'message')} now."
         except queues.BrokerUnavailable as error:
             held = f"Its size is unknown: {error}"
         return _confirm(
@@ -117,7 +123,7 @@ def queue_purge_dead_letters(request, queue_name):
     except services.ActionError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Purged {purged} messages from {xq_name(queue_name)}.")
+        messages.success(request, f"Purged {_count(purged, 'message')} from {xq_name(queue_name)}.")
     return redirect(overview_url)
 
 
@@ -235,12 +241,12 @@ def tasks_bulk(request):
         scope = f"the {len(chosen)} chosen tasks" if chosen else "every task matching the current filter"
         return _confirm(
             request,
-            title=f"{label} {count} tasks?",
+            title=f"{label} {_count(count, 'task')}?",
             lines=[
                 f"{label} {scope}: {count} of them qualify now. A worker does it in the background; the next "
                 "page shows its progress.",
             ],
-            button=f"{label} {count} tasks",
+            button=f"{label} {_count(count, 'task')}",
             cancel_url=list_url,
             hidden=[
                 ("action", action),

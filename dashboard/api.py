@@ -4,7 +4,7 @@ from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from . import health, metrics, pages, scheduling, selectors
+from . import actors_page, health, metrics, pages, scheduling, selectors
 from .access import staff_or_api_token
 from .views import get_operation_or_404, get_task_or_404, task_list_context
 
@@ -32,7 +32,8 @@ def tasks(request):
     context = task_list_context(request)
     if context["page"] is None:
         return _json({"errors": context["form"].errors.get_json_data()}, status=400)
-    return _json(pages.tasks_json(context["page"], now=timezone.now()))
+    first_page = context["form"].cleaned_data.get("before") is None
+    return _json(pages.tasks_json(context["page"], now=timezone.now(), request=request, first_page=first_page))
 
 
 @staff_or_api_token
@@ -67,3 +68,9 @@ def health_check(request):
 @require_GET
 def operation(request, operation_id):
     return _json(pages.operation_json(get_operation_or_404(operation_id)))
+
+
+@staff_or_api_token
+@require_GET
+def actor(request, actor_name):
+    return _json(actors_page.actor_json(actors_page.actor_page(actor_name)))

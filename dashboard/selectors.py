@@ -16,7 +16,7 @@ from delivery import queues
 from taskhistory import conf as history_conf
 from taskhistory import control
 from taskhistory.minutes import epoch_minute, minute_start
-from taskhistory.models import RUNTIME_BUCKETS, Task, TaskCounter, TaskStat, WorkerProcess
+from taskhistory.models import RUNTIME_BUCKETS, Task, TaskAttempt, TaskCounter, TaskStat, WorkerProcess
 from taskhistory.statuses import OPEN, RETRYABLE, Status
 
 from . import registry
@@ -156,7 +156,7 @@ class Bucket:
     failed: int = 0
 
 
-def throughput(*, step_minutes, buckets, now=None):
+def throughput(*, step_minutes, buckets, now=None, actor=None):
     """Attempts processed and failed (raised or skipped, retried or not) per `step_minutes`, the last `buckets`.
 
     The database sums the per-minute counts into buckets (integer division of the minute), so this reads at
@@ -165,9 +165,11 @@ def throughput(*, step_minutes, buckets, now=None):
     current = epoch_minute(now or timezone.now()) // step_minutes
     first = current - buckets + 1
     series = [Bucket(start=minute_start((first + n) * step_minutes)) for n in range(buckets)]
+    stats = TaskStat.objects.filter(minute__gte=first * step_minutes)
+    if actor is not None:
+        stats = stats.filter(actor_name=actor)
     rows = (
-        TaskStat.objects.filter(minute__gte=first * step_minutes)
-        .annotate(bucket=F("minute") / step_minutes)
+        stats.annotate(bucket=F("minute") / step_minutes)
         .values("bucket")
         .annotate(ok=Sum("succeeded"), bad=Sum("failed") + Sum("retried") + Sum("skipped"))
         .order_by()
@@ -301,3 +303,8 @@ def queues_paused() -> set[str]:
 
 def bulk_operation_get(operation_id: int):
     return BulkOperation.objects.filter(pk=operation_id).select_related("requested_by").first()
+
+
+def task_attempts(message_id: str) -> list[TaskAttempt]:
+    """Each finished attempt of a task, first to last."""
+    return list(TaskAttempt.objects.filter(message_id=message_id).order_by("attempt"))

@@ -212,3 +212,28 @@ class PausedQueue(models.Model):
 
     def __str__(self):
         return self.queue_name
+
+
+class TaskAttempt(models.Model):
+    """One attempt of a task, as it finished: its own outcome, error, worker and times (the Task row keeps the last).
+
+    Written with the attempt's "finished" event, once per (message, attempt).
+    """
+
+    message_id = models.CharField(max_length=64)
+    attempt = models.PositiveIntegerField(help_text="0 for the first run, then one more per retry.")
+    status = models.CharField(max_length=16, choices=Status.choices)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField()
+    runtime_ms = models.FloatField(null=True, blank=True)
+    worker_host = models.CharField(max_length=255, blank=True, default="")
+    worker_pid = models.IntegerField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    traceback = models.TextField(blank=True, default="")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message_id", "attempt"], name="taskhistory_attempt_unique")]
+        indexes = [models.Index(fields=["finished_at"], name="taskhistory_attempt_finished")]
+
+    def __str__(self):
+        return f"{self.message_id} attempt {self.attempt}"

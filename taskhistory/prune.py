@@ -8,7 +8,7 @@ from django.utils import timezone
 from . import conf
 from .heartbeat import workers_silent_drop
 from .minutes import epoch_minute
-from .models import CancelledMessage, Task, TaskStat
+from .models import CancelledMessage, Task, TaskAttempt, TaskStat
 from .statuses import FINAL
 
 PRUNE_BATCH = 5_000
@@ -35,6 +35,7 @@ def history_prune(*, now: dt.datetime | None = None, days: int | None = None) ->
     old = Task.objects.filter(enqueued_at__lt=cutoff)
     tasks = _delete_in_batches(old.filter(status__in=FINAL)) + _delete_in_batches(old.filter(updated_at__lt=cutoff))
     stats = _delete_in_batches(TaskStat.objects.filter(minute__lt=epoch_minute(cutoff)))
+    _delete_in_batches(TaskAttempt.objects.filter(finished_at__lt=cutoff))
     # A message cancelled before the retention has long been skipped or has expired from RabbitMQ.
     CancelledMessage.objects.filter(cancelled_at__lt=cutoff).delete()
     return {"tasks": tasks, "stats": stats, "workers": workers_silent_drop()}

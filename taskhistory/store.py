@@ -151,6 +151,23 @@ _COUNTER_INSERT = _Statement(
     columns=2 + len(_STAT_COUNTS),
     tail="ON CONFLICT (actor_name, queue_name) DO UPDATE SET " + _ADD_COUNTS.format(table="taskhistory_taskcounter"),
 )
+_ATTEMPT_COLUMNS = (
+    "message_id",
+    "attempt",
+    "status",
+    "started_at",
+    "finished_at",
+    "runtime_ms",
+    "worker_host",
+    "worker_pid",
+    "error",
+    "traceback",
+)
+_ATTEMPT_INSERT = _Statement(
+    head=f"INSERT INTO taskhistory_taskattempt ({', '.join(_ATTEMPT_COLUMNS)})",
+    columns=len(_ATTEMPT_COLUMNS),
+    tail="ON CONFLICT (message_id, attempt) DO NOTHING",
+)
 _OUTCOME_COLUMN = {
     Status.SUCCEEDED: "succeeded",
     Status.FAILED: "failed",
@@ -214,6 +231,31 @@ def _counter_rows(sums):
     return [[actor, queue, *counts.values()] for (actor, queue), counts in totals.items()]
 
 
+def _attempt_rows(events, adapt):
+    """One row per finished attempt (its "finished" event), before the batch's events are merged."""
+    rows = []
+    for event in events:
+        if event.rank % 10 != STAGE_DONE or event.is_dead_letter or event.finished_at is None:
+            continue
+        started = adapt(event.started_at) if event.started_at is not None else None
+        error = event.last_error if event.status != Status.SUCCEEDED else ""
+        rows.append(
+            [
+                event.message_id,
+                event.retries,
+                event.status,
+                started,
+                adapt(event.finished_at),
+                event.runtime_ms,
+                event.worker_host,
+                event.worker_pid,
+                error,
+                event.traceback if error else "",
+            ]
+        )
+    return rows
+
+
 def _coalesced(events):
     """One upsert per message instead of one per event (the merge mirrors the SQL), then the dead letters.
 
@@ -247,6 +289,7 @@ def events_write(events):
         return
     adapt = _datetime_adapter()
     sums = _stat_sums(events)
+    attempts = _attempt_rows(events, adapt)
     stats = [[minute, actor, queue, *counts.values()] for (minute, actor, queue), counts in sums.items()]
     upserts, dead_letters = _coalesced(events)
     with transaction.atomic(), connection.cursor() as cursor:
@@ -254,3 +297,4 @@ def events_write(events):
         _execute(cursor, _DEAD_LETTER, [_task_row(event, adapt) for event in dead_letters])
         _execute(cursor, _STAT_INSERT, stats)
         _execute(cursor, _COUNTER_INSERT, _counter_rows(sums))
+        _execute(cursor, _ATTEMPT_INSERT, attempts)

@@ -40,7 +40,7 @@ def test_a_dismissed_failure_leaves_the_failed_list_and_the_retry_all_button(sta
     shown = staff_client.get(reverse("dashboard:api_tasks"), {"status": "dismissed"}).json()["tasks"]
     assert [task["message_id"] for task in shown] == [dismissed.message_id]
     confirm = staff_client.get(reverse("dashboard:actor_retry_failed", args=["send_feedback_mail"]))
-    assert "1 failed or skipped tasks" in confirm.content.decode()
+    assert "1 failed or skipped task of" in confirm.content.decode()
 
 
 def test_pausing_and_resuming_a_queue_writes_the_wish_and_the_admin_log(staff_client):

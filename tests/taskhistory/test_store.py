@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from taskhistory import events
-from taskhistory.models import Task, TaskStat
+from taskhistory.models import Task, TaskAttempt, TaskStat
 from taskhistory.store import events_write
 
 pytestmark = pytest.mark.django_db
@@ -199,3 +199,21 @@ def test_the_first_sends_enqueue_landing_after_the_dead_letter_does_not_revive_t
     task = Task.objects.get()
     assert task.status == "failed"
     assert task.dead_lettered_at == base + dt.timedelta(seconds=1)
+
+
+def test_each_attempt_keeps_its_own_outcome_error_worker_and_times():
+    life = _life_of_a_message_retried_once()
+    events_write(life[:4])
+    events_write(life[4:])
+    events_write([life[2]])  # a repeated write adds nothing
+    first, second = TaskAttempt.objects.filter(message_id=life[0].message_id).order_by("attempt")
+    assert (first.attempt, first.status, first.error, first.runtime_ms) == (
+        0,
+        "retrying",
+        "ConnectionError: refused",
+        3.0,
+    )
+    assert "Traceback" in first.traceback
+    assert (second.attempt, second.status, second.error, second.runtime_ms) == (1, "succeeded", "", 4.0)
+    assert (first.started_at, first.finished_at) == (life[1].at, life[2].at)
+    assert (second.worker_host, second.worker_pid) == ("w1", 7)
