@@ -6,6 +6,9 @@ restarts); everything else is a gauge of the present.
 
 from django.utils import timezone
 
+from delivery.outbox import outbox_pending_count
+from delivery.parked import outbox_parked_count
+
 from . import scheduling, selectors
 
 
@@ -105,6 +108,17 @@ def _scheduler(out, now):
         out.sample("djangobin_scheduler_job_missed", int(job.missed), job=job.name)
 
 
+def _outbox(out):
+    parked = outbox_parked_count()
+    out.family(
+        "djangobin_outbox_messages",
+        "gauge",
+        "Outbox rows not yet published: waiting (RabbitMQ was unreachable) or parked (they failed on their own).",
+    )
+    out.sample("djangobin_outbox_messages", outbox_pending_count() - parked, state="waiting")
+    out.sample("djangobin_outbox_messages", parked, state="parked")
+
+
 def exposition() -> str:
     now = timezone.now()
     out = _Exposition()
@@ -112,4 +126,5 @@ def exposition() -> str:
     _tasks(out)
     _workers(out, now)
     _scheduler(out, now)
+    _outbox(out)
     return out.text()

@@ -9,6 +9,7 @@ from django.utils import timezone
 from dramatiq.broker import MessageProxy
 from prometheus_client.parser import text_string_to_metric_families
 
+from delivery.models import OutboxMessage
 from taskhistory import events
 from taskhistory.prune import history_prune
 from taskhistory.store import events_write
@@ -75,3 +76,20 @@ def test_scheduler_jobs_report_their_last_success_and_whether_a_run_was_missed(s
     last = samples[("djangobin_scheduler_job_last_success_timestamp_seconds", (("job", job.name),))]
     assert last == pytest.approx(finished.timestamp(), abs=0.01)
     assert ("djangobin_scheduler_job_missed", (("job", job.name),)) in samples
+
+
+def test_parked_and_waiting_outbox_rows_are_reported_apart(staff_client):
+    now = timezone.now()
+    for number, parked_at in enumerate([None, now, now]):
+        OutboxMessage.objects.create(
+            message_id=f"m-{number}",
+            actor_path="actors.mail.gone",
+            queue_name="mail",
+            actor_name="gone",
+            message_timestamp=0,
+            available_at=now,
+            parked_at=parked_at,
+        )
+    _, samples = _samples(staff_client)
+    assert samples["djangobin_outbox_messages", (("state", "parked"),)] == 2
+    assert samples["djangobin_outbox_messages", (("state", "waiting"),)] == 1
