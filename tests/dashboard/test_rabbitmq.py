@@ -150,3 +150,11 @@ def test_a_kept_connection_the_broker_dropped_is_replaced_on_the_next_read(broke
     fill(broker_url, "mail", 1)
     assert rabbitmq.queue_counts(["mail"])[0].ready == 1
     assert rabbitmq._shared._connection is not kept
+
+
+def test_the_counts_come_from_the_next_node_when_the_first_of_the_list_is_down(staff_client, settings, rabbitmq_vhost):
+    settings.RABBITMQ_URL = f"amqp://guest:guest@127.0.0.1:1/;{rabbitmq_vhost.url}"
+    fill(rabbitmq_vhost.url, "mail", 2)
+    data = staff_client.get(reverse("dashboard:api_overview")).json()
+    mail = next(queue for queue in data["broker"]["queues"] if queue["name"] == "mail")
+    assert (data["broker"]["error"], mail["ready"]) == ("", 2)
