@@ -26,4 +26,3 @@ def test_a_malformed_rate_stops_start_up_with_a_message_naming_it(monkeypatch, b
     monkeypatch.setenv("DJANGO_RATE_SIGNUP", bad)
     with pytest.raises(ImproperlyConfigured, match="DJANGO_RATE_SIGNUP"):
         env_rates("DJANGO_RATE_SIGNUP", "10/h")
-
