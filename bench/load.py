@@ -1,0 +1,425 @@
+"""Load on the whole system: gunicorn with several workers, rundramatiq processes, PostgreSQL and RabbitMQ (a private
+3-node cluster with quorum queues, or one node with classic queues), driven over HTTP on loopback by an open-loop
+mix of page views, pastes, contact forms and sign-ups at fixed rates for a fixed time each.
+
+For each rate: per endpoint p50/p95/p99 and errors, requests/s, mails/s and the delay from POST to the mail in the
+SMTP sink (aiosmtpd on loopback); after all rates, every mail is checked to have arrived (zero loss). The highest
+rate held (every endpoint's p95 under 500 ms, no error) is reported, then how mail delivery scales from one
+worker process to two (a backlog drained by one `rundramatiq`, then by two). Rewrites the "Load: the whole system"
+section of docs/benchmarks.md.
+
+    .venv/bin/python bench/load.py [--broker cluster,single] [--rates 4,8,16,32] [--seconds 20]
+"""
+
+import argparse
+import http.client
+import os
+import re
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.dashboard_common import machine, write_section
+from tests.support.rabbitmq import Vhost
+from tests.support.smtp import RecordingHandler, SmtpServer, free_port
+from tests.support.system import REPO, System, wait_for_http
+from tests.support.web import WebClient
+
+SECTION = "Load: the whole system"
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+# An open-loop run never has more than this many requests in flight; one more counts as an error ("overload").
+MAX_IN_FLIGHT = 64
+MIX = (("view", 60), ("paste", 20), ("contact", 12), ("signup", 8))  # percent of requests
+PASSWORD = "a-long-and-fine-password-42"  # noqa: S105 (scratch accounts)
+P95_LIMIT = 0.5
+# A sign-up's floor is the production password hasher (PBKDF2), measured and reported beside it: the rate held is
+# judged on the other endpoints' p95, and on errors everywhere.
+JUDGED = ("view", "paste", "contact")
+
+
+class TimedHandler(RecordingHandler):
+    """Records when each accepted mail arrived, beside the message itself."""
+
+    def __init__(self):
+        super().__init__()
+        self.arrivals = []
+
+    async def handle_DATA(self, server, session, envelope):
+        reply = await super().handle_DATA(server, session, envelope)
+        if reply.startswith("250"):
+            self.arrivals.append(time.monotonic())  # no await since the message was appended: same index
+        return reply
+
+
+def mail_key(record):
+    recipients, message = record
+    found = re.search(r"load-\d+", message.get_content())
+    return found.group() if found else recipients[0]
+
+
+class Site:
+    """Stateless HTTP requests that carry one CSRF cookie and its form token, as a browser tab would."""
+
+    def __init__(self, base_url):
+        self.host, self.port = base_url.removeprefix("http://").split(":")
+        client = WebClient(base_url)
+        page = client.get("/contact/").body
+        self.token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        self.cookie = next(c.value for c in client.cookies if c.name == "csrftoken")
+        index = client.get("/").body
+        self.language = re.search(r'<option value="(\d+)" selected', index).group(1)
+        self.slugs = []
+
+    def request(self, method, path, data=None):
+        connection = http.client.HTTPConnection(self.host, int(self.port), timeout=30)
+        headers = {"Cookie": f"csrftoken={self.cookie}", "Referer": f"http://{self.host}:{self.port}/"}
+        body = None
+        if data is not None:
+            body = urlencode({**data, "csrfmiddlewaretoken": self.token})
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            return response.status, response.getheader("Location", "")
+        finally:
+            connection.close()
+
+    def do(self, kind, n):
+        """One request of `kind`; (status, mail key or None)."""
+        if kind == "view":
+            path = f"/{self.slugs[n % len(self.slugs)]}/" if self.slugs and n % 2 else "/"
+            return self.request("GET", path)[0], None
+        if kind == "paste":
+            data = {
+                "original_code": f"print({n})\n" * 20,
+                "language": self.language,
+                "expiration": "1 week",
+                "exposure": "public",
+                "title": f"load {n}",
+            }
+            status, location = self.request("POST", "/", data)
+            if status == 302 and len(self.slugs) < 200:
+                self.slugs.append(location.rstrip("/").rsplit("/", 1)[-1])
+            return status, None
+        if kind == "contact":
+            key = f"load-{n}"
+            data = {"name": "Load", "email": "load@example.com", "purpose": "bug", "message": f"{key} says hello"}
+            return self.request("POST", "/contact/", data)[0], key
+        key = f"load{n}@example.com"
+        data = {"username": f"load{n}", "email": key, "password1": PASSWORD, "password2": PASSWORD}
+        return self.request("POST", "/signup/", data)[0], key
+
+
+def kinds(count, offset):
+    """A deterministic interleaving of MIX over `count` requests."""
+    wheel = [kind for kind, weight in MIX for _ in range(weight)]
+    stride = 37  # coprime with 100: spreads each kind over the wheel
+    return [wheel[(offset + i) * stride % len(wheel)] for i in range(count)]
+
+
+def run_rate(site, rate, seconds, counter):
+    """Send `rate` requests a second for `seconds`, open loop; latencies run from each request's planned start."""
+    results = defaultdict(list)  # kind -> [(latency, status)]
+    posted = []  # (mail key, planned start)
+    lock = threading.Lock()
+    in_flight = threading.Semaphore(MAX_IN_FLIGHT)
+    total = int(rate * seconds)
+    plan = kinds(total, counter)
+
+    def one(kind, n, planned):
+        try:
+            status, key = site.do(kind, n)
+        except OSError:
+            status, key = 0, None
+        finally:
+            in_flight.release()
+        with lock:
+            results[kind].append((time.monotonic() - planned, status))
+            if key and status in (200, 302):
+                posted.append((key, planned))
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=MAX_IN_FLIGHT) as pool:
+        for i, kind in enumerate(plan):
+            planned = started + i / rate
+            time.sleep(max(0.0, planned - time.monotonic()))
+            if not in_flight.acquire(blocking=False):
+                with lock:
+                    results[kind].append((float("inf"), "overload"))
+                continue
+            pool.submit(one, kind, counter + i, planned)
+    elapsed = time.monotonic() - started
+    return results, posted, total / elapsed
+
+
+def quantile(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def summarize(results):
+    rows = {}
+    for kind, samples in sorted(results.items()):
+        latencies = [latency for latency, _ in samples]
+        errors = sum(1 for _, status in samples if status not in (200, 302))
+        rows[kind] = {
+            "n": len(samples),
+            "p50": quantile(latencies, 0.50),
+            "p95": quantile(latencies, 0.95),
+            "p99": quantile(latencies, 0.99),
+            "errors": errors,
+        }
+    return rows
+
+
+def mail_delays(handler, posted):
+    """POST-to-mail delays of the mails `posted` asked for that arrived, and the mails per second they came at."""
+    first_arrival = {}
+    for record, arrived in zip(list(handler.messages), list(handler.arrivals), strict=False):
+        first_arrival.setdefault(mail_key(record), arrived)
+    delays = [first_arrival[key] - planned for key, planned in posted if key in first_arrival]
+    if not posted or not delays:
+        return [], 0.0
+    span = max(first_arrival[key] for key, _ in posted if key in first_arrival) - min(p for _, p in posted)
+    return delays, len(delays) / span if span > 0 else 0.0
+
+
+def pbkdf2_seconds():
+    """Median time of one password hash with the production hasher, in this process."""
+    from django.conf import settings
+
+    if not settings.configured:
+        settings.configure()
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    hasher, samples = PBKDF2PasswordHasher(), []
+    for _ in range(5):
+        started = time.perf_counter()
+        hasher.encode(PASSWORD, hasher.salt())
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def ms(seconds):
+    return "-" if seconds == float("inf") else f"{seconds * 1000:.0f}"
+
+
+class Deployment:
+    """The whole system on one broker: its RabbitMQ, a scratch PostgreSQL database, gunicorn and the SMTP sink."""
+
+    def __init__(self, broker, directory, web_workers):
+        self.broker = broker
+        self.directory = Path(directory)
+        self.smtp = SmtpServer()
+        self.smtp.handler = TimedHandler()
+        self.smtp.start()
+        self.cluster = self.vhost = None
+        env = {}
+        if broker == "cluster":
+            from tests.support.private_rabbitmq import PrivateCluster
+
+            self.cluster = PrivateCluster(self.directory / "cluster").start()
+            url = self.cluster.add_vhost("bench")
+            env = {"RABBITMQ_QUEUE_TYPE": "quorum"}
+        else:
+            self.vhost = Vhost("djangobin-bench").create()
+            url = self.vhost.url
+        os.environ["DATABASE_URL"] = DATABASE_URL  # System makes a scratch database on this server
+        static = self.directory / "static"
+        env |= {
+            "DJANGO_DEBUG": "0",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "DJANGO_SECURE_COOKIES": "0",
+            "DJANGO_HSTS_SECONDS": "0",
+            "DJANGO_STATIC_ROOT": str(static),
+        }
+        self.system = System(self.directory / "system", url, smtp=self.smtp, env=env)
+        self.system.manage("collectstatic", "--noinput", "-v", "0")
+        port = free_port()
+        argv = [GUNICORN, "--bind", f"127.0.0.1:{port}", "--workers", str(web_workers), "django_project.wsgi"]
+        self.web = self.system.start_program("web", argv, env={"DJANGO_LOG_LEVEL": "WARNING"})
+        self.web.base_url = f"http://127.0.0.1:{port}"
+        wait_for_http(WebClient(self.web.base_url), "/about/", self.web)
+        self.workers = []
+
+    def start_workers(self, count, threads=8):
+        for _ in range(count):
+            self.workers.append(self.system.start_worker(processes=1, threads=threads))
+
+    def stop_workers(self):
+        for worker in self.workers:
+            worker.stop()
+        self.workers = []
+
+    def close(self):
+        self.system.stop()
+        self.smtp.stop()
+        if self.cluster:
+            self.cluster.stop()
+        if self.vhost:
+            self.vhost.delete()
+
+
+def wait_for_mails(handler, keys, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if keys <= {mail_key(record) for record in list(handler.messages)}:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def drain_rate(deployment, site, count, workers):
+    """Post `count` contact forms with no worker running, then time how fast `workers` processes deliver them."""
+    deployment.stop_workers()
+    base = 10_000_000 * workers
+    keys = set()
+    for n in range(count):
+        status, key = site.do("contact", base + n)
+        if status == 302:
+            keys.add(key)
+    deployment.start_workers(workers)
+    if not wait_for_mails(deployment.smtp.handler, keys, timeout=300):
+        raise SystemExit(f"{workers} worker process(es) did not deliver the backlog within 300 s")
+    handler = deployment.smtp.handler
+    arrivals = [
+        at
+        for record, at in zip(list(handler.messages), list(handler.arrivals), strict=False)
+        if mail_key(record) in keys
+    ]
+    return (len(arrivals) - 1) / (max(arrivals) - min(arrivals))  # from the first mail: worker start-up left out
+
+
+def bench_broker(broker, rates, seconds, web_workers, backlog):
+    with tempfile.TemporaryDirectory(prefix="djangobin-load-") as directory:
+        deployment = Deployment(broker, directory, web_workers)
+        try:
+            deployment.start_workers(2)
+            site = Site(deployment.web.base_url)
+            for n in range(20):  # some snippets to view, and every code path warmed up once
+                site.do("paste", n)
+            steps, posted_all, counter = [], [], 1000
+            for rate in rates:
+                results, posted, achieved = run_rate(site, rate, seconds, counter)
+                counter += int(rate * seconds) + 1
+                rows = summarize(results)
+                held = not any(row["errors"] for row in rows.values()) and all(
+                    row["p95"] < P95_LIMIT for kind, row in rows.items() if kind in JUDGED
+                )
+                steps.append({"rate": rate, "achieved": achieved, "rows": rows, "held": held, "posted": posted})
+                posted_all += posted
+                p95s = ", ".join(f"{kind} p95 {ms(row['p95'])} ms" for kind, row in rows.items())
+                print(f"[{broker}] {rate}/s: held={held}, {p95s}", flush=True)
+                if not held:
+                    break
+            expected = {key for key, _ in posted_all}
+            complete = wait_for_mails(deployment.smtp.handler, expected, timeout=180)
+            for step in steps:  # now that every mail had its time to arrive
+                step["delays"], step["mails_per_second"] = mail_delays(deployment.smtp.handler, step["posted"])
+            received = Counter(mail_key(record) for record in list(deployment.smtp.handler.messages))
+            lost = len(expected - set(received))
+            duplicates = sum(count - 1 for key, count in received.items() if key in expected and count > 1)
+            one = drain_rate(deployment, site, backlog, 1)
+            two = drain_rate(deployment, site, backlog, 2)
+        finally:
+            deployment.close()
+    return {
+        "steps": steps,
+        "lost": lost,
+        "complete": complete,
+        "duplicates": duplicates,
+        "drain": (one, two),
+        "hash": pbkdf2_seconds(),
+    }
+
+
+def report(outcomes, seconds, web_workers, backlog):
+    lines = [
+        f"`bench/load.py` ({machine()}; PostgreSQL; gunicorn with {web_workers} sync workers; two `rundramatiq` "
+        f"processes of 8 threads; SMTP sink on loopback). Open loop: requests start on schedule whether or not "
+        f"earlier ones finished (at most {MAX_IN_FLIGHT} in flight), {seconds} s per rate, latency measured from "
+        "each request's planned start. Mix: "
+        + ", ".join(f"{weight} % {kind}" for kind, weight in MIX)
+        + " (views alternate the home page and a snippet page; sign-ups hash their password with the production "
+        "hasher; rate limits off). The machine was shared with other jobs while this ran: compare figures within a "
+        "run, not across runs.",
+        "",
+    ]
+    for broker, outcome in outcomes.items():
+        label = "3-node cluster, quorum queues" if broker == "cluster" else "one node, classic queues"
+        lines += [f"### RabbitMQ: {label}", ""]
+        lines += [
+            "| rate asked | req/s done | endpoint | n | p50 ms | p95 ms | p99 ms | errors | mails/s "
+            "| POST→mail p50 / p95 ms |",
+            "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for step in outcome["steps"]:
+            delays = step["delays"]
+            delay = f"{ms(statistics.median(delays))} / {ms(quantile(delays, 0.95))}" if delays else "-"
+            step_cells = [f"{step['rate']:g}", f"{step['achieved']:.1f}"]
+            mail_cells = [f"{step['mails_per_second']:.1f}", delay]
+            for i, (kind, row) in enumerate(step["rows"].items()):
+                first = i == 0
+                cells = [
+                    *(step_cells if first else ["", ""]),
+                    kind,
+                    str(row["n"]),
+                    ms(row["p50"]),
+                    ms(row["p95"]),
+                    ms(row["p99"]),
+                    str(row["errors"]),
+                    *(mail_cells if first else ["", ""]),
+                ]
+                lines.append("| " + " | ".join(cells) + " |")
+        held = [step["rate"] for step in outcome["steps"] if step["held"]]
+        one, two = outcome["drain"]
+        lines += [
+            "",
+            f"- Highest rate held (views, pastes and contact forms at p95 < 500 ms, no error on any endpoint): "
+            f"**{max(held) if held else 'none'} requests/s**"
+            + (f" ({max(held) * (1 - dict(MIX)['view'] / 100):.1f} writes/s)" if held else "")
+            + f". A sign-up's floor is one PBKDF2 password hash: {ms(outcome['hash'])} ms in this run.",
+            f"- Loss: {outcome['lost']} of the mails asked for missing after the run "
+            f"({'all arrived' if outcome['complete'] else 'NOT all arrived'}), {outcome['duplicates']} duplicate(s).",
+            f"- Mail delivery with a backlog of {backlog} contact mails: one worker process {one:.1f} mails/s, two "
+            f"{two:.1f} mails/s (x{two / one:.2f}).",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--broker", default="cluster,single", help="cluster, single, or both (comma-separated)")
+    parser.add_argument("--rates", default="2,4,6,8,12,16,24", help="requests per second to try, in order")
+    parser.add_argument("--seconds", type=int, default=20, help="how long each rate runs (at most 120)")
+    parser.add_argument("--web-workers", type=int, default=4)
+    parser.add_argument("--backlog", type=int, default=200, help="mails drained by one, then two worker processes")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    args = parser.parse_args()
+    rates = [float(rate) for rate in args.rates.split(",")]
+    seconds = min(args.seconds, 120)
+    outcomes = {}
+    for broker in args.broker.split(","):
+        outcomes[broker] = bench_broker(broker, rates, seconds, args.web_workers, min(args.backlog, 2000))
+    text = report(outcomes, seconds, args.web_workers, min(args.backlog, 2000))
+    print(text)
+    if not args.no_write:
+        write_section(SECTION, text)
+    if any(outcome["lost"] for outcome in outcomes.values()):
+        raise SystemExit("mail was lost")
+
+
+if __name__ == "__main__":
+    os.chdir(REPO)
+    main()
