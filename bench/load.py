@@ -261,6 +261,25 @@ class Deployment:
             worker.stop()
         self.workers = []
 
+    def cpu(self):
+        """CPU seconds used so far by each part: web, workers, RabbitMQ (private nodes only), PostgreSQL backends."""
+        import psycopg
+
+        parts = {
+            "web": [self.web.popen.pid, *self.web.descendants()],
+            "workers": [pid for worker in self.workers for pid in (worker.popen.pid, *worker.descendants())],
+        }
+        if self.cluster:
+            parts["rabbitmq"] = [
+                int(Path(node.env["RABBITMQ_PID_FILE"]).read_text()) for node in self.cluster.nodes if node.node_up
+            ]
+        with psycopg.connect(DATABASE_URL, autocommit=True) as connection:
+            rows = connection.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.system.database.name]
+            ).fetchall()
+        parts["postgresql"] = [pid for (pid,) in rows]
+        return {name: cpu_seconds(pids) for name, pids in parts.items()}
+
     def close(self):
         self.system.stop()
         self.smtp.stop()
@@ -268,6 +287,18 @@ class Deployment:
             self.cluster.stop()
         if self.vhost:
             self.vhost.delete()
+
+
+def cpu_seconds(pids):
+    """User plus system CPU time of the living processes `pids`, from /proc."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def wait_for_mails(handler, keys, timeout):
@@ -310,13 +341,18 @@ def bench_broker(broker, rates, seconds, web_workers, backlog):
                 site.do("paste", n)
             steps, posted_all, counter = [], [], 1000
             for rate in rates:
+                cpu_before, clock = deployment.cpu(), time.monotonic()
                 results, posted, achieved = run_rate(site, rate, seconds, counter)
+                cpu_after, elapsed = deployment.cpu(), time.monotonic() - clock
+                cpu = {part: (cpu_after[part] - cpu_before.get(part, 0.0)) / elapsed for part in cpu_after}
                 counter += int(rate * seconds) + 1
                 rows = summarize(results)
                 held = not any(row["errors"] for row in rows.values()) and all(
                     row["p95"] < P95_LIMIT for kind, row in rows.items() if kind in JUDGED
                 )
-                steps.append({"rate": rate, "achieved": achieved, "rows": rows, "held": held, "posted": posted})
+                steps.append(
+                    {"rate": rate, "achieved": achieved, "rows": rows, "held": held, "posted": posted, "cpu": cpu}
+                )
                 posted_all += posted
                 p95s = ", ".join(f"{kind} p95 {ms(row['p95'])} ms" for kind, row in rows.items())
                 print(f"[{broker}] {rate}/s: held={held}, {p95s}", flush=True)
@@ -383,6 +419,19 @@ def report(outcomes, seconds, web_workers, backlog):
                 lines.append("| " + " | ".join(cells) + " |")
         held = [step["rate"] for step in outcome["steps"] if step["held"]]
         one, two = outcome["drain"]
+        parts = list(outcome["steps"][0]["cpu"])
+        lines += [
+            "",
+            "CPU used while each rate ran, in cores busy (1.0 = one core all the time), and in CPU milliseconds per "
+            "request done:",
+            "",
+            "| rate asked | " + " | ".join(parts) + " |",
+            "|---:|" + "---:|" * len(parts),
+        ]
+        for step in outcome["steps"]:
+            busy = step["cpu"]
+            cells = [f"{busy[part]:.2f} ({busy[part] / step['achieved'] * 1000:.0f} ms)" for part in parts]
+            lines.append(f"| {step['rate']:g} | " + " | ".join(cells) + " |")
         lines += [
             "",
             f"- Highest rate held (views, pastes and contact forms at p95 < 500 ms, no error on any endpoint): "

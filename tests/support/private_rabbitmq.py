@@ -79,7 +79,10 @@ class PrivateRabbitmq:
         return self
 
     def wait(self):
-        self.ctl("wait", self.env["RABBITMQ_PID_FILE"], "--timeout", "120", timeout=180)
+        try:
+            self.ctl("wait", self.env["RABBITMQ_PID_FILE"], "--timeout", "120", timeout=180)
+        except subprocess.CalledProcessError as error:
+            raise RuntimeError(f"node {self.node} did not start: {error.stderr}\n{self.log()}") from None
         self.node_up = self.app_up = True
 
     def stop(self):
