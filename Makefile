@@ -12,7 +12,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # (a DATABASE_URL or RABBITMQ_URL set there is the one migrated and checked).
 WITH_ENV := $(BIN)/honcho run
 
-.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq chromium superuser clean bench-enqueue bench-dashboard bench-load
+.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq chromium superuser clean bench-enqueue bench-dashboard bench-mail bench-load
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -89,6 +89,10 @@ bench-enqueue: install rabbitmq
 bench-dashboard: install-dev rabbitmq
 	$(PY) bench/middleware.py
 	$(PY) bench/dashboard.py
+
+# Needs PostgreSQL too (BENCH_PG_URL, default the local server's `test` database), or pass --databases sqlite.
+bench-mail: install-dev rabbitmq
+	$(PY) bench/mail.py
 
 # The whole system under load (gunicorn, workers, PostgreSQL at DATABASE_URL_PG, a private 3-node RabbitMQ cluster).
 bench-load: install-dev rabbitmq

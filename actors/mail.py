@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import dramatiq
 from django.conf import settings
 
-from delivery.ledger import once_per_message
+from delivery.ledger import lease_covering, once_per_message
 from djangobin.exceptions import PermanentMailError
 from djangobin.services import mail
 
@@ -26,9 +26,11 @@ MAIL_OPTIONS = {
     "throws": (PermanentMailError,),
 }
 
-# How long one attempt may hold a message against a concurrent copy: connect, DATA and QUIT may each take up to
-# EMAIL_TIMEOUT. A copy arriving meanwhile waits; one arriving later (its worker died) takes over.
-MAIL_LEASE_SECONDS = 3 * settings.EMAIL_TIMEOUT + 10
+# How long one attempt holds a message against a concurrent copy: derived from the time limit, so a copy never takes
+# over an attempt still running, however many SMTP commands each take up to EMAIL_TIMEOUT.
+MAIL_LEASE_SECONDS = lease_covering(
+    time_limit_ms=MAIL_OPTIONS["time_limit"], blocking_call_timeout=settings.EMAIL_TIMEOUT
+)
 
 
 @contextmanager
@@ -62,3 +64,11 @@ def send_password_reset_mail(user_id, site_url):
     """Mail a password-reset link."""
     with _logged_if_permanent(f"Password-reset mail for user {user_id}"):
         mail.password_reset_mail_send(user_id=user_id, site_url=site_url)
+
+
+@dramatiq.actor(**MAIL_OPTIONS)
+@once_per_message(lease=MAIL_LEASE_SECONDS)
+def send_signup_attempt_mail(user_id: int, site_url: str) -> None:
+    """Tell an account's owner that someone tried to sign up with their address (the sign-up page does not)."""
+    with _logged_if_permanent(f"Sign-up attempt mail for user {user_id}"):
+        mail.signup_attempt_mail_send(user_id=user_id, site_url=site_url)

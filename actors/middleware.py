@@ -16,3 +16,12 @@ class ActorListing(Middleware):
 
     def after_worker_boot(self, broker, worker):
         logger.info("Declared actors: %s.", ", ".join(sorted(broker.get_declared_actors())))
+
+
+class MailConnections(Middleware):
+    """Close each worker thread's kept SMTP connection (djangobin.mail_connection) when the thread stops."""
+
+    def before_worker_thread_shutdown(self, broker, thread):
+        from djangobin.mail_connection import mail_connection_close
+
+        mail_connection_close()

@@ -99,6 +99,7 @@ def child(phase, database_url, *extra):
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "django_project.settings",
         "DJANGO_DEBUG": "0",  # DEBUG would keep every query in memory
+        "EMAIL_HOST": "127.0.0.1",  # production settings require one; nothing is mailed here
         "DJANGO_SECRET_KEY": "bench-only-" + uuid.uuid4().hex,
         "DJANGO_LOG_LEVEL": "WARNING",
         "DATABASE_URL": database_url,

@@ -82,11 +82,11 @@ def _database(url):
     if not url:
         VAR_DIR.mkdir(exist_ok=True)
         url = f"sqlite:///{VAR_DIR / 'djangobin.sqlite3'}"
+    # Connections are kept (a minute, checked before reuse): opening one costs more than a worker's query.
     config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock up front so a
         # busy database waits (up to `timeout` seconds) instead of failing with "database is locked".
-        config["CONN_MAX_AGE"] = 0
         # secure_delete=FAST: SQLite zeroes a deleted row where that costs no extra writes (on its b-tree page) but
         # no longer zeroes whole freed pages, as Debian's build does by default. That made the expiry purge about a
         # quarter faster (docs/benchmarks.md). The trade-off: parts of a deleted or expired snippet (its long code,
@@ -105,7 +105,7 @@ def _database(url):
 DATABASES = {"default": _database(env_str("DATABASE_URL"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTHENTICATION_BACKENDS = ["djangobin.auth.EmailBackend"]
+AUTHENTICATION_BACKENDS = ["djangobin.auth.UsernameOrEmailBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -135,8 +135,15 @@ STORAGES = {
     },
 }
 
-# Mail: with no EMAIL_HOST, messages are printed by the worker (the console backend), as in the tutorial.
+# Mail: in development with no EMAIL_HOST, messages are printed by the worker (the console backend), as in the
+# tutorial. In production that would put every reset and activation link in a log and none in a mailbox: refuse.
 EMAIL_HOST = env_str("EMAIL_HOST")
+if not EMAIL_HOST and not DEBUG:
+    raise ImproperlyConfigured(
+        "EMAIL_HOST is not set. With DJANGO_DEBUG off, activation and password-reset links must go to users by "
+        "mail, not to the worker's log: set EMAIL_HOST (and EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, "
+        "EMAIL_USE_TLS as your mail server needs), or set DJANGO_DEBUG=1 for development."
+    )
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
@@ -147,6 +154,7 @@ EMAIL_BACKEND = (
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "djangobin <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Who gets contact-form feedback; in development with none, the active superusers do (djangobin.services.mail).
 ADMINS = env_admins("DJANGO_ADMINS")
 EMAIL_SUBJECT_PREFIX = "[djangobin] "
 # First wait before a failed mail is retried, doubling up to 10 minutes; tests shorten it.
@@ -245,6 +253,7 @@ DRAMATIQ_BROKER = {
         "dramatiq.middleware.CurrentMessage",
         "django_dramatiq.middleware.DbConnectionsMiddleware",
         "actors.middleware.ActorListing",
+        "actors.middleware.MailConnections",
         "delivery.middleware.OutboxRelay",
         "delivery.middleware.QueueCheck",
     ],

@@ -4,6 +4,7 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
 os.environ.setdefault("DJANGO_ADMINS", "Site Admin <admin@example.com>")
+os.environ.setdefault("EMAIL_HOST", "127.0.0.1")  # production settings require one; tests mail to locmem (below)
 
 from .settings import *  # noqa: F403
 from .settings import DATABASES, DRAMATIQ_BROKER

@@ -2,9 +2,16 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from djangobin.ratelimits import posted_account, ratelimited
 from djangobin.sitemaps import PageSitemap, SnippetSitemap
 
 urlpatterns = [
+    # The admin's login (where /dashboard/ sends staff) under the site login's limits: failures per address and
+    # per account from that address.
+    path(
+        "admin/login/",
+        ratelimited("login", per_account=posted_account("username"), failures_only=True)(admin.site.login),
+    ),
     path("admin/", admin.site.urls),
     path("dashboard/", include("dashboard.urls")),
     path(

@@ -4,8 +4,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.validators import RegexValidator
 
+from djangobin.forms import AdminLoginForm
 from djangobin.highlight import highlight_code
 from djangobin.models import Author, Feedback, Language, Snippet, Tag
+
+admin.site.login_form = AdminLoginForm
 
 _mime = RegexValidator(r"^[\w.+-]+/[\w.+-]+$", "Enter a MIME type such as text/x-python.")
 _extension = RegexValidator(r"^\.[A-Za-z0-9_+-]{1,9}$", "Enter an extension with its dot, such as .py")

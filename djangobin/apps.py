@@ -6,4 +6,4 @@ class DjangobinConfig(AppConfig):
     verbose_name = "djangobin"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the profile signal)
+        from . import checks, signals  # noqa: F401  (registers the deploy checks, connects the profile signal)

@@ -1,18 +1,23 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
+from djangobin.selectors import user_for_login
 
-class EmailBackend(ModelBackend):
-    """Log in with email address and password (the username is for URLs and display)."""
 
-    def authenticate(self, request, username=None, password=None, email=None, **kwargs):
-        email = email or username
-        if not email or password is None:
+class UsernameOrEmailBackend(ModelBackend):
+    """Log in with a username or an email address, and the password: on the site, the admin and the dashboard.
+
+    Which account a login names is `selectors.user_for_login`'s rule (an email address wins over a username
+    that looks like one).
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        login = username if username is not None else kwargs.get(get_user_model().USERNAME_FIELD)
+        if not login or password is None:
             return None
-        user_model = get_user_model()
-        user = user_model._default_manager.filter(email__iexact=email.strip()).order_by("pk").first()
+        user = user_for_login(login)
         if user is None:
-            user_model().set_password(password)  # same work as a real check: no timing hint that the account is absent
+            get_user_model()().set_password(password)  # same work as a real check: no timing hint that it is absent
             return None
         if user.check_password(password) and self.user_can_authenticate(user):
             return user

@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.core.exceptions import ValidationError
@@ -67,22 +68,40 @@ class ContactForm(forms.Form):
 
 
 class SignupForm(UserCreationForm):
+    """Sign-up; an address that already has an account is not refused here (that would tell anyone it is
+    registered): accounts.user_signup mails its owner instead."""
+
     email = forms.EmailField(required=True)
 
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
         fields = ("username", "email")
 
-    def clean_email(self):
-        email = self.cleaned_data["email"]
-        if get_user_model()._default_manager.filter(email__iexact=email).exists():
-            raise ValidationError("An account with this email address already exists. Log in or reset the password.")
-        return email
+
+LOGIN_LABEL = "Username or email"
 
 
 class LoginForm(forms.Form):
-    email = forms.EmailField()
-    password = forms.CharField(strip=False, widget=forms.PasswordInput)
+    username = forms.CharField(
+        label=LOGIN_LABEL, max_length=254, widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True})
+    )
+    password = forms.CharField(strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The admin's login form (which /dashboard/ sends staff to), labelled for what djangobin.auth accepts."""
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "invalid_login": "Please enter the correct username or email and password for a staff account. "
+        "The password is case-sensitive.",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.label = LOGIN_LABEL
+        field.max_length = field.widget.attrs["maxlength"] = 254  # an email address may be longer than a username
 
 
 class ResendActivationForm(forms.Form):

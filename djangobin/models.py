@@ -50,6 +50,12 @@ class Author(models.Model):
     default_expiration = models.CharField(max_length=10, choices=Expiration.choices, default=Expiration.NEVER)
     private = models.BooleanField(default=False, help_text="Hide the profile page from other people.")
     views = models.PositiveIntegerField(default=0, help_text="How often others viewed the profile.")
+    activated_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the account was first active; no activation link works after it.",
+    )
 
     def __str__(self):
         return self.user.get_username()

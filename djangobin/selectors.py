@@ -15,6 +15,29 @@ def _list(queryset):
     return queryset.select_related("language", "user").defer(*_LIST_DEFERRED)
 
 
+def user_for_login(login: str):
+    """The account a login form names, by email address or username; None when it names none.
+
+    An email address matches whatever its case (the oldest account, should two share one); else a username
+    matches exactly, or whatever its case when only one account has it so. The email address wins over a
+    username spelt like it: nobody can make someone else's address log into their own account by taking it
+    as a username (the owner of such a username logs in with their email address).
+    """
+    users = get_user_model()._default_manager
+    login = login.strip()
+    if not login:
+        return None
+    if "@" in login:
+        by_email = users.filter(email__iexact=login).order_by("pk").first()
+        if by_email is not None:
+            return by_email
+    exact = users.filter(username=login).first()
+    if exact is not None:
+        return exact
+    folded = list(users.filter(username__iexact=login)[:2])
+    return folded[0] if len(folded) == 1 else None
+
+
 def snippet_get_visible(*, slug, user):
     """The snippet at `slug` as `user` may see it; raises SnippetNotFound or SnippetExpired."""
     snippet = Snippet.objects.select_related("language", "user").filter(slug=slug).first()

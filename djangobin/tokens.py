@@ -1,13 +1,17 @@
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 
+from djangobin.models import Author
+
 
 class ActivationTokenGenerator(PasswordResetTokenGenerator):
-    """Activation links: valid for PASSWORD_RESET_TIMEOUT, and dead once the account is active."""
+    """Activation links: valid for PASSWORD_RESET_TIMEOUT, and dead once the account was ever activated."""
 
     key_salt = "djangobin.tokens.ActivationTokenGenerator"
 
     def _make_hash_value(self, user, timestamp):
-        return f"{user.pk}{user.is_active}{user.email}{timestamp}"
+        # Read fresh from the database: a link must die the moment its account is activated, whatever was loaded.
+        activated_at = Author.objects.filter(user=user).values_list("activated_at", flat=True).first()
+        return f"{user.pk}{user.is_active}{activated_at}{user.email}{timestamp}"
 
 
 activation_token = ActivationTokenGenerator()

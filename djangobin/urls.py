@@ -4,7 +4,7 @@ from django.views.generic import TemplateView
 
 from djangobin import views
 from djangobin.forms import QueuedPasswordResetForm
-from djangobin.ratelimits import posted_email, ratelimited
+from djangobin.ratelimits import posted_account, ratelimited
 
 app_name = "djangobin"
 
@@ -26,7 +26,7 @@ register_converter(TextConverter, "text")
 _password_urls = [
     path(
         "password-reset/",
-        ratelimited("password_reset", per_account=posted_email)(
+        ratelimited("password_reset", per_account=posted_account("email"))(
             auth_views.PasswordResetView.as_view(
                 form_class=QueuedPasswordResetForm,
                 template_name="djangobin/password_reset.html",

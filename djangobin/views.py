@@ -27,7 +27,7 @@ from djangobin.forms import (
     SnippetForm,
 )
 from djangobin.models import Author
-from djangobin.ratelimits import posted_email, ratelimited, signed_in_user
+from djangobin.ratelimits import posted_account, ratelimited, signed_in_user
 from djangobin.services import accounts, feedback, snippets
 from djangobin.sites import site_url
 
@@ -204,7 +204,7 @@ def signup(request):
     if request.method == "POST":
         form = SignupForm(request.POST)
         if form.is_valid():
-            accounts.user_create(
+            accounts.user_signup(
                 username=form.cleaned_data["username"],
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password1"],
@@ -216,17 +216,24 @@ def signup(request):
     return render(request, "djangobin/signup.html", {"form": form})
 
 
+@require_http_methods(["GET", "POST"])
 def activate_account(request, uidb64, token):
-    user = accounts.user_activate(uidb64=uidb64, token=token)
+    """The link opens a page whose button POSTs the activation: mail scanners follow links, and must not activate."""
+    if request.method == "POST":
+        user = accounts.user_activate(uidb64=uidb64, token=token)
+    else:
+        user = accounts.user_awaiting_activation(uidb64=uidb64, token=token)
     if user is None:
         messages.error(request, "This activation link is invalid, used or expired. Ask for a new one below.")
         return redirect("djangobin:resend_activation")
+    if request.method == "GET":
+        return render(request, "djangobin/activate.html", {"username": user.get_username()})
     messages.success(request, "Your account is active. Log in to start pasting.")
     return redirect("djangobin:login")
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimited("resend_activation", per_account=posted_email)
+@ratelimited("resend_activation", per_account=posted_account("email"))
 def resend_activation(request):
     if request.method == "POST":
         form = ResendActivationForm(request.POST)
@@ -241,7 +248,7 @@ def resend_activation(request):
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimited("login", per_account=posted_email)
+@ratelimited("login", per_account=posted_account("username"), failures_only=True)
 def login(request):
     next_url = _safe_next(request, "")
     if request.user.is_authenticated:
@@ -249,12 +256,14 @@ def login(request):
     if request.method == "POST":
         form = LoginForm(request.POST)
         if form.is_valid():
-            user = authenticate(request, email=form.cleaned_data["email"], password=form.cleaned_data["password"])
+            user = authenticate(request, username=form.cleaned_data["username"], password=form.cleaned_data["password"])
             if user is not None:
                 auth_login(request, user)
                 return redirect(next_url or "djangobin:index")
             # One message for a wrong password, an unknown address and an inactive account alike.
-            form.add_error(None, "The email address or password is incorrect, or the account is not activated yet.")
+            form.add_error(
+                None, "The username or email, or the password, is incorrect, or the account is not activated yet."
+            )
     else:
         form = LoginForm()
     return render(request, "djangobin/login.html", {"form": form, "next": next_url})

@@ -15,7 +15,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from djangobin.exceptions import PermanentMailError, TransientMailError
-from djangobin.models import Feedback
+from djangobin.mail_connection import mail_message_send
+from djangobin.models import Author, Feedback
 from djangobin.tokens import activation_token
 
 logger = logging.getLogger(__name__)
@@ -28,9 +29,10 @@ def _smtp_code_error(code, error):
 
 
 def mail_deliver(message):
-    """Send one EmailMessage, sorting failures into transient (retry) and permanent (give up) ones."""
+    """Send one EmailMessage on this thread's kept SMTP connection, sorting failures into transient (retry) and
+    permanent (give up) ones."""
     try:
-        message.send(fail_silently=False)
+        mail_message_send(message)
     except BadHeaderError as error:
         raise PermanentMailError(f"bad header: {error}") from error
     except smtplib.SMTPRecipientsRefused as error:
@@ -63,13 +65,32 @@ def _user_link_context(user, site_url, url_name, token):
 
 
 def activation_mail_send(*, user_id, site_url):
-    """Mail the activation link; nothing to do for an account that is gone or already active."""
-    user = get_user_model()._default_manager.filter(pk=user_id).first()
+    """Mail the activation link; nothing to do for an account that is gone or was ever active."""
+    user = get_user_model()._default_manager.filter(pk=user_id, author__activated_at__isnull=True).first()
     if user is None or user.is_active:
-        logger.info("No activation mail for user %s: the account is gone or already active.", user_id)
+        logger.info("No activation mail for user %s: the account is gone or was activated before.", user_id)
         return False
     context = _user_link_context(user, site_url, "djangobin:activate", activation_token.make_token(user))
     subject, body = _render("activation", context)
+    mail_deliver(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
+    return True
+
+
+def signup_attempt_mail_send(*, user_id, site_url):
+    """Tell an account's owner that someone signed up with their address, with the links they may need."""
+    user = get_user_model()._default_manager.filter(pk=user_id).first()
+    if user is None:
+        logger.info("No sign-up attempt mail for user %s: the account is gone.", user_id)
+        return False
+    context = {
+        "username": user.get_username(),
+        "site_url": site_url,
+        "login_link": site_url + reverse("djangobin:login"),
+        "reset_link": site_url + reverse("djangobin:password_reset"),
+        "resend_link": site_url + reverse("djangobin:resend_activation"),
+        "pending": not user.is_active and not Author.objects.filter(user=user, activated_at__isnull=False).exists(),
+    }
+    subject, body = _render("signup_attempt", context)
     mail_deliver(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
     return True
 
@@ -88,22 +109,30 @@ def password_reset_mail_send(*, user_id, site_url):
     return True
 
 
+def feedback_recipients() -> list[str]:
+    """DJANGO_ADMINS; in development with none set, the active superusers (whom `make superuser` creates)."""
+    if settings.ADMINS:
+        return [address for _, address in settings.ADMINS]
+    if not settings.DEBUG:
+        return []
+    superusers = get_user_model()._default_manager.filter(is_superuser=True, is_active=True).exclude(email="")
+    return list(superusers.order_by("pk").values_list("email", flat=True))
+
+
 def feedback_mail_send(*, feedback_id):
     """Mail a contact-form message to ADMINS, once: a feedback already mailed is skipped."""
     feedback = Feedback.objects.filter(pk=feedback_id).first()
     if feedback is None or feedback.mailed_at is not None:
         logger.info("No feedback mail for %s: it is gone or was mailed already.", feedback_id)
         return False
-    if not settings.ADMINS:
-        raise PermanentMailError("DJANGO_ADMINS is empty: there is nobody to mail feedback to.")
+    recipients = feedback_recipients()
+    if not recipients:
+        nobody = " and no active superuser has an email address" if settings.DEBUG else ""
+        raise PermanentMailError(f"DJANGO_ADMINS is empty{nobody}: there is nobody to mail feedback to.")
     subject, body = _render("feedback", {"feedback": feedback})
     mail_deliver(
         EmailMessage(
-            settings.EMAIL_SUBJECT_PREFIX + subject,
-            body,
-            settings.SERVER_EMAIL,
-            [address for _, address in settings.ADMINS],
-            reply_to=[feedback.email],
+            settings.EMAIL_SUBJECT_PREFIX + subject, body, settings.SERVER_EMAIL, recipients, reply_to=[feedback.email]
         )
     )
     Feedback.objects.filter(Q(pk=feedback.pk) & Q(mailed_at__isnull=True)).update(mailed_at=timezone.now())

@@ -2,9 +2,10 @@ import smtplib
 
 import dramatiq
 import pytest
+from django.contrib.auth import get_user_model
 from django.core import mail
 
-from actors.mail import send_activation_mail, send_feedback_mail, send_password_reset_mail
+from actors.mail import send_activation_mail, send_feedback_mail, send_password_reset_mail, send_signup_attempt_mail
 from djangobin.exceptions import PermanentMailError, TransientMailError
 from djangobin.models import Feedback
 from djangobin.services import mail as mail_service
@@ -16,14 +17,14 @@ SITE = "http://testserver"
 
 
 def test_the_actors_keep_the_tutorials_names_and_run_on_the_mail_queue():
-    for actor in (send_activation_mail, send_feedback_mail, send_password_reset_mail):
+    for actor in (send_activation_mail, send_feedback_mail, send_password_reset_mail, send_signup_attempt_mail):
         assert isinstance(actor, dramatiq.Actor)
         assert actor.queue_name == "mail"
     assert send_activation_mail.actor_name == "send_activation_mail"
 
 
 def test_retries_are_bounded_and_never_wait_over_ten_minutes():
-    for actor in (send_activation_mail, send_feedback_mail, send_password_reset_mail):
+    for actor in (send_activation_mail, send_feedback_mail, send_password_reset_mail, send_signup_attempt_mail):
         assert actor.options["max_backoff"] <= 600_000
         assert 0 < actor.options["max_retries"] <= 20
         assert actor.options["throws"] == (PermanentMailError,)
@@ -60,9 +61,38 @@ def test_feedback_mail_goes_to_admins_once_even_when_delivered_twice(settings):
 
 def test_feedback_with_no_admins_configured_fails_visibly_not_silently(settings):
     settings.ADMINS = []
+    make_user(is_superuser=True, is_staff=True)  # in production, superusers are no stand-in for DJANGO_ADMINS
     feedback = Feedback.objects.create(name="Ann", email="ann@example.com", purpose="bug", message="m")
     with pytest.raises(PermanentMailError, match="DJANGO_ADMINS"):
         send_feedback_mail.fn(feedback.pk)
+    assert mail.outbox == []
+
+
+def test_in_development_feedback_with_no_admins_goes_to_the_active_superusers(settings):
+    settings.DEBUG, settings.ADMINS = True, []
+    make_user(email="root@example.com", is_superuser=True, is_staff=True)
+    make_user(email="retired@example.com", is_superuser=True, is_active=False)
+    make_user(email="staff@example.com", is_staff=True)
+    get_user_model().objects.create_user(username="mailless", email="", is_superuser=True)
+    feedback = Feedback.objects.create(name="Ann", email="ann@example.com", purpose="bug", message="It broke")
+
+    send_feedback_mail.fn(feedback.pk)
+
+    [message] = mail.outbox
+    assert message.to == ["root@example.com"]
+    assert message.reply_to == ["ann@example.com"]
+
+
+def test_in_development_with_no_admins_and_no_superuser_feedback_fails_once_saying_why(settings, caplog):
+    settings.DEBUG, settings.ADMINS = True, []
+    feedback = Feedback.objects.create(name="Ann", email="ann@example.com", purpose="bug", message="m")
+
+    with pytest.raises(PermanentMailError):
+        send_feedback_mail.fn(feedback.pk)
+
+    [record] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert "failed permanently" in record.getMessage()
+    assert "DJANGO_ADMINS is empty and no active superuser has an email address" in record.getMessage()
 
 
 def test_password_reset_mail_makes_its_own_token_so_no_message_carries_one():

@@ -118,3 +118,31 @@ def test_a_copy_rabbitmq_redelivered_takes_over_a_live_claim_at_once(as_worker):
     as_worker(_RabbitmqMessage(True, 1, message))  # the claim's worker lost its connection: it died
     send_activation_mail(user.pk, "http://testserver")
     assert len(mail.outbox) == 1
+
+
+def test_every_ledger_lease_outlasts_its_actors_longest_attempt(settings):
+    # The time limit cannot interrupt an SMTP command blocked in its socket: that command runs to EMAIL_TIMEOUT.
+    broker = dramatiq.get_broker()
+    leased = [broker.get_actor(name) for name in broker.get_declared_actors()]
+    leased = [actor for actor in leased if hasattr(actor.fn, "lease")]
+    assert {actor.actor_name for actor in leased} >= {"send_activation_mail", "send_feedback_mail"}
+    for actor in leased:
+        longest = actor.options["time_limit"] / 1000 + settings.EMAIL_TIMEOUT
+        assert actor.fn.lease.total_seconds() > longest, actor.actor_name
+
+
+def test_on_postgresql_the_claim_and_the_record_do_not_wait_for_the_disk_flush(as_worker):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's WAL with synchronous=NORMAL does not flush at each commit anyway")
+    user = make_user(is_active=False)
+    as_worker(send_activation_mail.message(user.pk, "http://testserver"))
+    with CaptureQueriesContext(connection) as queries:
+        send_activation_mail(user.pk, "http://testserver")
+    ledger = [query["sql"] for query in queries if "delivery_deliveredmessage" in query["sql"]]
+    assert [sql.split()[:5] for sql in ledger] == [
+        ["SET", "LOCAL", "synchronous_commit", "TO", "OFF;"] for _ in ("claim", "record")
+    ]
+    assert [sql.split()[5] for sql in ledger] == ["INSERT", "UPDATE"]

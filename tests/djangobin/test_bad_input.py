@@ -49,7 +49,8 @@ FORMS = {
     "/": ["original_code", "language", "expiration", "exposure", "title", "tags"],
     "/contact/": ["name", "email", "purpose", "message"],
     "/signup/": ["username", "email", "password1", "password2"],
-    "/login/": ["email", "password", "next"],
+    "/login/": ["username", "password", "next"],
+    "/admin/login/": ["username", "password", "next"],
     "/activate/resend/": ["email"],
     "/password-reset/": ["email"],
 }

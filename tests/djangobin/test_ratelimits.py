@@ -18,7 +18,7 @@ def limits(settings):
     settings.RATELIMIT_ENABLE = True
     settings.RATELIMITS = {
         "signup": {"ip": "3/h"},
-        "login": {"ip": "6/m", "account": "3/m"},
+        "login": {"ip": "6/h", "account": "3/h"},  # hours: a window rolling over mid-test resets counts
         "password_reset": {"ip": "6/h", "account": "2/h"},
         "resend_activation": {"ip": "6/h", "account": "2/h"},
         "contact": {"ip": "2/h"},
@@ -55,16 +55,48 @@ def test_reading_a_form_is_never_limited(client, limits):
     assert client.get(reverse("djangobin:contact"), REMOTE_ADDR="192.0.2.1").status_code == 200
 
 
-def test_password_guesses_at_one_account_are_limited_whatever_address_they_come_from(client, limits):
-    user = make_user(email="target@example.com")
-    guesses = [
-        post(client, "djangobin:login", {"email": "TARGET@example.com ", "password": "guess"}, ip=f"203.0.113.{n}")
-        for n in range(4)
-    ]
-    assert [response.status_code for response in guesses] == [200, 200, 200, 429]
-    right = post(client, "djangobin:login", {"email": user.email, "password": "correct horse battery"}, ip="10.9.9.9")
-    assert right.status_code == 429  # until the window passes, even the right password waits
-    assert post(client, "djangobin:login", {"email": "other@example.com", "password": "x"}).status_code == 200
+ATTACKER, OWNER = "203.0.113.66", "198.51.100.7"
+
+
+def log_in(client, login, password, ip):
+    return post(client, "djangobin:login", {"username": login, "password": password}, ip=ip)
+
+
+def test_wrong_passwords_from_one_address_lock_that_address_out_of_the_account_not_its_owner(client, limits):
+    victim = make_user(email="victim@example.com")
+    guesses = [log_in(client, "VICTIM@example.com ", "guess", ATTACKER).status_code for _ in range(4)]
+    assert guesses == [200, 200, 200, 429]
+    assert log_in(client, victim.email, "correct horse battery", ATTACKER).status_code == 429
+
+    owner = log_in(client, victim.email, "correct horse battery", OWNER)
+
+    assert owner.status_code == 302
+    assert client.session["_auth_user_id"] == str(victim.pk)
+
+
+def test_only_failed_logins_are_counted(client, limits):
+    user = make_user(email="often@example.com")
+    for _ in range(8):  # more than either limit (6 per address, 3 per account and address)
+        assert log_in(client, user.email, "correct horse battery", OWNER).status_code == 302
+        client.logout()
+    assert log_in(client, user.email, "wrong", OWNER).status_code == 200
+
+
+def test_an_address_guessing_at_many_accounts_is_stopped_by_the_per_address_limit(client, limits):
+    statuses = [log_in(client, f"someone{n}@example.com", "guess", ATTACKER).status_code for n in range(7)]
+    assert statuses == [200] * 6 + [429]
+    assert log_in(client, "someone@example.com", "guess", OWNER).status_code == 200
+
+
+def test_reset_requests_from_one_address_do_not_spend_the_owners_limit(client, limits):
+    make_user(email="victim@example.com")
+    spent = [post(client, "djangobin:password_reset", {"email": "victim@example.com"}, ip=ATTACKER) for _ in range(3)]
+    assert [response.status_code for response in spent] == [302, 302, 429]
+
+    owner = post(client, "djangobin:password_reset", {"email": "Victim@example.com"}, ip=OWNER)
+
+    assert owner.status_code == 302
+    assert owner["Location"] == reverse("djangobin:password_reset_done")
 
 
 def test_signups_from_one_address_are_limited(client, limits):
@@ -84,12 +116,10 @@ def test_signups_from_one_address_are_limited(client, limits):
     assert statuses == [200, 200, 200, 429]
 
 
-def test_reset_and_resend_mails_to_one_address_are_limited(client, limits):
+def test_reset_and_resend_mails_to_one_address_from_one_client_are_limited(client, limits):
     make_user(email="late@example.com", is_active=False)
     for name in ("djangobin:password_reset", "djangobin:resend_activation"):
-        statuses = [
-            post(client, name, {"email": "late@example.com"}, ip=f"203.0.113.{n}").status_code for n in range(3)
-        ]
+        statuses = [post(client, name, {"email": "LATE@example.com "}).status_code for n in range(3)]
         assert statuses == [302, 302, 429], name
 
 
@@ -146,13 +176,13 @@ def test_an_activation_link_older_than_the_link_timeout_is_refused_and_a_new_one
     user = make_user(is_active=False)
     uid = urlsafe_base64_encode(force_bytes(user.pk))
 
-    stale = client.get(reverse("djangobin:activate", args=[uid, MadeTwoMinutesAgo().make_token(user)]), follow=True)
+    stale = client.post(reverse("djangobin:activate", args=[uid, MadeTwoMinutesAgo().make_token(user)]), follow=True)
     assert stale.redirect_chain[-1][0] == reverse("djangobin:resend_activation")
     assert "invalid, used or expired" in stale.content.decode()
     user.refresh_from_db()
     assert not user.is_active
 
-    fresh = client.get(reverse("djangobin:activate", args=[uid, activation_token.make_token(user)]))
+    fresh = client.post(reverse("djangobin:activate", args=[uid, activation_token.make_token(user)]))
     assert fresh.status_code == 302
     user.refresh_from_db()
     assert user.is_active
@@ -161,3 +191,19 @@ def test_an_activation_link_older_than_the_link_timeout_is_refused_and_a_new_one
 def test_the_login_page_offers_to_send_a_new_activation_link(client):
     page = client.get(reverse("djangobin:login")).content.decode()
     assert f'href="{reverse("djangobin:resend_activation")}"' in page
+
+
+def test_wrong_passwords_at_the_admin_login_are_limited_like_the_sites(client, limits):
+    admin = make_user(username="boss", is_staff=True)
+    guesses = [
+        client.post(reverse("admin:login"), {"username": "boss", "password": "guess"}, REMOTE_ADDR=ATTACKER)
+        for _ in range(4)
+    ]
+    assert [response.status_code for response in guesses] == [200, 200, 200, 429]
+
+    owner = client.post(
+        reverse("admin:login"), {"username": "boss", "password": "correct horse battery"}, REMOTE_ADDR=OWNER
+    )
+
+    assert owner.status_code == 302
+    assert client.session["_auth_user_id"] == str(admin.pk)

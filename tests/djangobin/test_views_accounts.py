@@ -3,16 +3,20 @@
 import re
 from urllib.parse import urlsplit
 
+import dramatiq
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
-from actors.mail import send_activation_mail, send_password_reset_mail
+from actors.mail import send_activation_mail, send_password_reset_mail, send_signup_attempt_mail
 from djangobin import views
 from djangobin.models import Author, Language, Snippet
+from djangobin.tokens import activation_token
 from tests.djangobin.helpers import PASSWORD, csrf_token_from
 from tests.factories import make_snippet, make_user
 
@@ -92,12 +96,63 @@ def test_a_signup_rolled_back_after_the_account_was_written_enqueues_nothing(
     assert not User.objects.filter(username="bob.s+paste").exists()
 
 
-def test_signup_refuses_an_email_address_already_in_use_whatever_its_case(client, user, broker):
-    response = client.post(reverse("djangobin:signup"), signup_data(email="ANN@example.com"))
+def test_signup_with_an_address_that_has_an_account_answers_exactly_as_a_new_signup(client, user, broker):
+    new = client.post(reverse("djangobin:signup"), signup_data(email="new@example.com"))
+    client.logout()
+    taken = client.post(reverse("djangobin:signup"), signup_data(username="bob2", email="ANN@example.com"))
 
-    assert response.status_code == 200
-    assert "email" in response.context["form"].errors
-    assert not User.objects.filter(username="bob.s+paste").exists()
+    assert taken.status_code == new.status_code == 200
+    assert [t.name for t in taken.templates] == [t.name for t in new.templates]
+    assert taken.content.decode().replace("ANN@example.com", "new@example.com") == new.content.decode()
+    assert not User.objects.filter(username="bob2").exists()
+
+
+def test_signup_with_an_address_that_has_an_account_mails_its_owner_instead_after_commit(
+    client, user, queued, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        client.post(reverse("djangobin:signup"), signup_data(email="Ann@Example.com"))
+        assert queued("mail") == []
+    for callback in callbacks:
+        callback()
+
+    [message] = queued("mail")
+    assert message.actor_name == "send_signup_attempt_mail"
+    assert list(message.args) == [user.pk, "http://testserver"]
+    assert mailoutbox == [], "the request itself sends no mail"
+
+
+def test_a_new_signup_and_one_with_a_taken_address_each_queue_one_message(
+    client, user, queued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("djangobin:signup"), signup_data(email="ann@example.com"))
+    taken = queued("mail")
+    dramatiq.get_broker().flush_all()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("djangobin:signup"), signup_data(email="fresh@example.com"))
+
+    assert [m.actor_name for m in taken] == ["send_signup_attempt_mail"]
+    assert [m.actor_name for m in queued("mail")] == ["send_activation_mail"]
+
+
+def test_the_owner_of_a_taken_address_is_mailed_links_to_log_in_and_reset(user, mailoutbox):
+    send_signup_attempt_mail.fn(user.pk, "https://paste.example.com")
+
+    [mail] = mailoutbox
+    assert mail.to == ["ann@example.com"]
+    assert "Someone tried to sign up" in mail.subject
+    assert "https://paste.example.com/login/" in mail.body
+    assert "https://paste.example.com/password-reset/" in mail.body
+
+
+def test_the_owner_of_a_taken_address_not_yet_activated_is_mailed_where_to_get_a_new_link(mailoutbox):
+    pending = make_user(is_active=False)
+
+    send_signup_attempt_mail.fn(pending.pk, "https://paste.example.com")
+
+    assert "https://paste.example.com/activate/resend/" in mailoutbox[0].body
+    assert "password-reset" not in mailoutbox[0].body
 
 
 def test_signup_shows_password_mismatch_as_a_field_error(client, broker):
@@ -152,8 +207,8 @@ def test_the_activation_link_works_once_and_is_then_refused(
     send_activation_mail.fn(*message.args)
     path = urlsplit(link_in(mailoutbox[0])).path
 
-    first = client.get(path)
-    second = client.get(path)
+    first = client.post(path)
+    second = client.post(path)
 
     assert first.status_code == 302
     assert first["Location"] == reverse("djangobin:login")
@@ -161,6 +216,86 @@ def test_the_activation_link_works_once_and_is_then_refused(
     assert second.status_code == 302
     assert second["Location"] == reverse("djangobin:resend_activation")
     assert "invalid, used or expired" in " ".join(str(m) for m in get_messages(second.wsgi_request))
+
+
+def activation_path(user):
+    return reverse(
+        "djangobin:activate", args=[urlsafe_base64_encode(force_bytes(user.pk)), activation_token.make_token(user)]
+    )
+
+
+def deactivate(user):
+    """What an admin does in the admin's user page: untick "active" and save."""
+    user.is_active = False
+    user.save()
+
+
+def test_opening_the_activation_link_shows_a_button_and_activates_nothing(client):
+    inactive = make_user(is_active=False)
+
+    response = client.get(activation_path(inactive))
+
+    assert response.status_code == 200
+    assert '<form method="post">' in response.content.decode()
+    inactive.refresh_from_db()
+    assert not inactive.is_active
+
+
+def test_the_activation_pages_button_posts_with_its_csrf_token_activates_and_records_when(csrf_client):
+    inactive = make_user(is_active=False)
+    page = csrf_client.get(activation_path(inactive))
+
+    refused = csrf_client.post(activation_path(inactive))
+    response = csrf_client.post(activation_path(inactive), {"csrfmiddlewaretoken": csrf_token_from(page)})
+
+    assert refused.status_code == 403
+    assert response["Location"] == reverse("djangobin:login")
+    inactive.refresh_from_db()
+    assert inactive.is_active
+    assert inactive.author.activated_at is not None
+
+
+def test_a_used_activation_link_does_not_reactivate_an_account_an_admin_deactivated(client):
+    account = make_user(is_active=False)
+    path = activation_path(account)
+    assert client.post(path)["Location"] == reverse("djangobin:login")
+    account.refresh_from_db()
+    deactivate(account)
+
+    response = client.post(path)
+
+    assert response["Location"] == reverse("djangobin:resend_activation")
+    account.refresh_from_db()
+    assert not account.is_active
+
+
+def test_a_fresh_activation_link_does_not_reactivate_an_account_an_admin_deactivated(client, mailoutbox):
+    account = make_user()
+    deactivate(account)
+
+    opened = client.get(activation_path(account))
+    response = client.post(activation_path(account))
+
+    assert opened["Location"] == response["Location"] == reverse("djangobin:resend_activation")
+    account.refresh_from_db()
+    assert not account.is_active
+    send_activation_mail.fn(account.pk, "http://testserver")
+    assert mailoutbox == []
+
+
+def test_resending_gives_a_deactivated_account_nothing_and_answers_as_for_anyone(
+    client, queued, django_capture_on_commit_callbacks
+):
+    account = make_user(email="gone@example.com")
+    deactivate(account)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        deactivated = client.post(reverse("djangobin:resend_activation"), {"email": "gone@example.com"}, follow=True)
+        unknown = client.post(reverse("djangobin:resend_activation"), {"email": "nobody@example.com"}, follow=True)
+
+    assert queued("mail") == []
+    assert deactivated.redirect_chain == unknown.redirect_chain
+    assert [str(m) for m in deactivated.context["messages"]] == [str(m) for m in unknown.context["messages"]]
 
 
 def test_a_forged_activation_link_is_refused(client):
@@ -205,11 +340,11 @@ def test_a_logged_in_user_is_sent_away_from_signup(ann):
 # Login
 
 
-def login(client, email, password=PASSWORD, **extra):
-    return client.post(reverse("djangobin:login"), {"email": email, "password": password, **extra})
+def login(client, username_or_email, password=PASSWORD, **extra):
+    return client.post(reverse("djangobin:login"), {"username": username_or_email, "password": password, **extra})
 
 
-def test_login_is_by_email_and_password(client, user):
+def test_login_is_by_email_or_username_and_password(client, user):
     response = login(client, "ann@example.com")
 
     assert response.status_code == 302
@@ -223,11 +358,17 @@ def test_login_matches_the_email_whatever_its_case(client, user):
     assert logged_in_user_id(client) == str(user.pk)
 
 
-def test_a_username_is_not_accepted_in_the_email_field(client, user):
+def test_login_by_username_logs_in_too(client, user):
     response = login(client, "ann")
 
-    assert response.status_code == 200
-    assert logged_in_user_id(client) is None
+    assert response["Location"] == reverse("djangobin:index")
+    assert logged_in_user_id(client) == str(user.pk)
+
+
+def test_the_login_field_says_it_takes_a_username_or_an_email(client):
+    page = client.get(reverse("djangobin:login")).content.decode()
+
+    assert '<label for="id_username">Username or email' in page
 
 
 def test_an_inactive_account_cannot_log_in(client):

@@ -18,7 +18,7 @@ def link_in(message, base_url, path):
 
 def log_in(client, email, password):
     """POST the login form; True when the session is logged in (a login-only page then answers 200)."""
-    client.post("/login/", {"email": email, "password": password})
+    client.post("/login/", {"username": email, "password": password})
     return client.get("/userdetails/").status == 200
 
 
@@ -34,10 +34,24 @@ def test_sign_up_activate_log_in_then_reset_the_password_over_http(system, smtp_
     # When the worker mails the activation link (built from the validated host) and it is followed
     [(recipients, activation)] = smtp_server.wait_for(1)
     assert recipients == ["ann@example.com"]
-    response = client.get(link_in(activation, web.base_url, "/activate/"))
+    # (the link opens a page whose button activates: the client GETs it for its CSRF token, then POSTs)
+    response = client.post(link_in(activation, web.base_url, "/activate/"), {})
     assert response.status == 302 and response.location.endswith("/login/")
-    # Then the account logs in
+    # Then the account logs in, by email address or by username
     assert log_in(client, "ann@example.com", PASSWORD)
+    assert log_in(system.client(web), "ann.o+1", PASSWORD)
+
+    # Given someone else signs up with the same address: the page answers as for a new sign-up
+    again = system.client(web).post(
+        "/signup/", {"username": "not.ann", "email": "ANN@example.com", "password1": PASSWORD, "password2": PASSWORD}
+    )
+    assert again.status == 200 and "Check your mail" in again.body
+    # Then the owner is mailed about it, with the way to log in or reset the password
+    [(recipients, attempt)] = smtp_server.wait_for(
+        1, predicate=lambda record: "tried to sign up" in record[1]["Subject"]
+    )
+    assert recipients == ["ann@example.com"]
+    assert f"{web.base_url}/password-reset/" in attempt.get_content()
 
     # Given the same user, logged out, asks for a password reset
     client = system.client(web)
@@ -45,7 +59,7 @@ def test_sign_up_activate_log_in_then_reset_the_password_over_http(system, smtp_
     assert response.status == 302 and response.location.endswith("/password-reset/done/")
     # When the worker mails the reset link and the user follows it and sets a new password
     [(recipients, reset)] = smtp_server.wait_for(
-        1, predicate=lambda record: "password-reset" in record[1].get_content()
+        1, predicate=lambda record: "password-reset/confirm" in record[1].get_content()
     )
     assert recipients == ["ann@example.com"]
     form = client.get(link_in(reset, web.base_url, "/password-reset/confirm/"))

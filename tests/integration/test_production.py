@@ -16,6 +16,7 @@ GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 PRODUCTION = {
     "DJANGO_SETTINGS_MODULE": "django_project.settings",
     "DJANGO_DEBUG": "0",
+    "EMAIL_HOST": "127.0.0.1",
     "DJANGO_SECRET_KEY": "k2V9rQ_production-like-secret-7XcJm3pL0tYw8sZbN4fHq6dGe1uAiRoKvTnMxCyBzWj5",
     "DJANGO_ALLOWED_HOSTS": "paste.example.com",
     "DJANGO_CSRF_TRUSTED_ORIGINS": "https://paste.example.com",
@@ -36,20 +37,37 @@ def run(argv, env, timeout=60):
     return subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False)
 
 
+CHECK_DEPLOY = [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+
+
 def test_check_deploy_is_clean_with_production_like_values(tmp_path):
-    result = run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        environment(tmp_path, **PRODUCTION),
-    )
+    result = run(CHECK_DEPLOY, environment(tmp_path, **PRODUCTION, REDIS_URL="redis://127.0.0.1:6379/0"))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
 
 
-def test_gunicorn_refuses_to_start_in_production_without_a_secret_key(tmp_path):
-    env = environment(tmp_path, **{**PRODUCTION, "DJANGO_SECRET_KEY": ""})
+def test_check_deploy_warns_that_rate_limits_need_redis_in_production(tmp_path):
+    result = run(CHECK_DEPLOY, environment(tmp_path, **PRODUCTION))
+    assert result.returncode != 0
+    assert "(djangobin.W001) REDIS_URL is not set" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("DJANGO_SECRET_KEY", "DJANGO_SECRET_KEY is not set"), ("EMAIL_HOST", "EMAIL_HOST is not set")],
+)
+def test_gunicorn_refuses_to_start_in_production_without_a_required_setting(tmp_path, name, message):
+    env = environment(tmp_path, **{**PRODUCTION, name: ""})
     result = run([GUNICORN, "--bind", "127.0.0.1:0", "django_project.wsgi"], env)
     assert result.returncode != 0
-    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+    assert message in result.stderr
+
+
+def test_without_an_email_host_only_development_starts(tmp_path):
+    without = {**PRODUCTION, "EMAIL_HOST": ""}
+    assert run([sys.executable, "manage.py", "check"], environment(tmp_path, **without)).returncode != 0
+    development = run([sys.executable, "manage.py", "check"], environment(tmp_path, **{**without, "DJANGO_DEBUG": "1"}))
+    assert development.returncode == 0, development.stderr
 
 
 @pytest.mark.parametrize(

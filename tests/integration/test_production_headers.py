@@ -18,6 +18,7 @@ class _SecureCookiesOverTheProxy(http.cookiejar.DefaultCookiePolicy):
 
 PRODUCTION = {
     "DJANGO_DEBUG": "0",
+    "EMAIL_HOST": "127.0.0.1",
     "DJANGO_SECRET_KEY": "k2V9rQ_production-like-secret-7XcJm3pL0tYw8sZbN4fHq6dGe1uAiRoKvTnMxCyBzWj5",
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
     "DJANGO_BEHIND_PROXY": "1",
@@ -43,7 +44,7 @@ def test_over_https_in_production_every_response_is_hardened_and_cookies_are_sec
         client.cookies.set_policy(_SecureCookiesOverTheProxy())
 
         page = client.get("/login/")
-        logged_in = client.post("/login/", {"email": "ann@example.com", "password": "pw-Xy-123456!"})
+        logged_in = client.post("/login/", {"username": "ann@example.com", "password": "pw-Xy-123456!"})
         assert logged_in.status == 302
         for response in (page, logged_in, client.get("/no-such-page/"), client.get("/about/")):
             headers = response.headers

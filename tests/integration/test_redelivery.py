@@ -35,3 +35,43 @@ def test_an_activation_or_reset_message_delivered_twice_mails_once(system, smtp_
         "new@example.com",
         "old@example.com",
     ]
+
+
+COPY_OF_THE_CLAIMED_MESSAGE = """
+import dramatiq
+import actors.mail
+from delivery.models import DeliveredMessage
+from djangobin.models import Feedback
+claimed = DeliveredMessage.objects.get(delivered_at__isnull=True)
+actor = dramatiq.get_broker().get_actor(claimed.actor_name)
+copy = dramatiq.Message(queue_name=actor.queue_name, actor_name=actor.actor_name, args=(Feedback.objects.get().pk,),
+                        kwargs={}, options={}, message_id=claimed.message_id)
+dramatiq.get_broker().enqueue(copy)  # as the outbox does when a publisher confirm was lost
+"""
+
+
+def test_a_copy_arriving_while_a_slow_smtp_server_keeps_the_attempt_going_waits_instead_of_mailing_twice(
+    make_system, smtp_server
+):
+    # Given a mail server that answers each command just under EMAIL_TIMEOUT, and sixteen recipients: one attempt
+    # takes over 24 s, longer than three EMAIL_TIMEOUTs (the lease once derived from them) and well under the time limit
+    timeout, admins = 2, 16
+    smtp_server.handler.rcpt_stall_seconds = 0.75 * timeout
+    everyone = ", ".join(f"Admin {n} <admin{n}@example.com>" for n in range(admins))
+    system = make_system(env={"EMAIL_TIMEOUT": str(timeout), "DJANGO_ADMINS": everyone})
+    worker = system.start_worker(threads=2)
+    system.shell(
+        "from djangobin.services.feedback import feedback_create\n"
+        "feedback_create(name='Ann', email='ann@example.com', purpose='bug', message='slow server')\n"
+    )
+    # When a copy of the message arrives once the attempt has run longer than that old lease
+    smtp_server.wait_until(lambda: smtp_server.handler.rcpt_attempts >= 12, timeout=60, what="12 RCPT commands")
+    system.shell(COPY_OF_THE_CLAIMED_MESSAGE)
+    # Then the copy is put off until the running attempt's lease ends, and that attempt mails once
+    worker.wait_for_log("Retrying message")
+    [(recipients, _)] = smtp_server.wait_for(1, timeout=60)
+    assert len(recipients) == admins
+    smtp_server.wait_until(lambda: smtp_server.handler.stalling == 0, what="the server's last answer")
+    assert smtp_server.handler.rcpt_attempts == admins
+    assert "taking it over" not in worker.log()
+    assert len(smtp_server.messages) == 1

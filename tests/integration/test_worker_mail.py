@@ -1,12 +1,19 @@
 """A real `rundramatiq` worker mailing through RabbitMQ (a vhost of the test's own) to aiosmtpd on loopback."""
 
 import re
+import signal
 
 import pytest
 
 pytestmark = pytest.mark.integration
 
-ACTORS = ("remove_snippets", "send_activation_mail", "send_feedback_mail", "send_password_reset_mail")
+ACTORS = (
+    "remove_snippets",
+    "send_activation_mail",
+    "send_feedback_mail",
+    "send_password_reset_mail",
+    "send_signup_attempt_mail",
+)
 FAST_RETRIES = {"MAIL_RETRY_MIN_BACKOFF_MS": "200"}
 
 
@@ -143,3 +150,23 @@ def test_a_rolled_back_signup_mails_nothing_and_a_committed_one_mails_once(syste
     assert recipients == ["kept@example.com"]
     assert "http://x/activate/" in message.get_content()
     assert len(smtp_server.messages) == 1
+
+
+def test_a_worker_keeps_its_smtp_connection_reopens_it_when_dropped_and_says_quit_when_it_stops(system, smtp_server):
+    # Given a worker with one thread that mails three feedbacks
+    worker = system.start_worker(threads=1)
+    system.shell(feedback_code("kept 1", "kept 2", "kept 3"))
+    smtp_server.wait_for(3)
+    # Then they went over one connection
+    assert len(smtp_server.handler.sessions) == 1
+    assert smtp_server.handler.quits == 0
+    # And when the server hangs up on it between mails (Postfix's idle timeout), the next mail still goes, at once
+    smtp_server.hang_up("421 4.4.2 Error: timeout exceeded")
+    system.shell(feedback_code("after the hang-up"))
+    smtp_server.wait_for(4)
+    assert len(smtp_server.handler.sessions) == 2
+    assert "Retrying message" not in worker.log()
+    # And when the worker stops (SIGTERM to its main process, which forwards it), it closes that connection politely
+    worker.popen.send_signal(signal.SIGTERM)
+    worker.popen.wait(timeout=30)
+    smtp_server.wait_until(lambda: smtp_server.handler.quits == 1, timeout=10, what="QUIT")

@@ -17,7 +17,7 @@ def free_port():
 
 class RecordingHandler:
     """Records accepted mail. A test sets `reply` (e.g. "451 try later", "550 no such user"), queues one-off
-    `replies` for the next DATA commands, refuses some recipients at RCPT, or stalls every DATA command."""
+    `replies` for the next DATA commands, refuses some recipients at RCPT, or stalls every RCPT or DATA command."""
 
     def __init__(self):
         self.messages = []
@@ -25,9 +25,12 @@ class RecordingHandler:
         self.replies = []  # one-off replies used, in order, before `reply`
         self.refused_recipients = {}  # address -> RCPT reply, e.g. {"x@example.com": "550 5.1.1 no such user"}
         self.stall_seconds = 0.0
+        self.rcpt_stall_seconds = 0.0  # each RCPT answered this late (not releasable): a slow server, not a dead one
         self.attempts = 0  # DATA commands received
         self.rcpt_attempts = 0
         self.finished = 0  # DATA commands answered
+        self.sessions = []  # the server side of each connection that said EHLO, in order
+        self.quits = 0
         self._released = threading.Event()
         self._lock = threading.Lock()
 
@@ -41,9 +44,21 @@ class RecordingHandler:
         """End every stall now and from now on."""
         self._released.set()
 
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        with self._lock:
+            self.sessions.append(server)
+        session.host_name = hostname
+        return responses
+
+    async def handle_QUIT(self, server, session, envelope):
+        with self._lock:
+            self.quits += 1
+        return "221 Bye"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         with self._lock:
             self.rcpt_attempts += 1
+        await asyncio.sleep(self.rcpt_stall_seconds)
         refusal = self.refused_recipients.get(address)
         if refusal:
             return refusal
@@ -85,6 +100,18 @@ class SmtpServer:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+
+    def hang_up(self, reply=None):
+        """Close every open connection, first sending `reply` (e.g. Postfix's "421 4.4.2 … timeout exceeded")."""
+
+        def close_all():
+            for server in self.handler.sessions:
+                if server.transport is not None and not server.transport.is_closing():
+                    if reply:
+                        server.transport.write(f"{reply}\r\n".encode())
+                    server.transport.close()
+
+        self._controller.loop.call_soon_threadsafe(close_all)
 
     @property
     def messages(self):
