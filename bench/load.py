@@ -78,25 +78,33 @@ class Deployment:
         self.smtp = SmtpServer()
         self.smtp.handler = TimedHandler()
         self.smtp.start()
-        self.cluster = self.vhost = None
+        self.cluster = self.vhost = self.system = None
+        self.workers = []
+        try:
+            self._start(broker, web_workers)
+        except BaseException:
+            self.close()  # a half-started deployment leaves no RabbitMQ node or database behind
+            raise
+
+    def _start(self, broker, web_workers):
         env = {}
         if broker == "cluster":
             from tests.support.private_rabbitmq import PrivateCluster
 
-            self.cluster = PrivateCluster(self.directory / "cluster").start()
+            self.cluster = PrivateCluster(self.directory / "cluster")
+            self.cluster.start()
             url = self.cluster.add_vhost("bench")
             env = {"RABBITMQ_QUEUE_TYPE": "quorum"}
         else:
             self.vhost = Vhost("djangobin-bench").create()
             url = self.vhost.url
         os.environ["DATABASE_URL"] = DATABASE_URL  # System makes a scratch database on this server
-        static = self.directory / "static"
         env |= {
             "DJANGO_DEBUG": "0",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             "DJANGO_SECURE_COOKIES": "0",
             "DJANGO_HSTS_SECONDS": "0",
-            "DJANGO_STATIC_ROOT": str(static),
+            "DJANGO_STATIC_ROOT": str(self.directory / "static"),
         }
         self.system = System(self.directory / "system", url, smtp=self.smtp, env=env)
         self.system.manage("collectstatic", "--noinput", "-v", "0")
@@ -105,7 +113,6 @@ class Deployment:
         self.web = self.system.start_program("web", argv, env={"DJANGO_LOG_LEVEL": "WARNING"})
         self.web.base_url = f"http://127.0.0.1:{port}"
         wait_for_http(WebClient(self.web.base_url), "/about/", self.web)
-        self.workers = []
 
     def start_workers(self, count, threads=8):
         for _ in range(count):
@@ -136,7 +143,8 @@ class Deployment:
         return {name: cpu_seconds(pids) for name, pids in parts.items()}
 
     def close(self):
-        self.system.stop()
+        if self.system:
+            self.system.stop()
         self.smtp.stop()
         if self.cluster:
             self.cluster.stop()

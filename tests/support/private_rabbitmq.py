@@ -1,6 +1,7 @@
 """A RabbitMQ node of the test run's own (own name, ports, data and log directories), which a test may stop,
 start and restart without touching the machine's RabbitMQ that everyone else uses; and a cluster of such nodes."""
 
+import contextlib
 import json
 import os
 import shutil
@@ -79,10 +80,17 @@ class PrivateRabbitmq:
         return self
 
     def wait(self):
-        try:
-            self.ctl("wait", self.env["RABBITMQ_PID_FILE"], "--timeout", "120", timeout=180)
-        except subprocess.CalledProcessError as error:
-            raise RuntimeError(f"node {self.node} did not start: {error.stderr}\n{self.log()}") from None
+        """Wait until the node takes connections; on a busy machine `rabbitmqctl wait` can give up early, so it is
+        asked again for up to three minutes."""
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                self.ctl("wait", self.env["RABBITMQ_PID_FILE"], "--timeout", "120", timeout=180)
+                break
+            except subprocess.CalledProcessError as error:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"node {self.node} did not start: {error.stderr}\n{self.log()}") from None
+                time.sleep(1)
         self.node_up = self.app_up = True
 
     def stop(self):
@@ -164,21 +172,27 @@ class PrivateCluster:
         ]
 
     def start(self):
-        for node in self.nodes:
-            node.start(wait=False)
-        for node in self.nodes:
-            node.wait()
-        first = self.nodes[0]
-        for node in self.nodes[1:]:
-            node.ctl("stop_app")
-            node.ctl("join_cluster", first.node)
-            node.ctl("start_app")
+        try:
+            for node in self.nodes:
+                node.start(wait=False)
+            for node in self.nodes:
+                node.wait()
+            first = self.nodes[0]
+            for node in self.nodes[1:]:
+                node.ctl("stop_app")
+                node.ctl("join_cluster", first.node)
+                node.ctl("start_app")
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def stop(self):
+        """Stop every node, also one whose start was not seen through (a failed start leaves it running)."""
         for node in self.nodes:
-            if node.node_up:
-                node.stop()
+            if node.node_up or Path(node.env["RABBITMQ_PID_FILE"]).exists():
+                with contextlib.suppress(subprocess.SubprocessError):
+                    node.stop()
 
     def node_named(self, name):
         return next(node for node in self.nodes if node.node == name)
