@@ -12,7 +12,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # (a DATABASE_URL or RABBITMQ_URL set there is the one migrated and checked).
 WITH_ENV := $(BIN)/honcho run
 
-.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq chromium pastebinit superuser clean bench-enqueue bench-dashboard bench-mail bench-search bench-highlight
+.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq chromium pastebinit superuser clean bench-enqueue bench-dashboard bench-mail bench-search bench-highlight bench-load
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -118,6 +118,10 @@ bench-search: install
 	@if DATABASE_URL="$(DATABASE_URL_PG)" $(PY) scripts/db-answers; then \
 		$(PY) bench/search.py --database-url "$(DATABASE_URL_PG)"; \
 	else echo "== PostgreSQL does not answer at $(DATABASE_URL_PG): its run is skipped."; fi
+
+# The whole system under load (gunicorn, workers, PostgreSQL at DATABASE_URL_PG, a private 3-node RabbitMQ cluster).
+bench-load: install-dev rabbitmq
+	BENCH_DATABASE_URL="$(DATABASE_URL_PG)" $(PY) bench/load.py
 
 superuser: export DJANGO_DEBUG ?= 1
 superuser: migrate

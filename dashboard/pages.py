@@ -22,7 +22,7 @@ TOTAL_ROWS = (
     ("retried", "Attempts that raised and were retried"),
     ("skipped", "Skipped"),
 )
-QUEUE_FIELDS = ("ready", "delayed", "dead", "consumers", "unacked", "delayed_unacked")
+QUEUE_FIELDS = ("ready", "delayed", "dead", "consumers", "unacked", "delayed_unacked", "type", "leader")
 
 
 def iso(value):
@@ -76,7 +76,8 @@ def overview(*, now=None):
 
 
 def _queue_json(queue):
-    return {"name": queue.name, **{name: getattr(queue, name) for name in QUEUE_FIELDS}, "rates": queue.rates}
+    fields = {name: getattr(queue, name) for name in QUEUE_FIELDS}
+    return {"name": queue.name, **fields, "members": queue.members, "rates": queue.rates}
 
 
 def overview_json(data):
@@ -85,6 +86,7 @@ def overview_json(data):
     for queue in broker.queues:
         live |= {f"queue:{queue.name}:{name}": getattr(queue, name) for name in QUEUE_FIELDS}
         live |= {f"queue:{queue.name}:rate:{name}": rate for name, rate in queue.rates.items()}
+        live[f"queue:{queue.name}:members"] = ", ".join(queue.members)
     for window, counts in data["totals"].items():
         live |= {f"total:{window}:{status}": count for status, count in counts.items()}
     live |= {"workers:live": data["workers_live"], "workers:stale": data["workers_stale"]}

@@ -39,7 +39,10 @@ class QueueCounts:
     delayed: int | None = None
     dead: int | None = None
     consumers: int | None = None
-    # From the management API only:
+    # From the management API only (leader and members for quorum queues):
+    type: str | None = None
+    leader: str | None = None
+    members: list = field(default_factory=list)
     unacked: int | None = None
     delayed_unacked: int | None = None
     rates: dict = field(default_factory=dict)
@@ -53,15 +56,20 @@ def _management_url():
     return settings.RABBITMQ_MANAGEMENT_URL
 
 
-def _connect(url):
+def _parameters(url):
     parameters = pika.URLParameters(url)
     parameters.socket_timeout = TIMEOUT_SECONDS
     parameters.blocked_connection_timeout = TIMEOUT_SECONDS
     parameters.connection_attempts = 1
     # Kept open between page views without pumping events: a heartbeat would make the broker drop it.
     parameters.heartbeat = 0
+    return parameters
+
+
+def _connect(url):
+    """A connection to the first node of `url` (one URL, or several separated by ";") that answers."""
     try:
-        return pika.BlockingConnection(parameters)
+        return pika.BlockingConnection([_parameters(one) for one in url.split(";") if one.strip()])
     except pika.exceptions.AMQPError as error:
         raise BrokerUnavailable(f"RabbitMQ did not answer: {type(error).__name__} {error}") from error
 
@@ -145,7 +153,7 @@ def dead_letters_purge(name: str, url: str | None = None) -> int:
 
 
 def vhost_of(url):
-    path = urlsplit(url).path
+    path = urlsplit(url.split(";")[0]).path
     return unquote(path[1:]) if len(path) > 1 else "/"
 
 
@@ -166,19 +174,30 @@ def _rate(stats, name):
     return (stats.get(f"{name}_details") or {}).get("rate")
 
 
+def _management_get(base_urls, path):
+    """The JSON at `path` from the first of the `;`-separated management URLs that answers."""
+    error = None
+    for base_url in (url.strip() for url in base_urls.split(";") if url.strip()):
+        request = _management_request(base_url, path)
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 (http/https only)
+                return json.load(response)
+        except (OSError, ValueError) as failure:
+            error = failure
+    raise BrokerUnavailable(f"The RabbitMQ management API did not answer: {error}")
+
+
 def management_queues(base_url=None, amqp_url=None):
     """{queue name: its management-API numbers} for the broker's virtual host."""
     vhost = vhost_of(amqp_url or _amqp_url())
-    request = _management_request(base_url or _management_url(), f"/api/queues/{quote(vhost, safe='')}")
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 (http/https only)
-            queues = json.load(response)
-    except (OSError, ValueError) as error:
-        raise BrokerUnavailable(f"The RabbitMQ management API did not answer: {error}") from error
+    queues = _management_get(base_url or _management_url(), f"/api/queues/{quote(vhost, safe='')}")
     found = {}
     for queue in queues:
         stats = queue.get("message_stats") or {}
         found[queue["name"]] = {
+            "type": queue.get("type"),
+            "leader": queue.get("leader"),
+            "members": queue.get("members") or [],
             "ready": queue.get("messages_ready"),
             "unacked": queue.get("messages_unacknowledged"),
             "consumers": queue.get("consumers"),
@@ -196,6 +215,7 @@ def with_management(counts, base_url=None, amqp_url=None):
     queues = management_queues(base_url, amqp_url)
     for count in counts:
         main = queues.get(count.name) or {}
+        count.type, count.leader, count.members = main.get("type"), main.get("leader"), main.get("members") or []
         count.unacked = main.get("unacked")
         count.rates = main.get("rates") or {}
         count.delayed_unacked = (queues.get(dq_name(count.name)) or {}).get("unacked")

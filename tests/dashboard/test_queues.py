@@ -150,3 +150,33 @@ def test_a_kept_connection_the_broker_dropped_is_replaced_on_the_next_read(broke
     fill(broker_url, "mail", 1)
     assert rabbitmq.queue_counts(["mail"])[0].ready == 1
     assert rabbitmq._shared._connection is not kept
+
+
+def test_the_counts_come_from_the_next_node_when_the_first_of_the_list_is_down(staff_client, settings, rabbitmq_vhost):
+    settings.RABBITMQ_URL = f"amqp://guest:guest@127.0.0.1:1/;{rabbitmq_vhost.url}"
+    fill(rabbitmq_vhost.url, "mail", 2)
+    data = staff_client.get(reverse("dashboard:api_overview")).json()
+    mail = next(queue for queue in data["broker"]["queues"] if queue["name"] == "mail")
+    assert (data["broker"]["error"], mail["ready"]) == ("", 2)
+
+
+def test_quorum_queues_show_their_type_leader_and_members_from_the_next_management_node(
+    staff_client, settings, management_api
+):
+    # Recorded from a private 3-node cluster (RabbitMQ 3.10) whose first node had just been killed.
+    quorum = (Path(__file__).parent / "data" / "management_api_quorum_queues.json").read_bytes()
+    settings.RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:1/v1"
+    settings.RABBITMQ_MANAGEMENT_URL = (
+        f"http://127.0.0.1:1/;http://monitor:pa%20ss@127.0.0.1:{management_api.server_port}/"
+    )
+    _RecordedManagementApi.body = quorum
+    try:
+        data = staff_client.get(reverse("dashboard:api_overview")).json()
+        page = staff_client.get(reverse("dashboard:overview")).content.decode()
+    finally:
+        _RecordedManagementApi.body = RECORDED.read_bytes()
+    mail = next(queue for queue in data["broker"]["queues"] if queue["name"] == "mail")
+    assert (mail["type"], mail["leader"]) == ("quorum", "djangobin-cluster-4ee7f3-2@localhost")
+    assert len(mail["members"]) == 3
+    assert 'data-key="queue:mail:type">quorum<' in page
+    assert 'data-key="queue:mail:leader">djangobin-cluster-4ee7f3-2@localhost<' in page
