@@ -11,7 +11,7 @@ from collections import Counter
 
 import pytest
 
-from dashboard.rabbitmq import management_queues
+from delivery.queues import management_queues
 
 pytestmark = pytest.mark.integration
 
