@@ -119,7 +119,7 @@ def test_the_snippet_page_shows_title_language_author_dates_hits_and_tag_links(c
     html = client.get(snippet.get_absolute_url()).content.decode()
 
     assert "<h1>Greeting</h1>" in html
-    assert '<a href="/trending/python/">Python</a>' in html
+    assert '<a id="snippet-language" href="/trending/python/">Python</a>' in html
     assert '<a href="/user/ann/">ann</a>' in html
     assert '<a href="/tag/demo/">demo</a>' in html
     assert f'datetime="{snippet.created_on.isoformat()}"' in html
@@ -179,9 +179,14 @@ def test_the_render_endpoint_says_pending_then_gives_the_highlighted_html(client
     highlight_snippet.fn(snippet.pk)
     ready = client.get(url("snippet_render", snippet)).json()
 
-    assert pending.json() == {"state": "pending", "note": selectors.PENDING_NOTE}
+    assert pending.json() == {"state": "pending", "note": selectors.PENDING_NOTE, "language": "Python"}
     assert pending["Cache-Control"] == "no-store"
-    assert ready == {"state": "highlighted", "note": "", "html": "a <span class=o>=</span> <span class=mi>1</span>\n"}
+    assert ready == {
+        "state": "highlighted",
+        "note": "",
+        "language": "Python",
+        "html": "a <span class=o>=</span> <span class=mi>1</span>\n",
+    }
 
 
 def test_the_render_endpoint_hides_a_private_snippet_as_its_page_does(client, user):
