@@ -67,9 +67,10 @@ def snippet_render_create(*, snippet: Snippet, detect_language: bool = False) ->
 
 def snippet_render_request(*, snippet_id: int) -> None:
     """Ask for a new render of a snippet whose code or language changed (or whose old render is out of date):
-    its revision grows, so a render still under way for the old code is not stored."""
+    its revision grows, so a render still under way for the old code is not stored. A language guess still asked
+    for is dropped: the edit says which language it is."""
     updated = SnippetRender.objects.filter(snippet_id=snippet_id).update(
-        revision=F("revision") + 1, state=State.PENDING, html="", note="", rendered_on=None
+        revision=F("revision") + 1, state=State.PENDING, html="", note="", rendered_on=None, detect_language=False
     )
     if not updated:
         SnippetRender.objects.create(snippet_id=snippet_id)
