@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "scheduler",
     "delivery",
     "django_ratelimit",
+    "taskhistory",
     "dashboard",
 ]
 
@@ -248,8 +249,10 @@ DRAMATIQ_BROKER = {
         "dramatiq.middleware.ShutdownNotifications",
         "dramatiq.middleware.Callbacks",
         "dramatiq.middleware.Pipelines",
+        # Skips cancelled messages and those of paused queues before TaskHistory sees them start.
+        "taskhistory.control.WorkerControl",
         # Before Retries, so its "after" hooks (run in reverse order) see what Retries decided.
-        "dashboard.middleware.TaskHistory",
+        "taskhistory.middleware.TaskHistory",
         "dramatiq.middleware.Retries",
         "dramatiq.middleware.CurrentMessage",
         "django_dramatiq.middleware.DbConnectionsMiddleware",
@@ -263,7 +266,8 @@ DRAMATIQ_AUTODISCOVER_MODULES = ["mail", "snippets", "renders", "dashboard"]
 # Dashboard (/dashboard/, staff only): task history kept this many days; a bearer token for /dashboard/metrics;
 # the RabbitMQ management API (e.g. http://guest:guest@127.0.0.1:15672/) for unacked counts and rates.
 DASHBOARD_RETENTION_DAYS = env_int("DASHBOARD_RETENTION_DAYS", 7, minimum=1)
-DASHBOARD_METRICS_TOKEN = env_str("DASHBOARD_METRICS_TOKEN")
+DASHBOARD_API_TOKEN = env_str("DASHBOARD_API_TOKEN")
+DASHBOARD_METRICS_TOKEN = env_str("DASHBOARD_METRICS_TOKEN")  # the older name of DASHBOARD_API_TOKEN, still read
 RABBITMQ_MANAGEMENT_URL = env_str("RABBITMQ_MANAGEMENT_URL")
 
 # Scheduler (`manage.py runscheduler`): crontab expressions on the wall clock of TIME_ZONE.

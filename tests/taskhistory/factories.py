@@ -5,11 +5,12 @@ import itertools
 import json
 import uuid
 
+from django.db.models import F
 from django.utils import timezone
 
-from dashboard.minutes import epoch_minute
-from dashboard.models import Task, TaskStat
-from dashboard.statuses import FINAL, STAGE_DONE, STAGE_READY, rank
+from taskhistory.minutes import epoch_minute
+from taskhistory.models import Task, TaskCounter, TaskStat
+from taskhistory.statuses import FINAL, STAGE_DONE, STAGE_READY, rank
 
 _counter = itertools.count(1)
 
@@ -47,4 +48,7 @@ def make_task(
 
 
 def make_stat(*, minute, actor_name="send_feedback_mail", queue_name="mail", **counts):
+    """A minute's counts, added to the never-pruned counters as well (the recorder writes both at once)."""
+    counter, _ = TaskCounter.objects.get_or_create(actor_name=actor_name, queue_name=queue_name)
+    TaskCounter.objects.filter(pk=counter.pk).update(**{name: F(name) + value for name, value in counts.items()})
     return TaskStat.objects.create(minute=epoch_minute(minute), actor_name=actor_name, queue_name=queue_name, **counts)

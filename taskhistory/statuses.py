@@ -8,15 +8,19 @@ class Status(models.TextChoices):
     RETRYING = "retrying", "Waiting to retry"
     ENQUEUED = "enqueued", "Enqueued"
     RUNNING = "running", "Running"
+    LOST = "lost", "Running when its worker died"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
     SKIPPED = "skipped", "Skipped"
+    CANCELLED = "cancelled", "Cancelled"
 
 
-FINAL = frozenset({Status.SUCCEEDED, Status.FAILED, Status.SKIPPED})
+FINAL = frozenset({Status.SUCCEEDED, Status.FAILED, Status.SKIPPED, Status.CANCELLED})
 # Failed and skipped messages are the ones RabbitMQ dead-letters into `<queue>.XQ`.
 RETRYABLE = frozenset({Status.FAILED, Status.SKIPPED})
-OPEN = (Status.DELAYED, Status.RETRYING, Status.ENQUEUED, Status.RUNNING)
+OPEN = (Status.DELAYED, Status.RETRYING, Status.ENQUEUED, Status.RUNNING, Status.LOST)
+# Not started yet: what an operator may still cancel.
+WAITING = (Status.DELAYED, Status.RETRYING, Status.ENQUEUED)
 
 # Stages within one attempt; an attempt's events all rank below the next attempt's.
 STAGE_WAITING = 1  # delayed, or waiting out a retry backoff in `<queue>.DQ`

@@ -14,7 +14,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
-from dashboard import rabbitmq
+from delivery import queues as rabbitmq
 
 pytestmark = pytest.mark.django_db
 

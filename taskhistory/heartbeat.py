@@ -12,7 +12,8 @@ from django.utils import timezone
 from dramatiq.common import q_name
 
 from . import conf
-from .models import WorkerProcess
+from .models import Task, WorkerProcess
+from .statuses import Status
 
 
 @dataclass
@@ -90,7 +91,12 @@ def heartbeat_remove(stats):
     WorkerProcess.objects.filter(host=stats.host, pid=stats.pid).delete()
 
 
-def workers_silent_drop():
-    """Forget worker processes silent for longer than the drop age (a crash leaves its row behind)."""
+def workers_silent_drop() -> int:
+    """Forget worker processes silent for longer than the drop age (a crash leaves its row behind), and mark the
+    tasks they were running as lost. A lost task keeps its rank, so RabbitMQ's redelivery of its message to
+    another worker (or a late write from a worker that was only slow) shows it running again."""
     cutoff = timezone.now() - dt.timedelta(seconds=conf.WORKER_DROP_SECONDS)
-    return WorkerProcess.objects.filter(last_seen__lt=cutoff).delete()[0]
+    silent = WorkerProcess.objects.filter(last_seen__lt=cutoff)
+    for host, pid in silent.values_list("host", "pid"):
+        Task.objects.filter(status=Status.RUNNING, worker_host=host, worker_pid=pid).update(status=Status.LOST)
+    return silent.delete()[0]

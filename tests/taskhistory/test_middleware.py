@@ -15,9 +15,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dashboard.middleware import history_flush
-from dashboard.models import Task, TaskStat, WorkerProcess
-from tests.dashboard.brokers import drain, history, running_worker, stub_broker
+from taskhistory.middleware import history_flush
+from taskhistory.models import Task, TaskStat, WorkerProcess
+from tests.taskhistory.brokers import drain, history, running_worker, stub_broker
 
 # serialized_rollback: leave the database as the next transactional test (tests/djangobin/test_purge.py) expects it.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -140,11 +140,33 @@ _DEAD_LETTER = _insert(
 )
 
 _STAT_COUNTS = ("succeeded", "failed", "retried", "skipped", "runtime_sum_ms", *(name for _, name in RUNTIME_BUCKETS))
+_ADD_COUNTS = ", ".join(f"{name} = {{table}}.{name} + excluded.{name}" for name in _STAT_COUNTS)
 _STAT_INSERT = _Statement(
     head=f"INSERT INTO dashboard_taskstat (minute, actor_name, queue_name, {', '.join(_STAT_COUNTS)})",
     columns=3 + len(_STAT_COUNTS),
-    tail="ON CONFLICT (minute, actor_name, queue_name) DO UPDATE SET "
-    + ", ".join(f"{name} = dashboard_taskstat.{name} + excluded.{name}" for name in _STAT_COUNTS),
+    tail="ON CONFLICT (minute, actor_name, queue_name) DO UPDATE SET " + _ADD_COUNTS.format(table="dashboard_taskstat"),
+)
+_COUNTER_INSERT = _Statement(
+    head=f"INSERT INTO taskhistory_taskcounter (actor_name, queue_name, {', '.join(_STAT_COUNTS)})",
+    columns=2 + len(_STAT_COUNTS),
+    tail="ON CONFLICT (actor_name, queue_name) DO UPDATE SET " + _ADD_COUNTS.format(table="taskhistory_taskcounter"),
+)
+_ATTEMPT_COLUMNS = (
+    "message_id",
+    "attempt",
+    "status",
+    "started_at",
+    "finished_at",
+    "runtime_ms",
+    "worker_host",
+    "worker_pid",
+    "error",
+    "traceback",
+)
+_ATTEMPT_INSERT = _Statement(
+    head=f"INSERT INTO taskhistory_taskattempt ({', '.join(_ATTEMPT_COLUMNS)})",
+    columns=len(_ATTEMPT_COLUMNS),
+    tail="ON CONFLICT (message_id, attempt) DO NOTHING",
 )
 _OUTCOME_COLUMN = {
     Status.SUCCEEDED: "succeeded",
@@ -182,7 +204,7 @@ def _bucket(runtime_ms):
     return None
 
 
-def _stat_rows(events):
+def _stat_sums(events):
     """Finished attempts summed per (minute, actor, queue)."""
     sums = defaultdict(lambda: dict.fromkeys(_STAT_COUNTS, 0))
     for event in events:
@@ -196,7 +218,42 @@ def _stat_rows(events):
             bucket = _bucket(event.runtime_ms)
             if bucket:
                 counts[bucket] += 1
-    return [[minute, actor, queue, *counts.values()] for (minute, actor, queue), counts in sums.items()]
+    return sums
+
+
+def _counter_rows(sums):
+    """The per-minute sums folded into one row per (actor, queue)."""
+    totals = defaultdict(lambda: dict.fromkeys(_STAT_COUNTS, 0))
+    for (_, actor, queue), counts in sums.items():
+        total = totals[(actor, queue)]
+        for name, value in counts.items():
+            total[name] += value
+    return [[actor, queue, *counts.values()] for (actor, queue), counts in totals.items()]
+
+
+def _attempt_rows(events, adapt):
+    """One row per finished attempt (its "finished" event), before the batch's events are merged."""
+    rows = []
+    for event in events:
+        if event.rank % 10 != STAGE_DONE or event.is_dead_letter or event.finished_at is None:
+            continue
+        started = adapt(event.started_at) if event.started_at is not None else None
+        error = event.last_error if event.status != Status.SUCCEEDED else ""
+        rows.append(
+            [
+                event.message_id,
+                event.retries,
+                event.status,
+                started,
+                adapt(event.finished_at),
+                event.runtime_ms,
+                event.worker_host,
+                event.worker_pid,
+                error,
+                event.traceback if error else "",
+            ]
+        )
+    return rows
 
 
 def _coalesced(events):
@@ -226,13 +283,18 @@ def _execute(cursor, statement, rows):
 
 
 def events_write(events):
-    """Write a batch of task events and count the finished attempts among them, in one transaction."""
+    """Write a batch of task events and count the finished attempts among them (per minute, and in the
+    never-pruned counters), in one transaction."""
     if not events:
         return
     adapt = _datetime_adapter()
-    stats = _stat_rows(events)
+    sums = _stat_sums(events)
+    attempts = _attempt_rows(events, adapt)
+    stats = [[minute, actor, queue, *counts.values()] for (minute, actor, queue), counts in sums.items()]
     upserts, dead_letters = _coalesced(events)
     with transaction.atomic(), connection.cursor() as cursor:
         _execute(cursor, _UPSERT, [_task_row(event, adapt) for event in upserts])
         _execute(cursor, _DEAD_LETTER, [_task_row(event, adapt) for event in dead_letters])
         _execute(cursor, _STAT_INSERT, stats)
+        _execute(cursor, _COUNTER_INSERT, _counter_rows(sums))
+        _execute(cursor, _ATTEMPT_INSERT, attempts)

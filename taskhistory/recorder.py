@@ -77,7 +77,7 @@ class Recorder:
                 return
             self._pid = os.getpid()
             self._stopping.clear()
-            self._thread = threading.Thread(target=self._run, name="dashboard-recorder", daemon=True)
+            self._thread = threading.Thread(target=self._run, name="taskhistory-recorder", daemon=True)
             self._thread.start()
             if not self._exit_hook:
                 atexit.register(self._at_exit)

@@ -1,23 +1,29 @@
-"""What RabbitMQ itself says about djangobin's queues, and the two things the dashboard asks it to do.
+"""RabbitMQ operations on djangobin's queues, in one place: counts, dead letters (list, requeue, purge) and the
+fresh copy of a message that is sent again.
 
-Counts come from AMQP passive declares (always available; `Q.DQ` counts only delayed messages no worker has
-fetched yet, since workers hold due-later messages unacked in memory). When RABBITMQ_MANAGEMENT_URL is set,
-the management HTTP API adds unacked counts and message rates.
+Each Dramatiq queue `Q` has `Q.DQ` (delayed messages) and `Q.XQ` (dead letters, kept 7 days); their names
+come from dramatiq's own `dq_name`/`xq_name`. Counts come from AMQP passive declares (always available;
+`Q.DQ` counts only delayed messages no worker has fetched yet, since workers hold due-later messages unacked
+in memory). When RABBITMQ_MANAGEMENT_URL is set, the management HTTP API adds unacked counts and message rates.
 """
 
 import base64
 import contextlib
 import json
+import logging
 import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
 
+import dramatiq
 import pika
 import pika.exceptions
+from django.conf import settings
+from dramatiq.common import dq_name, q_name, xq_name
 
-from . import conf
+logger = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 3
 
@@ -39,12 +45,12 @@ class QueueCounts:
     rates: dict = field(default_factory=dict)
 
 
-def delay_queue(name):
-    return f"{name}.DQ"
+def _amqp_url():
+    return settings.RABBITMQ_URL
 
 
-def dead_letter_queue(name):
-    return f"{name}.XQ"
+def _management_url():
+    return settings.RABBITMQ_MANAGEMENT_URL
 
 
 def _connect(url):
@@ -107,7 +113,7 @@ def _declare_passive(connection, channel, name):
     return channel, ok.method.message_count, ok.method.consumer_count
 
 
-def queue_counts(names, url=None):
+def queue_counts(names: list[str], url: str | None = None) -> list[QueueCounts]:
     """Ready, delayed and dead-lettered counts and consumers of each queue, by AMQP passive declares."""
 
     def read(connection):
@@ -115,27 +121,27 @@ def queue_counts(names, url=None):
         counts = []
         for name in names:
             channel, ready, consumers = _declare_passive(connection, channel, name)
-            channel, delayed, _ = _declare_passive(connection, channel, delay_queue(name))
-            channel, dead, _ = _declare_passive(connection, channel, dead_letter_queue(name))
+            channel, delayed, _ = _declare_passive(connection, channel, dq_name(name))
+            channel, dead, _ = _declare_passive(connection, channel, xq_name(name))
             counts.append(QueueCounts(name=name, ready=ready, delayed=delayed, dead=dead, consumers=consumers))
         if channel.is_open:
             channel.close()
         return counts
 
-    return _shared.run(url or conf.rabbitmq_url(), read)
+    return _shared.run(url or _amqp_url(), read)
 
 
-def dead_letters_purge(name, url=None):
+def dead_letters_purge(name: str, url: str | None = None) -> int:
     """Empty `name.XQ`; returns how many messages it held."""
 
     def purge(connection):
-        channel, count, _ = _declare_passive(connection, connection.channel(), dead_letter_queue(name))
-        purged = 0 if count is None else channel.queue_purge(queue=dead_letter_queue(name)).method.message_count
+        channel, count, _ = _declare_passive(connection, connection.channel(), xq_name(name))
+        purged = 0 if count is None else channel.queue_purge(queue=xq_name(name)).method.message_count
         if channel.is_open:
             channel.close()
         return purged
 
-    return _shared.run(url or conf.rabbitmq_url(), purge)
+    return _shared.run(url or _amqp_url(), purge)
 
 
 def vhost_of(url):
@@ -162,8 +168,8 @@ def _rate(stats, name):
 
 def management_queues(base_url=None, amqp_url=None):
     """{queue name: its management-API numbers} for the broker's virtual host."""
-    vhost = vhost_of(amqp_url or conf.rabbitmq_url())
-    request = _management_request(base_url or conf.management_url(), f"/api/queues/{quote(vhost, safe='')}")
+    vhost = vhost_of(amqp_url or _amqp_url())
+    request = _management_request(base_url or _management_url(), f"/api/queues/{quote(vhost, safe='')}")
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 (http/https only)
             queues = json.load(response)
@@ -192,5 +198,87 @@ def with_management(counts, base_url=None, amqp_url=None):
         main = queues.get(count.name) or {}
         count.unacked = main.get("unacked")
         count.rates = main.get("rates") or {}
-        count.delayed_unacked = (queues.get(delay_queue(count.name)) or {}).get("unacked")
+        count.delayed_unacked = (queues.get(dq_name(count.name)) or {}).get("unacked")
     return counts
+
+
+# What one delivery left in a message's options; a message sent again starts afresh.
+_DELIVERY_OPTIONS = frozenset({"retries", "traceback", "requeue_timestamp", "eta", "redelivered"})
+
+
+def message_fresh(
+    *,
+    queue_name: str,
+    actor_name: str,
+    args,
+    kwargs: dict,
+    options: dict,
+    message_id: str | None = None,
+    message_timestamp: int | None = None,
+) -> dramatiq.Message:
+    """A message to send again: on the main queue (never `.DQ`/`.XQ`), its retry count and last error dropped."""
+    fields = {"message_id": message_id} if message_id else {}
+    if message_timestamp is not None:
+        fields["message_timestamp"] = message_timestamp
+    return dramatiq.Message(
+        queue_name=q_name(queue_name),
+        actor_name=actor_name,
+        args=tuple(args),
+        kwargs=dict(kwargs),
+        options={key: value for key, value in options.items() if key not in _DELIVERY_OPTIONS},
+        **fields,
+    )
+
+
+def _fresh_copy(message):
+    return message_fresh(
+        queue_name=message.queue_name,
+        actor_name=message.actor_name,
+        args=message.args,
+        kwargs=message.kwargs,
+        options=message.options,
+        message_id=message.message_id,
+        message_timestamp=message.message_timestamp,
+    )
+
+
+def dead_letters_list(*, queue_name: str, broker=None) -> list[dramatiq.Message]:
+    """The dead messages of `queue_name`, oldest first, left where they are."""
+    broker = broker or dramatiq.get_broker()
+    channel = broker.connection.channel()
+    try:
+        messages = []
+        while True:
+            method, _, body = channel.basic_get(xq_name(queue_name), auto_ack=False)
+            if method is None:
+                return messages
+            messages.append(dramatiq.Message.decode(body))
+    finally:
+        channel.close()  # every unacked message goes back to the dead-letter queue
+
+
+def dead_letters_requeue(*, queue_name: str, broker=None) -> int:
+    """Move every dead message of `queue_name` back onto it with a fresh retry count; returns how many.
+
+    Each is acked in the dead-letter queue only after RabbitMQ confirmed the requeued copy, so a crash in
+    between repeats a message rather than losing it; it keeps its message id, so the delivery ledger still
+    knows whether it was ever delivered.
+    """
+    broker = broker or dramatiq.get_broker()
+    broker.declare_queue(queue_name, ensure=True)
+    channel = broker.connection.channel()
+    moved = 0
+    try:
+        while True:
+            method, _, body = channel.basic_get(xq_name(queue_name), auto_ack=False)
+            if method is None:
+                break
+            message = _fresh_copy(dramatiq.Message.decode(body))
+            broker.enqueue(message)
+            channel.basic_ack(method.delivery_tag)
+            moved += 1
+            logger.info("Requeued dead message %s (%s%r).", message.message_id, message.actor_name, message.args)
+    finally:
+        if channel.is_open:
+            channel.close()
+    return moved

@@ -6,11 +6,13 @@ import dramatiq
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AgeLimit, Retries
 
-from dashboard.middleware import TaskHistory
+from taskhistory.control import WorkerControl
+from taskhistory.middleware import TaskHistory
 
 
 def stub_broker():
-    broker = StubBroker(middleware=[AgeLimit(), TaskHistory(), Retries(min_backoff=10, max_backoff=50)])
+    middleware = [AgeLimit(), WorkerControl(), TaskHistory(), Retries(min_backoff=10, max_backoff=50)]
+    broker = StubBroker(middleware=middleware)
     broker.emit_after("process_boot")
     return broker
 
@@ -34,3 +36,7 @@ def drain(broker, worker):
     for queue in list(broker.queues):
         broker.join(queue, fail_fast=False)
     worker.join()
+
+
+def control(broker):
+    return next(m for m in broker.middleware if isinstance(m, WorkerControl))

@@ -7,13 +7,13 @@ import pytest
 from django.utils import timezone
 
 from actors.dashboard import prune_task_history
-from dashboard.models import Task, TaskStat, WorkerProcess
-from dashboard.services import history_prune
 from scheduler.cron import latest_fire_time
 from scheduler.daemon import SchedulerDaemon
 from scheduler.jobs import job_get
 from scheduler.models import JobRun
-from tests.dashboard.factories import make_stat, make_task
+from taskhistory.models import Task, TaskStat, WorkerProcess
+from taskhistory.prune import history_prune
+from tests.taskhistory.factories import make_stat, make_task
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def test_an_old_task_still_open_stays_until_it_has_been_silent_for_the_whole_ret
 
 
 def test_pruning_deletes_in_batches_and_reports_what_it_deleted(settings, monkeypatch):
-    monkeypatch.setattr("dashboard.services.PRUNE_BATCH", 2)
+    monkeypatch.setattr("taskhistory.prune.PRUNE_BATCH", 2)
     for _ in range(5):
         make_task(ago=dt.timedelta(days=30))
     WorkerProcess.objects.create(

@@ -181,6 +181,20 @@ def skipped(message, *, at, host, pid):
     )
 
 
+def cancelled(message, *, at, host, pid):
+    """An operator cancelled it before it ran, and a worker skipped it (acked: it is gone from RabbitMQ)."""
+    return _event(
+        message,
+        status=Status.CANCELLED,
+        stage=STAGE_DONE,
+        at=at,
+        finished_at=at,
+        worker_host=host,
+        worker_pid=pid,
+        last_error="Cancelled by an operator before it ran.",
+    )
+
+
 def dead_lettered(message, *, at):
     """Rejected into `<queue>.XQ`. A failed or skipped task keeps its status; anything else becomes failed."""
     exception = getattr(message, "_exception", None)

@@ -1,4 +1,4 @@
-"""The Dramatiq middleware that records each message's life for the dashboard, on the sending and working side.
+"""The Dramatiq middleware that records each message's life (task history), on the sending and working side.
 
 List it before `Retries` in DRAMATIQ_BROKER["MIDDLEWARE"]: "after" hooks run in reverse order, so it then sees
 whether Retries failed the message for good or scheduled another attempt. A hook never raises: recording
@@ -13,6 +13,7 @@ from django.utils import timezone
 from dramatiq.middleware import Middleware
 
 from . import events
+from .control import skipped_as
 
 logger = logging.getLogger(__name__)
 
@@ -28,11 +29,11 @@ def _never_raises(hook):
     return wrapper
 
 
-def history_flush(broker=None):
+def history_flush(broker=None) -> None:
     """Write the task events this process has recorded so far, e.g. the message a dashboard action just sent."""
     for middleware in (broker or dramatiq.get_broker()).middleware:
-        if isinstance(middleware, TaskHistory) and middleware._recorder is not None:
-            middleware.recorder.flush()
+        if isinstance(middleware, TaskHistory):
+            middleware.flush()
 
 
 class TaskHistory(Middleware):
@@ -47,6 +48,11 @@ class TaskHistory(Middleware):
 
             self._recorder = Recorder()
         return self._recorder
+
+    def flush(self):
+        """Write what this middleware's recorder holds; nothing to do if it never recorded anything."""
+        if self._recorder is not None:
+            self._recorder.flush()
 
     @property
     def _worker(self):
@@ -94,8 +100,12 @@ class TaskHistory(Middleware):
 
     @_never_raises
     def after_skip_message(self, broker, message):
-        self.recorder.stats.finished(message.message_id, failed=True)
-        self.recorder.record(events.skipped(message, at=timezone.now(), **self._worker))
+        reason = skipped_as(message)
+        if reason == "paused":
+            return  # put back on its queue for later: its enqueue is recorded, and it has not run
+        self.recorder.stats.finished(message.message_id, failed=reason is None)
+        record = events.cancelled if reason == "cancelled" else events.skipped
+        self.recorder.record(record(message, at=timezone.now(), **self._worker))
 
     @_never_raises
     def after_nack(self, broker, message):
