@@ -157,6 +157,8 @@ def index(request):
                     "exposure": author.default_exposure,
                 }
         form = SnippetForm(initial=initial, user=user)
+    if form.is_bound and fork_source is None and form.data.get("forked_from"):
+        fork_source = _fork_source(request, form.data["forked_from"])  # a form sent back still says where it began
     return render(request, "djangobin/index.html", {"form": form, "fork_source": fork_source})
 
 

@@ -146,3 +146,14 @@ def test_an_expired_fork_is_not_listed(user):
     Snippet.objects.filter(pk=fork.pk).update(expires_at="2000-01-01T00:00:00Z")
 
     assert list(snippet_forks_visible(snippet=source, user=user)) == []
+
+
+def test_a_fork_sent_back_with_an_error_keeps_its_source_and_the_link_to_it(client):
+    source = make_snippet(title="Source")
+
+    response = paste(client, original_code="   ", forked_from=source.slug)
+
+    html = response.content.decode()
+    assert response.status_code == 200 and "The snippet is empty." in html
+    assert f'name="forked_from" value="{source.slug}"' in html
+    assert f'A new paste from <a href="{source.get_absolute_url()}">Source</a>' in html
