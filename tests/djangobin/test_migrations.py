@@ -67,3 +67,21 @@ def test_the_render_migration_leaves_every_existing_snippet_a_pending_render_and
         (f"old{n}", "pending", 1, "") for n in range(3)
     ]
     assert "highlighted_code" not in {f.name for f in new.get_model("djangobin", "Snippet")._meta.get_fields()}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_fork_migration_keeps_the_search_index_following_edits_both_ways(latest):
+    from djangobin.search import snippet_ids_matching
+    from tests.factories import make_snippet
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("djangobin", "0006_search")])  # back: SQLite rebuilds djangobin_snippet
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    snippet = make_snippet(code="aardvark\n")
+    snippet.original_code = "zebra\n"
+    snippet.save()
+    assert set(snippet_ids_matching(["zebra"], now=timezone.now())) == {snippet.pk}
+    assert set(snippet_ids_matching(["aardvark"], now=timezone.now())) == set()
