@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.dashboard_common import machine, write_section
+from bench.common import machine, write_section
 from tests.support.rabbitmq import Vhost
 
 ACTORS = (  # name, queue, share of the traffic

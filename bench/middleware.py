@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.dashboard_common import REPO, machine, write_section
+from bench.common import REPO, machine, write_section
 from tests.support.rabbitmq import Vhost
 
 _MODULES = ("django_dramatiq.setup", "bench.noop")
