@@ -43,6 +43,7 @@ def _setup(directory, vhost):
         {
             "DJANGO_SETTINGS_MODULE": "bench.settings_dashboard",
             "DJANGO_SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+            "EMAIL_HOST": "127.0.0.1",  # production settings require one; nothing is mailed here
             "DJANGO_ALLOWED_HOSTS": "testserver",
             "DATABASE_URL": f"sqlite:///{directory / 'bench.sqlite3'}",
             "RABBITMQ_URL": vhost.url,
