@@ -11,24 +11,17 @@ import argparse
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import BENCHMARKS, REPO, setup_django, write_section
+from tests.support.rabbitmq import Vhost
 
 SECTION = "Enqueue cost"
-RABBITMQ_HOST = os.environ.get("BENCH_RABBITMQ_HOST", "127.0.0.1:5672")
-
-
-def rabbitmqctl(*args):
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
 
 
 def percentiles(samples):
@@ -133,11 +126,9 @@ def main():
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args()
 
-    vhost = f"djangobin-bench-{uuid.uuid4().hex[:10]}"
-    amqp_url = f"amqp://guest:guest@{RABBITMQ_HOST}/{quote(vhost, safe='')}"
-    rabbitmqctl("add_vhost", vhost)
+    vhost = Vhost(prefix="djangobin-bench").create()
+    amqp_url = vhost.url
     try:
-        rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
         with tempfile.TemporaryDirectory() as directory:
             setup_django(amqp_url, directory)
             from django.conf import settings
@@ -149,7 +140,7 @@ def main():
             confirmed, unconfirmed = bench_sends(amqp_url, args.sends)
             hashing = pbkdf2_cost()
     finally:
-        rabbitmqctl("delete_vhost", vhost)
+        vhost.delete()
 
     signup, baseline = percentiles(with_send), percentiles(without_send)
     on, off = percentiles(confirmed), percentiles(unconfirmed)

@@ -19,21 +19,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import BENCHMARKS, REPO, setup_django, write_section
+from tests.support.rabbitmq import Vhost
 
 SECTION = "Highlighting"
-RABBITMQ_HOST = os.environ.get("BENCH_RABBITMQ_HOST", "127.0.0.1:5672")
 READY_LINE = "Worker process is ready for action"
-
-
-def rabbitmqctl(*args):
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
 
 
 def percentiles(samples):
@@ -264,11 +258,9 @@ def main():
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args()
 
-    vhost = f"djangobin-bench-{uuid.uuid4().hex[:10]}"
-    amqp_url = f"amqp://guest:guest@{RABBITMQ_HOST}/{quote(vhost, safe='')}"
-    rabbitmqctl("add_vhost", vhost)
+    vhost = Vhost(prefix="djangobin-bench").create()
+    amqp_url = vhost.url
     try:
-        rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
         with tempfile.TemporaryDirectory() as directory:
             setup_django(amqp_url, directory)
             codes = pastes()
@@ -276,10 +268,10 @@ def main():
             posts = bench_posts(poster, codes, args.posts)
             sizes = bench_bytes(poster, codes)
             # Leave the worker only the pastes it is timed on: the renders queued above are dropped.
-            rabbitmqctl("purge_queue", "-p", vhost, "highlight")
+            vhost.purge("highlight")
             latency = bench_until_highlighted(poster, codes, directory, args.posts)
     finally:
-        rabbitmqctl("delete_vhost", vhost)
+        vhost.delete()
 
     text = report(posts, sizes, latency, codes)
     print(text)
