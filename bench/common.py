@@ -75,6 +75,17 @@ def write_section(title, body):
     BENCHMARKS.write_text(text)
 
 
+def add_vendor_options(parser):
+    """The options of a bench that runs on SQLite or on a PostgreSQL server: --database-url and --no-docs."""
+    parser.add_argument("--database-url", help="a PostgreSQL server URL; default: SQLite in a temporary directory")
+    parser.add_argument("--no-docs", action="store_true", help=f"do not write the results into {BENCHMARKS.name}")
+
+
+def reproduce(command, postgres):
+    """The "Reproduce:" line closing a vendor block, with the server URL elided on PostgreSQL."""
+    return f"Reproduce: `{command}" + (" --database-url postgres://…`." if postgres else "`.")
+
+
 def write_vendor_block(title, intro, block):
     """Replace the block of one database vendor (`### <vendor>` first line) in the `## title` section, keeping
     the other vendors' blocks, SQLite's first."""

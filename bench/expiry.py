@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from expiry_phases import IMPLEMENTATIONS, build, measure
 
-from bench.common import BENCHMARKS, REPO, production_env, write_vendor_block
+from bench.common import BENCHMARKS, REPO, add_vendor_options, production_env, reproduce, write_vendor_block
 from django_project.dbadmin import pg_execute
 
 SECTION = "Expiry purge"
@@ -250,9 +250,8 @@ def report(args, vendor, built, results, big):
             )
             + f" (Building that database took {big_built['build_seconds']:.0f} s.)"
         )
-    command = f"`.venv/bin/python bench/expiry.py --rows {built['rows']} --big-rows {big[0]['rows'] if big else 0}"
-    command += " --database-url postgres://…`" if "PostgreSQL" in vendor else "`"
-    lines += ["", f"Reproduce: {command}.", ""]
+    command = f".venv/bin/python bench/expiry.py --rows {built['rows']} --big-rows {big[0]['rows'] if big else 0}"
+    lines += ["", reproduce(command, "PostgreSQL" in vendor), ""]
     return "\n".join(lines)
 
 
@@ -260,10 +259,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000, help="snippets in the comparison (default 200,000)")
     parser.add_argument("--big-rows", type=int, default=1_000_000, help="snippets for ours alone; 0 skips it")
-    parser.add_argument("--database-url", help="a PostgreSQL server URL; default: SQLite in a temporary directory")
     parser.add_argument("--paste-lines", type=int, default=20, help="longest paste in lines (default 20)")
     parser.add_argument("--no-floor", action="store_true", help="skip the one-statement floor")
-    parser.add_argument("--no-docs", action="store_true", help=f"do not write the results into {BENCHMARKS.name}")
+    add_vendor_options(parser)
     parser.add_argument("--phase", choices=["build", *IMPLEMENTATIONS], help=argparse.SUPPRESS)
     args = parser.parse_args()
 

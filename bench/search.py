@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import BENCHMARKS, REPO, production_env, write_vendor_block
+from bench.common import BENCHMARKS, REPO, add_vendor_options, production_env, reproduce, write_vendor_block
 from bench.expiry import Scratch
 
 SECTION = "Search"
@@ -213,9 +213,8 @@ def report(args, vendor, results):
         + ("met." if p95(new) < 0.1 else "**not met**."),
         f"- On the same queries the old LIKE scan's p95 is **{ratio:,.0f} times** the full-text search's.",
     ]
-    command = f"`.venv/bin/python bench/search.py --rows {args.rows} --queries {args.queries}"
-    command += " --database-url postgres://…`" if args.database_url else "`"
-    lines += ["", f"Reproduce: {command}.", ""]
+    command = f".venv/bin/python bench/search.py --rows {args.rows} --queries {args.queries}"
+    lines += ["", reproduce(command, bool(args.database_url)), ""]
     return "\n".join(lines)
 
 
@@ -224,8 +223,7 @@ def main():
     parser.add_argument("--rows", type=int, default=200_000, help="snippets (default 200,000)")
     parser.add_argument("--queries", type=int, default=300, help="full-text queries timed (default 300)")
     parser.add_argument("--baseline-queries", type=int, default=30, help="of those, also run the old way (30)")
-    parser.add_argument("--database-url", help="a PostgreSQL server URL; default: SQLite in a temporary directory")
-    parser.add_argument("--no-docs", action="store_true", help=f"do not write the results into {BENCHMARKS.name}")
+    add_vendor_options(parser)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="djangobin-bench-") as directory:
