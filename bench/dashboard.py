@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.dashboard_common import machine, write_section
+from bench.common import machine, write_section
 from tests.support.rabbitmq import Vhost
 
 ACTORS = (  # name, queue, share of the traffic
@@ -43,6 +43,7 @@ def _setup(directory, vhost):
         {
             "DJANGO_SETTINGS_MODULE": "bench.settings_dashboard",
             "DJANGO_SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+            "EMAIL_HOST": "127.0.0.1",  # production settings require one; nothing is mailed here
             "DJANGO_ALLOWED_HOSTS": "testserver",
             "DATABASE_URL": f"sqlite:///{directory / 'bench.sqlite3'}",
             "RABBITMQ_URL": vhost.url,

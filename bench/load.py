@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.dashboard_common import machine, write_section
+from bench.common import machine, write_section
 from bench.load_traffic import (
     MAX_IN_FLIGHT,
     MIX,
@@ -35,6 +35,7 @@ from bench.load_traffic import (
     run_rate,
     summarize,
 )
+from django_project.dbadmin import pg_connect
 from tests.support.rabbitmq import Vhost
 from tests.support.smtp import SmtpServer, free_port
 from tests.support.system import REPO, System, wait_for_http
@@ -125,8 +126,6 @@ class Deployment:
 
     def cpu(self):
         """CPU seconds used so far by each part: web, workers, RabbitMQ (private nodes only), PostgreSQL backends."""
-        import psycopg
-
         parts = {
             "web": [self.web.popen.pid, *self.web.descendants()],
             "workers": [pid for worker in self.workers for pid in (worker.popen.pid, *worker.descendants())],
@@ -135,7 +134,7 @@ class Deployment:
             parts["rabbitmq"] = [
                 int(Path(node.env["RABBITMQ_PID_FILE"]).read_text()) for node in self.cluster.nodes if node.node_up
             ]
-        with psycopg.connect(DATABASE_URL, autocommit=True) as connection:
+        with pg_connect(DATABASE_URL, autocommit=True) as connection:
             rows = connection.execute(
                 "SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.system.database.name]
             ).fetchall()
