@@ -30,35 +30,29 @@ install-dev: $(VENV)/.installed-dev
 rabbitmq: install
 	@$(WITH_ENV) scripts/ensure-rabbitmq
 
-# The browser tests drive Debian's chromium, never a browser Playwright downloads: install it when missing.
-chromium:
-	@if [ -x /usr/bin/chromium ]; then :; \
+# Tests drive Debian's own programs (never a browser Playwright downloads): $(call debian_package,program,who needs it)
+# installs the package of that name when /usr/bin/<program> is missing.
+define debian_package
+	@if [ -x /usr/bin/$(1) ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
-		|| { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y $(1) \
+		|| { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $(1); }; \
 	elif command -v sudo >/dev/null 2>&1; then \
-		sudo DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
-		|| { sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }; \
+		sudo DEBIAN_FRONTEND=noninteractive apt-get install -y $(1) \
+		|| { sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y $(1); }; \
 	else \
-		echo "The browser tests need Debian's chromium at /usr/bin/chromium, and this user can neither" >&2; \
-		echo "install packages nor sudo. Run as root:  apt-get install -y chromium   then make test again." >&2; \
+		echo "$(2) Debian's $(1) at /usr/bin/$(1), and this user can neither install packages nor sudo." >&2; \
+		echo "Run as root:  apt-get install -y $(1)   then make test again." >&2; \
 		exit 1; \
 	fi
+endef
 
-# The API's client test drives Debian's pastebinit (a real dpaste.com client): install it when missing.
+chromium:
+	$(call debian_package,chromium,The browser tests need)
+
+# pastebinit is a real dpaste.com client: the API's client test drives it.
 pastebinit:
-	@if command -v pastebinit >/dev/null 2>&1; then :; \
-	elif [ "$$(id -u)" = 0 ]; then \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y pastebinit \
-		|| { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y pastebinit; }; \
-	elif command -v sudo >/dev/null 2>&1; then \
-		sudo DEBIAN_FRONTEND=noninteractive apt-get install -y pastebinit \
-		|| { sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y pastebinit; }; \
-	else \
-		echo "The API client test needs Debian's pastebinit, and this user can neither install packages" >&2; \
-		echo "nor sudo. Run as root:  apt-get install -y pastebinit   then make test again." >&2; \
-		exit 1; \
-	fi
+	$(call debian_package,pastebinit,The API client test needs)
 
 migrate: export DJANGO_DEBUG ?= 1
 migrate: install
