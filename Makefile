@@ -12,7 +12,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # (a DATABASE_URL or RABBITMQ_URL set there is the one migrated and checked).
 WITH_ENV := $(BIN)/honcho run
 
-.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq chromium pastebinit superuser clean bench-enqueue bench-dashboard bench-mail bench-search bench-highlight bench-pages wrk
+.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq chromium pastebinit wrk superuser clean bench-enqueue bench-dashboard bench-mail bench-search bench-highlight bench-load bench-pages
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,50 +30,33 @@ install-dev: $(VENV)/.installed-dev
 rabbitmq: install
 	@$(WITH_ENV) scripts/ensure-rabbitmq
 
-# The browser tests drive Debian's chromium, never a browser Playwright downloads: install it when missing.
+# Tests drive Debian's own programs (never a browser Playwright downloads): $(call debian_package,program,who needs it)
+# installs the package of that name when /usr/bin/<program> is missing.
+define debian_package
+	@if [ -x /usr/bin/$(1) ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y $(1) \
+		|| { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $(1); }; \
+	elif command -v sudo >/dev/null 2>&1; then \
+		sudo DEBIAN_FRONTEND=noninteractive apt-get install -y $(1) \
+		|| { sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y $(1); }; \
+	else \
+		echo "$(2) Debian's $(1) at /usr/bin/$(1), and this user can neither install packages nor sudo." >&2; \
+		echo "Run as root:  apt-get install -y $(1)   then make test again." >&2; \
+		exit 1; \
+	fi
+endef
+
 chromium:
-	@if [ -x /usr/bin/chromium ]; then :; \
-	elif [ "$$(id -u)" = 0 ]; then \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
-		|| { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }; \
-	elif command -v sudo >/dev/null 2>&1; then \
-		sudo DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
-		|| { sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }; \
-	else \
-		echo "The browser tests need Debian's chromium at /usr/bin/chromium, and this user can neither" >&2; \
-		echo "install packages nor sudo. Run as root:  apt-get install -y chromium   then make test again." >&2; \
-		exit 1; \
-	fi
+	$(call debian_package,chromium,The browser tests need)
 
-# bench/pages.py loads the pages with Debian's wrk: install it when missing (only the bench needs it).
-wrk:
-	@if command -v wrk >/dev/null 2>&1; then :; \
-	elif [ "$$(id -u)" = 0 ]; then \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y wrk \
-		|| { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }; \
-	elif command -v sudo >/dev/null 2>&1; then \
-		sudo DEBIAN_FRONTEND=noninteractive apt-get install -y wrk \
-		|| { sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }; \
-	else \
-		echo "The pages bench needs Debian's wrk, and this user can neither install packages nor sudo." >&2; \
-		echo "Run as root:  apt-get install -y wrk   then make bench-pages again." >&2; \
-		exit 1; \
-	fi
-
-# The API's client test drives Debian's pastebinit (a real dpaste.com client): install it when missing.
+# pastebinit is a real dpaste.com client: the API's client test drives it.
 pastebinit:
-	@if command -v pastebinit >/dev/null 2>&1; then :; \
-	elif [ "$$(id -u)" = 0 ]; then \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y pastebinit \
-		|| { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y pastebinit; }; \
-	elif command -v sudo >/dev/null 2>&1; then \
-		sudo DEBIAN_FRONTEND=noninteractive apt-get install -y pastebinit \
-		|| { sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y pastebinit; }; \
-	else \
-		echo "The API client test needs Debian's pastebinit, and this user can neither install packages" >&2; \
-		echo "nor sudo. Run as root:  apt-get install -y pastebinit   then make test again." >&2; \
-		exit 1; \
-	fi
+	$(call debian_package,pastebinit,The API client test needs)
+
+# bench/pages.py loads the pages with Debian's wrk (only the bench needs it).
+wrk:
+	$(call debian_package,wrk,The pages bench needs)
 
 migrate: export DJANGO_DEBUG ?= 1
 migrate: install
@@ -137,6 +120,10 @@ bench-search: install
 	@if DATABASE_URL="$(DATABASE_URL_PG)" $(PY) scripts/db-answers; then \
 		$(PY) bench/search.py --database-url "$(DATABASE_URL_PG)"; \
 	else echo "== PostgreSQL does not answer at $(DATABASE_URL_PG): its run is skipped."; fi
+
+# The whole system under load (gunicorn, workers, PostgreSQL at DATABASE_URL_PG, a private 3-node RabbitMQ cluster).
+bench-load: install-dev rabbitmq
+	BENCH_DATABASE_URL="$(DATABASE_URL_PG)" $(PY) bench/load.py
 
 superuser: export DJANGO_DEBUG ?= 1
 superuser: migrate

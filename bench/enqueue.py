@@ -10,30 +10,18 @@ writes its results into the "Enqueue cost" section of docs/benchmarks.md.
 import argparse
 import os
 import platform
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
-from urllib.parse import quote
 
-REPO = Path(__file__).resolve().parents[1]
-BENCHMARKS = REPO / "docs" / "benchmarks.md"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import BENCHMARKS, REPO, setup_django, write_section
+from tests.support.rabbitmq import Vhost
+
 SECTION = "Enqueue cost"
-RABBITMQ_HOST = os.environ.get("BENCH_RABBITMQ_HOST", "127.0.0.1:5672")
-INTRO = """# Benchmarks
-
-Each script under `bench/` measures one cost against a baseline taken in the same run, prints the ratio, and
-rewrites its own section below. Figures depend on the machine and on what else runs on it: compare ratios, not
-absolute times, between machines.
-"""
-
-
-def rabbitmqctl(*args):
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
 
 
 def percentiles(samples):
@@ -43,38 +31,6 @@ def percentiles(samples):
 
 def ms(seconds):
     return f"{seconds * 1000:.3f} ms"
-
-
-def setup_django(amqp_url, directory):
-    """Production settings (DEBUG off, so no query log) on a scratch SQLite database and the scratch vhost."""
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "django_project.settings",
-            "DJANGO_DEBUG": "0",
-            "DJANGO_SECRET_KEY": "bench-only-secret-key-" + uuid.uuid4().hex * 2,
-            "DJANGO_ALLOWED_HOSTS": "testserver",
-            "DJANGO_SECURE_COOKIES": "0",
-            "DJANGO_HSTS_SECONDS": "0",
-            "DATABASE_URL": f"sqlite:///{Path(directory) / 'bench.sqlite3'}",
-            "RABBITMQ_URL": amqp_url,
-            "EMAIL_HOST": "127.0.0.1",  # production settings require one; nothing is mailed here
-            "DJANGO_LOG_LEVEL": "WARNING",
-            "DJANGO_STATIC_ROOT": str(directory),
-            "DJANGO_RATELIMIT": "0",  # 600 signups from one address are the point here, not abuse
-        }
-    )
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-
-    # A signup hashes its password; the production hasher (PBKDF2, about a third of a second) would bury a
-    # millisecond of enqueue in its own noise. Its cost is measured separately and reported beside the ratio.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("migrate", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)  # pages link hashed names when DEBUG is off
 
 
 def bench_signup(requests):
@@ -163,18 +119,6 @@ def pbkdf2_cost():
     return statistics.median(samples)
 
 
-def write_section(text):
-    BENCHMARKS.parent.mkdir(exist_ok=True)
-    current = BENCHMARKS.read_text() if BENCHMARKS.exists() else INTRO
-    section = f"## {SECTION}\n\n{text.strip()}\n"
-    pattern = re.compile(rf"^## {re.escape(SECTION)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: section + "\n", current).rstrip() + "\n"
-    else:
-        updated = current.rstrip() + "\n\n" + section
-    BENCHMARKS.write_text(updated)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=300, help="signup POSTs of each kind")
@@ -182,18 +126,21 @@ def main():
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args()
 
-    vhost = f"djangobin-bench-{uuid.uuid4().hex[:10]}"
-    amqp_url = f"amqp://guest:guest@{RABBITMQ_HOST}/{quote(vhost, safe='')}"
-    rabbitmqctl("add_vhost", vhost)
+    vhost = Vhost(prefix="djangobin-bench").create()
+    amqp_url = vhost.url
     try:
-        rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
         with tempfile.TemporaryDirectory() as directory:
             setup_django(amqp_url, directory)
+            from django.conf import settings
+
+            # A signup hashes its password; the production hasher (PBKDF2, about a third of a second) would bury a
+            # millisecond of enqueue in its own noise. Its cost is measured separately and reported beside the ratio.
+            settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
             with_send, without_send = bench_signup(args.requests)
             confirmed, unconfirmed = bench_sends(amqp_url, args.sends)
             hashing = pbkdf2_cost()
     finally:
-        rabbitmqctl("delete_vhost", vhost)
+        vhost.delete()
 
     signup, baseline = percentiles(with_send), percentiles(without_send)
     on, off = percentiles(confirmed), percentiles(unconfirmed)
@@ -236,7 +183,7 @@ a send over sending without them: the price of knowing RabbitMQ holds the messag
 """
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(SECTION, text)
         print(f"Written to {BENCHMARKS.relative_to(REPO)} (section {SECTION!r}).")
 
 

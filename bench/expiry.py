@@ -32,14 +32,16 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from expiry_phases import IMPLEMENTATIONS, build, measure
 
-REPO = Path(__file__).resolve().parents[1]
-DOCS = REPO / "docs" / "benchmarks.md"
-SECTION = "## Expiry purge"
+from bench.common import BENCHMARKS, REPO, add_vendor_options, production_env, reproduce, write_vendor_block
+from django_project.dbadmin import pg_execute
+
+SECTION = "Expiry purge"
 
 
 # --- scratch databases -----------------------------------------------------------------------------------
@@ -60,19 +62,7 @@ class Scratch:
         return f"djangobin_bench_{os.getpid()}_{name}"
 
     def _admin(self, sql):
-        import dj_database_url
-        import psycopg
-
-        config = dj_database_url.parse(self.server_url)
-        with psycopg.connect(
-            host=config["HOST"] or None,
-            port=config["PORT"] or None,
-            user=config["USER"] or None,
-            password=config["PASSWORD"] or None,
-            dbname=config["NAME"],
-            autocommit=True,
-        ) as connection:
-            connection.execute(sql)
+        pg_execute(self.server_url, sql)
 
     def create(self, name):
         if self.server_url:
@@ -95,15 +85,7 @@ class Scratch:
 
 def child(phase, database_url, *extra):
     """Run one phase in a fresh Python process against `database_url`; returns the JSON it prints."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "django_project.settings",
-        "DJANGO_DEBUG": "0",  # DEBUG would keep every query in memory
-        "EMAIL_HOST": "127.0.0.1",  # production settings require one; nothing is mailed here
-        "DJANGO_SECRET_KEY": "bench-only-" + uuid.uuid4().hex,
-        "DJANGO_LOG_LEVEL": "WARNING",
-        "DATABASE_URL": database_url,
-    }
+    env = {**os.environ, **production_env(database_url)}  # DEBUG off: it would keep every query in memory
     out = subprocess.run(
         [sys.executable, __file__, "--phase", phase, *extra], cwd=REPO, env=env, capture_output=True, text=True
     )
@@ -268,42 +250,18 @@ def report(args, vendor, built, results, big):
             )
             + f" (Building that database took {big_built['build_seconds']:.0f} s.)"
         )
-    command = f"`.venv/bin/python bench/expiry.py --rows {built['rows']} --big-rows {big[0]['rows'] if big else 0}"
-    command += " --database-url postgres://…`" if "PostgreSQL" in vendor else "`"
-    lines += ["", f"Reproduce: {command}.", ""]
+    command = f".venv/bin/python bench/expiry.py --rows {built['rows']} --big-rows {big[0]['rows'] if big else 0}"
+    lines += ["", reproduce(command, "PostgreSQL" in vendor), ""]
     return "\n".join(lines)
-
-
-def write_section(block):
-    """Replace this vendor's block inside the "Expiry purge" section, keeping the other vendor's."""
-    DOCS.parent.mkdir(exist_ok=True)
-    intro = (
-        "# Benchmarks\n\nEach script in `bench/` measures against a baseline in the same run and writes its own "
-        "section here. Figures come from a shared 2-core machine; rerun the scripts to compare on yours.\n"
-    )
-    current = DOCS.read_text() if DOCS.exists() else intro
-    head, found, rest = current.partition(SECTION)
-    following = rest.find("\n## ") if found else -1
-    section, tail = (rest[:following], rest[following:]) if following >= 0 else (rest, "")
-    blocks = {}
-    for chunk in section.split("\n### ")[1:]:
-        blocks[chunk.split("\n", 1)[0]] = "### " + chunk.strip("\n") + "\n"
-    blocks[block.split("\n", 1)[0].removeprefix("### ")] = block
-    ordered = sorted(blocks.items(), key=lambda item: not item[0].startswith("SQLite"))
-    text = f"{SECTION}\n\n{SECTION_INTRO}\n\n" + "\n".join(body for _, body in ordered)
-    if not found:
-        head = head.rstrip("\n") + "\n\n"
-    DOCS.write_text(head + text + tail)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000, help="snippets in the comparison (default 200,000)")
     parser.add_argument("--big-rows", type=int, default=1_000_000, help="snippets for ours alone; 0 skips it")
-    parser.add_argument("--database-url", help="a PostgreSQL server URL; default: SQLite in a temporary directory")
     parser.add_argument("--paste-lines", type=int, default=20, help="longest paste in lines (default 20)")
     parser.add_argument("--no-floor", action="store_true", help="skip the one-statement floor")
-    parser.add_argument("--no-docs", action="store_true", help=f"do not write the results into {DOCS.name}")
+    add_vendor_options(parser)
     parser.add_argument("--phase", choices=["build", *IMPLEMENTATIONS], help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -354,8 +312,8 @@ def main():
     text = report(args, vendor, built, results, big)
     print("\n" + text)
     if not args.no_docs:
-        write_section(text)
-        print(f"Written to {DOCS.relative_to(REPO)}.")
+        write_vendor_block(SECTION, SECTION_INTRO, text)
+        print(f"Written to {BENCHMARKS.relative_to(REPO)}.")
 
 
 if __name__ == "__main__":

@@ -19,19 +19,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
-from urllib.parse import quote
 
-REPO = Path(__file__).resolve().parents[1]
-BENCHMARKS = REPO / "docs" / "benchmarks.md"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import BENCHMARKS, REPO, setup_django, write_section
+from tests.support.rabbitmq import Vhost
+
 SECTION = "Highlighting"
-RABBITMQ_HOST = os.environ.get("BENCH_RABBITMQ_HOST", "127.0.0.1:5672")
 READY_LINE = "Worker process is ready for action"
-
-
-def rabbitmqctl(*args):
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
 
 
 def percentiles(samples):
@@ -57,34 +53,6 @@ def pastes():
         "512 KiB": largest[: largest.rfind("\n") + 1],
         "100,000 short lines": "".join(f"x={n % 10}\n" for n in range(100_000)),
     }
-
-
-def setup_django(amqp_url, directory):
-    """Production settings (DEBUG off, so no query log) on a scratch SQLite database and the scratch vhost."""
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "django_project.settings",
-            "DJANGO_DEBUG": "0",
-            "DJANGO_SECRET_KEY": "bench-only-secret-key-" + uuid.uuid4().hex * 2,
-            "DJANGO_ALLOWED_HOSTS": "testserver",
-            "DJANGO_SECURE_COOKIES": "0",
-            "DJANGO_HSTS_SECONDS": "0",
-            "DATABASE_URL": f"sqlite:///{Path(directory) / 'bench.sqlite3'}",
-            "RABBITMQ_URL": amqp_url,
-            "EMAIL_HOST": "",
-            "DJANGO_LOG_LEVEL": "WARNING",
-            "DJANGO_STATIC_ROOT": str(directory),
-            "DJANGO_RATELIMIT": "0",
-        }
-    )
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)  # pages link hashed names when DEBUG is off
 
 
 # The synchronous render this change replaced, kept here as the baseline: Pygments' table formatter with an anchor
@@ -216,18 +184,6 @@ def bench_until_highlighted(poster, codes, directory, posts):
         worker.wait(timeout=30)
 
 
-def write_section(text):
-    BENCHMARKS.parent.mkdir(exist_ok=True)
-    current = BENCHMARKS.read_text() if BENCHMARKS.exists() else "# Benchmarks\n"
-    section = f"## {SECTION}\n\n{text.strip()}\n"
-    pattern = re.compile(rf"^## {re.escape(SECTION)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: section + "\n", current).rstrip() + "\n"
-    else:
-        updated = current.rstrip() + "\n\n" + section
-    BENCHMARKS.write_text(updated)
-
-
 def conclusion(posts):
     _, small_queued, small_synchronous = posts["60 lines"]
     _, big_queued, big_synchronous = posts["512 KiB"]
@@ -302,11 +258,9 @@ def main():
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args()
 
-    vhost = f"djangobin-bench-{uuid.uuid4().hex[:10]}"
-    amqp_url = f"amqp://guest:guest@{RABBITMQ_HOST}/{quote(vhost, safe='')}"
-    rabbitmqctl("add_vhost", vhost)
+    vhost = Vhost(prefix="djangobin-bench").create()
+    amqp_url = vhost.url
     try:
-        rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
         with tempfile.TemporaryDirectory() as directory:
             setup_django(amqp_url, directory)
             codes = pastes()
@@ -314,15 +268,15 @@ def main():
             posts = bench_posts(poster, codes, args.posts)
             sizes = bench_bytes(poster, codes)
             # Leave the worker only the pastes it is timed on: the renders queued above are dropped.
-            rabbitmqctl("purge_queue", "-p", vhost, "highlight")
+            vhost.purge("highlight")
             latency = bench_until_highlighted(poster, codes, directory, args.posts)
     finally:
-        rabbitmqctl("delete_vhost", vhost)
+        vhost.delete()
 
     text = report(posts, sizes, latency, codes)
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(SECTION, text)
         print(f"Written to {BENCHMARKS.relative_to(REPO)} (section {SECTION!r}).")
 
 

@@ -29,7 +29,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.dashboard_common import REPO, machine, write_section
+from bench.common import REPO, machine, write_section
+from django_project.dbadmin import pg_execute
 from tests.support.rabbitmq import Vhost
 
 READY = "Worker process is ready for action"
@@ -136,10 +137,7 @@ class ScratchDatabase:
         )
 
     def _admin(self, sql):
-        import psycopg
-
-        with psycopg.connect(self._pg_url.replace("postgres://", "postgresql://"), autocommit=True) as connection:
-            connection.execute(sql)
+        pg_execute(self._pg_url, sql)
 
     def __enter__(self):
         if self.kind == "postgresql":

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.dashboard_common import REPO, machine, write_section
+from bench.common import REPO, machine, write_section
 from tests.support.rabbitmq import Vhost
 
 _MODULES = ("django_dramatiq.setup", "bench.noop")
@@ -37,6 +37,7 @@ def _env(directory, vhost, settings):
         **os.environ,
         "DJANGO_SETTINGS_MODULE": settings,
         "DJANGO_SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        "EMAIL_HOST": "127.0.0.1",  # production settings require one; nothing is mailed here
         "DATABASE_URL": f"sqlite:///{directory / 'bench.sqlite3'}",
         "RABBITMQ_URL": vhost.url,
         "BENCH_DONE_FILE": str(directory / "done"),
@@ -148,7 +149,7 @@ def main():
 `bench/middleware.py` (`make bench-dashboard`), run {dt.date.today()}: one `dramatiq` worker process with
 {options.threads} threads drains {options.messages:,} no-op messages from RabbitMQ on loopback (a scratch
 virtual host), SQLite database, production settings otherwise. {options.rounds} rounds, each running the
-worker with `dashboard.middleware.TaskHistory` and then without it, back to back. Machine: {machine()}, shared
+worker with `taskhistory.middleware.TaskHistory` and then without it, back to back. Machine: {machine()}, shared
 with other test suites, so single rounds are noisy: compare the ratios.
 
 | | best drain time (from "ready") | messages/s | send, ms/message (median) |

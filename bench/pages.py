@@ -28,15 +28,13 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.expiry import Scratch  # noqa: E402
+from bench.common import BENCHMARKS, REPO, production_env, write_section
+from bench.expiry import Scratch
 
-BENCHMARKS = REPO / "docs" / "benchmarks.md"
 SECTION = "Pages"
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/test")
 BIG_BYTES = 512 * 1024
@@ -113,20 +111,18 @@ def run_phase(phase, *args):
 # --- the parent: databases, server, load --------------------------------------------------------------------
 
 
-def production_env(database_url, static_root):
+def pages_env(database_url, static_root):
     return {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings_pages",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "bench-only-secret-key-" + uuid.uuid4().hex * 2,
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_COOKIES": "0",
-        "DJANGO_HSTS_SECONDS": "0",
-        "EMAIL_HOST": "127.0.0.1",  # production settings require one; nothing is mailed here
-        "DJANGO_LOG_LEVEL": "WARNING",
-        "DJANGO_STATIC_ROOT": str(static_root),
-        "DATABASE_URL": database_url,
-        "PYTHONPATH": str(REPO),
+        **production_env(
+            database_url,
+            DJANGO_SETTINGS_MODULE="bench.settings_pages",
+            DJANGO_ALLOWED_HOSTS="127.0.0.1",
+            DJANGO_SECURE_COOKIES="0",
+            DJANGO_HSTS_SECONDS="0",
+            DJANGO_STATIC_ROOT=str(static_root),
+            PYTHONPATH=str(REPO),
+        ),
     }
 
 
@@ -227,7 +223,7 @@ PAGES = {
 def bench_database(scratch, directory, rounds, seconds):
     """One database per state (small pastes, one big, eight big), each served by its own gunicorn; each row of
     ROWS loads its page and its baseline at the same time."""
-    env = production_env(scratch.create("small"), Path(directory) / "static")
+    env = pages_env(scratch.create("small"), Path(directory) / "static")
     child(env, "manage.py", "migrate", "--noinput")
     child(env, "manage.py", "collectstatic", "--noinput")
     slug = phase(env, "seed")["slug"]
@@ -318,19 +314,8 @@ process); the code is highlighted once, by the worker; an anonymous visitor's sn
 the process's own memory and served with the current hit count and sidebar filled in, after the one query that
 checks the snippet still exists and has not expired (wrk sends no cookies, so the snippet-page rows measure that
 path; a signed-in owner's page is rendered each time); the sidebar is rendered at most every 5 s; list queries
-never read the code column, and on SQLite the code is the row's last column (migration 0007), so listing a 512 KiB
+never read the code column, and on SQLite the code is the row's last column (migration 0008), so listing a 512 KiB
 paste no longer walks its overflow pages; connections are kept (`CONN_MAX_AGE` 60 s with health checks)."""
-
-
-def write_section(text):
-    current = BENCHMARKS.read_text() if BENCHMARKS.exists() else "# Benchmarks\n"
-    section = f"## {SECTION}\n\n{text.strip()}\n"
-    pattern = re.compile(rf"^## {re.escape(SECTION)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: section + "\n", current).rstrip() + "\n"
-    else:
-        updated = current.rstrip() + "\n\n" + section
-    BENCHMARKS.write_text(updated)
 
 
 def main():
@@ -363,7 +348,7 @@ def main():
     text = "\n\n".join(parts)
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(SECTION, text)
         print(f"Written to {BENCHMARKS.relative_to(REPO)} (section {SECTION!r}).")
 
 

@@ -24,12 +24,14 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-DOCS = REPO / "docs" / "benchmarks.md"
-SECTION = "## Search"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import BENCHMARKS, REPO, add_vendor_options, production_env, reproduce, write_vendor_block
+from bench.expiry import Scratch
+
+SECTION = "Search"
 VOCABULARY = 5_000
 CHUNK = 10_000
 
@@ -211,27 +213,9 @@ def report(args, vendor, results):
         + ("met." if p95(new) < 0.1 else "**not met**."),
         f"- On the same queries the old LIKE scan's p95 is **{ratio:,.0f} times** the full-text search's.",
     ]
-    command = f"`.venv/bin/python bench/search.py --rows {args.rows} --queries {args.queries}"
-    command += " --database-url postgres://…`" if args.database_url else "`"
-    lines += ["", f"Reproduce: {command}.", ""]
+    command = f".venv/bin/python bench/search.py --rows {args.rows} --queries {args.queries}"
+    lines += ["", reproduce(command, bool(args.database_url)), ""]
     return "\n".join(lines)
-
-
-def write_section(block):
-    """Replace this vendor's block inside the "Search" section, keeping the other vendor's."""
-    current = DOCS.read_text()
-    head, found, rest = current.partition(SECTION + "\n")
-    following = rest.find("\n## ") if found else -1
-    section, tail = (rest[:following], rest[following:]) if following >= 0 else (rest, "")
-    blocks = {}
-    for chunk in section.split("\n### ")[1:]:
-        blocks[chunk.split("\n", 1)[0]] = "### " + chunk.strip("\n") + "\n"
-    blocks[block.split("\n", 1)[0].removeprefix("### ")] = block
-    ordered = sorted(blocks.items(), key=lambda item: not item[0].startswith("SQLite"))
-    text = f"{SECTION}\n\n{SECTION_INTRO}\n\n" + "\n".join(body for _, body in ordered)
-    if not found:
-        head = head.rstrip("\n") + "\n\n"
-    DOCS.write_text(head + text + tail)
 
 
 def main():
@@ -239,23 +223,13 @@ def main():
     parser.add_argument("--rows", type=int, default=200_000, help="snippets (default 200,000)")
     parser.add_argument("--queries", type=int, default=300, help="full-text queries timed (default 300)")
     parser.add_argument("--baseline-queries", type=int, default=30, help="of those, also run the old way (30)")
-    parser.add_argument("--database-url", help="a PostgreSQL server URL; default: SQLite in a temporary directory")
-    parser.add_argument("--no-docs", action="store_true", help=f"do not write the results into {DOCS.name}")
+    add_vendor_options(parser)
     args = parser.parse_args()
-
-    sys.path.insert(0, str(REPO))
-    from expiry import Scratch
 
     with tempfile.TemporaryDirectory(prefix="djangobin-bench-") as directory:
         scratch = Scratch(directory, args.database_url)
         try:
-            os.environ.update(
-                DJANGO_SETTINGS_MODULE="django_project.settings",
-                DJANGO_DEBUG="0",  # DEBUG would keep every query in memory
-                DJANGO_SECRET_KEY="bench-only-" + uuid.uuid4().hex,
-                DJANGO_LOG_LEVEL="WARNING",
-                DATABASE_URL=scratch.create("search"),
-            )
+            os.environ.update(production_env(scratch.create("search")))  # DEBUG off: no query log
             import django
             from django.core.management import call_command
             from django.db import connection
@@ -275,8 +249,8 @@ def main():
     text = report(args, vendor, results)
     print("\n" + text)
     if not args.no_docs:
-        write_section(text)
-        print(f"Written to {DOCS.relative_to(REPO)}.")
+        write_vendor_block(SECTION, SECTION_INTRO, text)
+        print(f"Written to {BENCHMARKS.relative_to(REPO)}.")
 
 
 if __name__ == "__main__":

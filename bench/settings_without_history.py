@@ -5,5 +5,5 @@ from django_project.settings import DRAMATIQ_BROKER
 
 DRAMATIQ_BROKER = {
     **DRAMATIQ_BROKER,
-    "MIDDLEWARE": [m for m in DRAMATIQ_BROKER["MIDDLEWARE"] if m != "dashboard.middleware.TaskHistory"],
+    "MIDDLEWARE": [m for m in DRAMATIQ_BROKER["MIDDLEWARE"] if m != "taskhistory.middleware.TaskHistory"],
 }

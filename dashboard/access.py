@@ -1,4 +1,5 @@
-"""Who may see the dashboard: staff only (anonymous → the admin login, others → 403); metrics also by token."""
+"""Who may see the dashboard: staff only (anonymous → the admin login, others → 403); the JSON API and the
+metrics also by a read-only bearer token."""
 
 import functools
 import hmac
@@ -45,19 +46,22 @@ def _bearer(request):
     return value.strip() if scheme.lower() == "bearer" else None
 
 
-def staff_or_metrics_token(view):
-    """`Authorization: Bearer <DASHBOARD_METRICS_TOKEN>` passes; a request without one goes through staff_required."""
+def staff_or_api_token(view):
+    """`Authorization: Bearer <DASHBOARD_API_TOKEN>` passes; a request without one goes through staff_required.
+
+    Only for views that change nothing (the token is read-only): every one it wraps also has require_GET.
+    """
     staff_view = staff_required(view)
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        presented, expected = _bearer(request), conf.metrics_token()
+        presented, expected = _bearer(request), conf.api_token()
         if presented is None:
             return staff_view(request, *args, **kwargs)
         if expected and hmac.compare_digest(presented.encode(), expected.encode()):
             return view(request, *args, **kwargs)
         response = HttpResponse("A valid bearer token is required.\n", status=401, content_type="text/plain")
-        response["WWW-Authenticate"] = 'Bearer realm="djangobin metrics"'
+        response["WWW-Authenticate"] = 'Bearer realm="djangobin dashboard"'
         return response
 
     return never_cache(wrapper)

@@ -1,31 +1,8 @@
-"""The dashboard's settings (read in settings.py from the environment) and its fixed timings, in one place."""
+"""The dashboard's own settings (read in settings.py from the environment)."""
 
 from django.conf import settings
 
-# A worker process writes its buffered task events this often, and its heartbeat every HEARTBEAT_SECONDS;
-# one silent for WORKER_STALE_SECONDS is shown as stale, and after WORKER_DROP_SECONDS dropped.
-FLUSH_SECONDS = 0.5
-HEARTBEAT_SECONDS = 5
-WORKER_STALE_SECONDS = 30
-WORKER_DROP_SECONDS = 300
 
-
-def immediate_writes():
-    """Tests only: outside worker processes, write each event in the thread that records it (see recorder.py)."""
-    return getattr(settings, "DASHBOARD_HISTORY_IMMEDIATE", False)
-
-
-def retention_days():
-    return settings.DASHBOARD_RETENTION_DAYS
-
-
-def metrics_token():
-    return settings.DASHBOARD_METRICS_TOKEN
-
-
-def management_url():
-    return settings.RABBITMQ_MANAGEMENT_URL
-
-
-def rabbitmq_url():
-    return settings.RABBITMQ_URL
+def api_token() -> str:
+    """The read-only bearer token of /dashboard/api/ and /dashboard/metrics (DASHBOARD_METRICS_TOKEN is its alias)."""
+    return settings.DASHBOARD_API_TOKEN or settings.DASHBOARD_METRICS_TOKEN

@@ -1,7 +1,8 @@
 from django import forms
 
-from .selectors import DEAD_LETTERED, WINDOWS, TaskFilters
-from .statuses import Status
+from taskhistory.statuses import Status
+
+from .selectors import DEAD_LETTERED, DISMISSED, WINDOWS, TaskFilters
 
 WINDOW_LABELS = {
     "15m": "last 15 minutes",
@@ -14,7 +15,8 @@ WINDOW_LABELS = {
 
 class TaskFilterForm(forms.Form):
     status = forms.ChoiceField(
-        required=False, choices=[("", "any status"), *Status.choices, (DEAD_LETTERED, "Dead-lettered")]
+        required=False,
+        choices=[("", "any status"), *Status.choices, (DEAD_LETTERED, "Dead-lettered"), (DISMISSED, "Dismissed")],
     )
     actor = forms.CharField(required=False, max_length=255)
     queue = forms.CharField(required=False, max_length=255)

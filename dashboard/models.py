@@ -1,153 +1,52 @@
-"""What the dashboard remembers: each message's life, per-minute counts, and live worker processes."""
+"""The dashboard reads task history (taskhistory.models); its own table records bulk operations."""
 
-import json
-
+from django.conf import settings
 from django.db import models
 
-from .minutes import minute_start
-from .statuses import FINAL, RETRYABLE, Status
+from taskhistory.models import Task as HistoryTask
 
 
-class Task(models.Model):
-    """One Dramatiq message, from enqueue to its final outcome, written only by the recorder's upsert.
-
-    `rank` orders the events of a message (attempt x 10 + stage) so a late write never moves it backwards.
-    Arguments and options are kept as the JSON text the message carried, in full, so a task can be re-sent.
-    """
-
-    message_id = models.CharField(max_length=64, unique=True)
-    actor_name = models.CharField(max_length=255)
-    queue_name = models.CharField(max_length=255)
-    args = models.TextField(default="[]")
-    kwargs = models.TextField(default="{}")
-    options = models.TextField(default="{}")
-    status = models.CharField(max_length=16, choices=Status.choices)
-    rank = models.PositiveIntegerField(default=0)
-    retries = models.PositiveIntegerField(default=0)
-    enqueued_at = models.DateTimeField(help_text="When the message was first sent.")
-    queued_at = models.DateTimeField(null=True, blank=True, help_text="When it last became ready to run.")
-    eta = models.DateTimeField(null=True, blank=True, help_text="When a delayed message or a retry is due.")
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    dead_lettered_at = models.DateTimeField(null=True, blank=True)
-    runtime_ms = models.FloatField(null=True, blank=True)
-    worker_host = models.CharField(max_length=255, blank=True, default="")
-    worker_pid = models.IntegerField(null=True, blank=True)
-    last_error = models.TextField(blank=True, default="")
-    traceback = models.TextField(blank=True, default="")
-    retry_of = models.CharField(max_length=64, blank=True, default="", help_text="The task this one re-sends.")
-    retried_as = models.CharField(max_length=64, blank=True, default="", help_text="Its re-sent copy, if any.")
-    updated_at = models.DateTimeField()
+class Task(HistoryTask):
+    """Holds the `dashboard.operate` permission (what lets staff act, not only look); named Task because the
+    permission was created on this content type when the model lived here, and existing grants keep it."""
 
     class Meta:
+        proxy = True
         permissions = [("operate", "Can retry tasks, purge dead letters and run scheduler jobs from the dashboard")]
-        # Newest first under every filter the task list offers; the id breaks ties for keyset pages.
-        indexes = [
-            models.Index(fields=["enqueued_at", "id"], name="dashboard_task_time"),
-            models.Index(fields=["status", "enqueued_at", "id"], name="dashboard_task_status"),
-            models.Index(fields=["actor_name", "enqueued_at", "id"], name="dashboard_task_actor"),
-            models.Index(fields=["actor_name", "status", "enqueued_at", "id"], name="dashboard_task_actor_status"),
-            models.Index(fields=["queue_name", "enqueued_at", "id"], name="dashboard_task_queue"),
-        ]
-
-    def __str__(self):
-        return f"{self.actor_name} {self.message_id}"
-
-    @property
-    def args_value(self):
-        return json.loads(self.args)
-
-    @property
-    def kwargs_value(self):
-        return json.loads(self.kwargs)
-
-    @property
-    def options_value(self):
-        return json.loads(self.options)
-
-    @property
-    def is_final(self):
-        return self.status in FINAL
-
-    @property
-    def can_retry(self):
-        return self.status in RETRYABLE
-
-    @property
-    def queue_seconds(self):
-        """Time in queue before the last attempt started."""
-        ready = self.queued_at or self.enqueued_at
-        if self.started_at is None or ready is None:
-            return None
-        return max((self.started_at - ready).total_seconds(), 0.0)
 
 
-RUNTIME_BUCKETS = (
-    (0.01, "le_10ms"),
-    (0.1, "le_100ms"),
-    (0.5, "le_500ms"),
-    (1.0, "le_1s"),
-    (5.0, "le_5s"),
-    (30.0, "le_30s"),
-    (120.0, "le_2m"),
-)
+class BulkOperation(models.Model):
+    """Retry, cancel or dismiss many tasks at once: asked for in a request, done by an actor, progress shown.
 
-
-class TaskStat(models.Model):
-    """Attempts finished in one minute by one actor: what charts and metrics read, whatever the history size.
-
-    The `le_*` columns count attempts whose run time fell in that bucket (not cumulative); slower ones only
-    count in `succeeded + failed + retried`.
+    It covers either the chosen message ids or every task matching a filter (the task list's query string)
+    up to `up_to_task_id`, so tasks arriving after the press are left alone.
     """
 
-    minute = models.IntegerField(help_text="Minutes since the Unix epoch, UTC (see minutes.py).")
-    actor_name = models.CharField(max_length=255)
-    queue_name = models.CharField(max_length=255)
-    succeeded = models.PositiveIntegerField(default=0)
-    failed = models.PositiveIntegerField(default=0)
-    retried = models.PositiveIntegerField(default=0)
-    skipped = models.PositiveIntegerField(default=0)
-    runtime_sum_ms = models.FloatField(default=0)
-    le_10ms = models.PositiveIntegerField(default=0)
-    le_100ms = models.PositiveIntegerField(default=0)
-    le_500ms = models.PositiveIntegerField(default=0)
-    le_1s = models.PositiveIntegerField(default=0)
-    le_5s = models.PositiveIntegerField(default=0)
-    le_30s = models.PositiveIntegerField(default=0)
-    le_2m = models.PositiveIntegerField(default=0)
+    class Action(models.TextChoices):
+        RETRY = "retry", "Retry"
+        CANCEL = "cancel", "Cancel"
+        DISMISS = "dismiss", "Dismiss"
 
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["minute", "actor_name", "queue_name"], name="dashboard_taskstat_unique")
-        ]
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
 
-    def __str__(self):
-        return f"{minute_start(self.minute):%Y-%m-%d %H:%M} {self.actor_name}"
-
-
-class WorkerProcess(models.Model):
-    """A worker process's latest heartbeat."""
-
-    host = models.CharField(max_length=255)
-    pid = models.IntegerField()
-    queues = models.TextField(default="[]", help_text="JSON list of the queues it consumes.")
-    threads = models.PositiveIntegerField(default=0)
-    in_flight = models.PositiveIntegerField(default=0)
-    processed = models.PositiveIntegerField(default=0)
-    failed = models.PositiveIntegerField(default=0)
-    started_at = models.DateTimeField()
-    last_seen = models.DateTimeField()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["host", "pid"], name="dashboard_worker_unique")]
+    action = models.CharField(max_length=10, choices=Action.choices)
+    message_ids = models.TextField(default="[]", help_text="JSON list of the chosen message ids; empty: the filter.")
+    filter_query = models.TextField(blank=True, default="", help_text="The task list's query string.")
+    up_to_task_id = models.BigIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0, help_text="Tasks it covers, counted when it was asked for.")
+    done = models.PositiveIntegerField(default=0)
+    passed_over = models.PositiveIntegerField(default=0, help_text="Tasks that no longer qualified.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
-        return f"{self.host}:{self.pid}"
+        return f"{self.get_action_display()} {self.total} tasks"
 
     @property
-    def key(self):
-        return f"{self.host}:{self.pid}"
-
-    @property
-    def queue_list(self):
-        return json.loads(self.queues)
+    def progress_percent(self):
+        return 100 if not self.total else min(100, round(100 * (self.done + self.passed_over) / self.total))

@@ -7,34 +7,49 @@ Every JSON document carries, besides its data, a flat `live` map (and `html` for
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from taskhistory.statuses import OPEN
+
 from . import charts, selectors
-from .statuses import OPEN
 
 TOTAL_ROWS = (
     ("delayed", "Delayed (sent for later)"),
     ("retrying", "Waiting to retry"),
     ("enqueued", "Enqueued"),
     ("running", "Running"),
+    ("lost", "Running when its worker died"),
     ("succeeded", "Succeeded"),
     ("failed", "Failed for good"),
     ("retried", "Attempts that raised and were retried"),
     ("skipped", "Skipped"),
 )
-QUEUE_FIELDS = ("ready", "delayed", "dead", "consumers", "unacked", "delayed_unacked")
+QUEUE_FIELDS = ("ready", "delayed", "dead", "consumers", "unacked", "delayed_unacked", "type", "leader")
 
 
 def iso(value):
     return value.isoformat() if value else None
 
 
+def _headline(totals, broker):
+    day = totals["day"]
+    dead = [queue.dead for queue in broker.queues if queue.dead is not None]
+    return {
+        "processed": sum(day[name] for name in ("succeeded", "failed", "retried", "skipped")),
+        "failed": day["failed"],
+        "running": day["running"],
+        "waiting": day["enqueued"] + day["delayed"] + day["retrying"],
+        "dead": sum(dead) if dead else None,
+    }
+
+
 def overview(*, now=None):
     now = now or timezone.now()
     broker = selectors.broker_view(selectors.known_queues(now=now))
     workers = selectors.workers(now=now)
+    totals = selectors.status_totals(now=now)
     return {
         "now": now,
         "broker": broker,
-        "totals": selectors.status_totals(now=now),
+        "totals": totals,
         "total_rows": TOTAL_ROWS,
         "open_statuses": OPEN,
         "charts": [
@@ -53,13 +68,16 @@ def overview(*, now=None):
                 tick_every=3,
             ),
         ],
+        "paused": selectors.queues_paused(),
+        "headline": _headline(totals, broker),
         "workers_live": sum(not row.stale for row in workers),
         "workers_stale": sum(row.stale for row in workers),
     }
 
 
 def _queue_json(queue):
-    return {"name": queue.name, **{name: getattr(queue, name) for name in QUEUE_FIELDS}, "rates": queue.rates}
+    fields = {name: getattr(queue, name) for name in QUEUE_FIELDS}
+    return {"name": queue.name, **fields, "members": queue.members, "rates": queue.rates}
 
 
 def overview_json(data):
@@ -68,9 +86,11 @@ def overview_json(data):
     for queue in broker.queues:
         live |= {f"queue:{queue.name}:{name}": getattr(queue, name) for name in QUEUE_FIELDS}
         live |= {f"queue:{queue.name}:rate:{name}": rate for name, rate in queue.rates.items()}
+        live[f"queue:{queue.name}:members"] = ", ".join(queue.members)
     for window, counts in data["totals"].items():
         live |= {f"total:{window}:{status}": count for status, count in counts.items()}
     live |= {"workers:live": data["workers_live"], "workers:stale": data["workers_stale"]}
+    live |= {f"headline:{name}": value for name, value in data["headline"].items()}
     for chart in data["charts"]:
         live |= {f"chart:{chart.key}:processed": chart.processed, f"chart:{chart.key}:failed": chart.failed}
     return {
@@ -163,7 +183,8 @@ def _runtime(task):
     return f"{task.runtime_ms:.1f} ms" if task.runtime_ms is not None else "—"
 
 
-def tasks_json(page, *, now):
+def tasks_json(page, *, now, request=None, first_page=False):
+    """The page's data; on the first page also its rows as HTML, so that new tasks appear without a reload."""
     live = {"tasks:count": page.count}
     for task in page.tasks:
         live |= {
@@ -178,6 +199,9 @@ def tasks_json(page, *, now):
         "next_before": page.next_before,
         "tasks": [task_json(task) for task in page.tasks],
         "live": live,
+        "html": {"tasks:rows": render_to_string("dashboard/_task_rows.html", {"page": page}, request)}
+        if first_page
+        else {},
     }
 
 
@@ -190,7 +214,7 @@ def task_detail_json(task, *, now):
 
 
 def _time(value):
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else "—"
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S %Z") if value else "—"
 
 
 def _seconds(value):
@@ -270,3 +294,19 @@ def scheduler_json(state):
         "recent_runs": [_run_json(run, state.tasks_by_message.get(run.message_id)) for run in state.recent_runs],
         "live": live,
     }
+
+
+def operation_json(operation):
+    data = {
+        "id": operation.pk,
+        "action": operation.action,
+        "state": operation.state,
+        "total": operation.total,
+        "done": operation.done,
+        "passed_over": operation.passed_over,
+        "percent": operation.progress_percent,
+        "created_at": iso(operation.created_at),
+        "finished_at": iso(operation.finished_at),
+    }
+    live = {f"operation:{name}": data[name] for name in ("state", "done", "passed_over", "percent")}
+    return {"operation": data, "live": live}

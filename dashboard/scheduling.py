@@ -8,13 +8,14 @@ like `runscheduler --run-now`.
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db.models import Max
 from django.utils import timezone
 
 from scheduler.cron import latest_fire_time
 from scheduler.jobs import declared_jobs
 from scheduler.models import JobRun, SchedulerHeartbeat, SchedulerLease
-
-from .models import Task
+from taskhistory.models import Task
+from taskhistory.statuses import Status
 
 HEARTBEAT_RED_AFTER = dt.timedelta(minutes=2)
 # A fire time with no message sent this long after it is a missed run.
@@ -82,12 +83,26 @@ def _job_state(job, now):
     )
 
 
+def _heartbeat_age(daemons, now):
+    newest = max((daemon.beat_at for daemon in daemons if daemon.stopped_at is None), default=None)
+    return max((now - newest).total_seconds(), 0.0) if newest else None
+
+
+def _recent_daemons(now):
+    return list(SchedulerHeartbeat.objects.filter(beat_at__gte=now - DAEMONS_SHOWN_FOR).order_by("-beat_at"))
+
+
+def scheduler_heartbeat_age(*, now: dt.datetime | None = None) -> float | None:
+    """Seconds since the newest heartbeat of a daemon still running; None when none runs."""
+    now = now or timezone.now()
+    return _heartbeat_age(_recent_daemons(now), now)
+
+
 def scheduler_state(*, now=None):
     """Everything the scheduler page shows, with the reasons (if any) to show it in red."""
     now = now or timezone.now()
-    daemons = list(SchedulerHeartbeat.objects.filter(beat_at__gte=now - DAEMONS_SHOWN_FOR).order_by("-beat_at"))
-    newest = max((daemon.beat_at for daemon in daemons if daemon.stopped_at is None), default=None)
-    age = max((now - newest).total_seconds(), 0.0) if newest else None
+    daemons = _recent_daemons(now)
+    age = _heartbeat_age(daemons, now)
     jobs = [_job_state(job, now) for job in declared_jobs()]
     recent = list(JobRun.objects.filter(fire_time__lte=now).order_by("-fire_time")[:RECENT_RUNS])
     message_ids = [run.message_id for run in recent if run.message_id]
@@ -109,3 +124,27 @@ def scheduler_state(*, now=None):
             when = timezone.localtime(job.due_fire_time).strftime("%Y-%m-%d %H:%M %Z")
             state.problems.append(f"{job.name}: the run due at {when} was missed (no message was sent).")
     return state
+
+
+@dataclass
+class JobHealth:
+    name: str
+    last_success_at: dt.datetime | None  # when the newest run whose task succeeded finished
+    missed: bool
+
+
+SUCCESS_LOOK_BACK_RUNS = 50
+
+
+def jobs_health(*, now: dt.datetime | None = None) -> list[JobHealth]:
+    """Per declared job: the last run that went out and succeeded (per task history), and whether one was missed."""
+    now = now or timezone.now()
+    health = []
+    for job in declared_jobs():
+        state = _job_state(job, now)
+        sent = JobRun.objects.filter(job=job.name, outcome=JobRun.Outcome.ENQUEUED).exclude(message_id="")
+        message_ids = list(sent.order_by("-fire_time").values_list("message_id", flat=True)[:SUCCESS_LOOK_BACK_RUNS])
+        succeeded = Task.objects.filter(message_id__in=message_ids, status=Status.SUCCEEDED)
+        last = succeeded.aggregate(at=Max("finished_at"))["at"]
+        health.append(JobHealth(name=job.name, last_success_at=last, missed=state.missed))
+    return health

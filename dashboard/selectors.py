@@ -7,17 +7,25 @@ indexes, totals and charts read TaskStat (one row per minute and actor) plus the
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, Sum
+from django.conf import settings
+from django.db.models import Count, F, Min, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from . import conf, rabbitmq, registry
-from .minutes import epoch_minute, minute_start
-from .models import RUNTIME_BUCKETS, Task, TaskStat, WorkerProcess
-from .statuses import OPEN, RETRYABLE
+from delivery import queues
+from taskhistory import conf as history_conf
+from taskhistory import control
+from taskhistory.minutes import epoch_minute, minute_start
+from taskhistory.models import RUNTIME_BUCKETS, Task, TaskAttempt, TaskCounter, TaskStat, WorkerProcess
+from taskhistory.statuses import OPEN, RETRYABLE, Status
+
+from . import registry
+from .models import BulkOperation
 
 PER_PAGE = 50
 COUNT_CAP = 10_000
 DEAD_LETTERED = "dead_lettered"
+DISMISSED = "dismissed"
 WINDOWS = {
     "15m": dt.timedelta(minutes=15),
     "1h": dt.timedelta(hours=1),
@@ -41,6 +49,7 @@ _LIST_COLUMNS = (
     "runtime_ms",
     "last_error",
     "retried_as",
+    "dismissed_at",
 )
 
 
@@ -66,7 +75,11 @@ def tasks_filtered(filters, *, now=None):
     """The tasks matching `filters`, newest first."""
     tasks = Task.objects.all()
     if filters.status == DEAD_LETTERED:
-        tasks = tasks.filter(status__in=RETRYABLE, dead_lettered_at__isnull=False)
+        tasks = tasks.filter(status__in=RETRYABLE, dead_lettered_at__isnull=False, dismissed_at__isnull=True)
+    elif filters.status == DISMISSED:
+        tasks = tasks.filter(status__in=RETRYABLE, dismissed_at__isnull=False)
+    elif filters.status in RETRYABLE:
+        tasks = tasks.filter(status=filters.status, dismissed_at__isnull=True)
     elif filters.status:
         tasks = tasks.filter(status=filters.status)
     if filters.actor:
@@ -110,8 +123,9 @@ def task_get(message_id):
 
 
 def tasks_retryable_of_actor(actor_name):
-    """Failed or skipped tasks of an actor not yet re-sent, oldest first."""
-    return Task.objects.filter(actor_name=actor_name, status__in=RETRYABLE, retried_as="").order_by("enqueued_at", "id")
+    """Failed or skipped tasks of an actor not yet re-sent nor dismissed, oldest first."""
+    tasks = Task.objects.filter(actor_name=actor_name, status__in=RETRYABLE, retried_as="", dismissed_at__isnull=True)
+    return tasks.order_by("enqueued_at", "id")
 
 
 def status_totals(*, now=None):
@@ -142,7 +156,7 @@ class Bucket:
     failed: int = 0
 
 
-def throughput(*, step_minutes, buckets, now=None):
+def throughput(*, step_minutes, buckets, now=None, actor=None):
     """Attempts processed and failed (raised or skipped, retried or not) per `step_minutes`, the last `buckets`.
 
     The database sums the per-minute counts into buckets (integer division of the minute), so this reads at
@@ -151,9 +165,11 @@ def throughput(*, step_minutes, buckets, now=None):
     current = epoch_minute(now or timezone.now()) // step_minutes
     first = current - buckets + 1
     series = [Bucket(start=minute_start((first + n) * step_minutes)) for n in range(buckets)]
+    stats = TaskStat.objects.filter(minute__gte=first * step_minutes)
+    if actor is not None:
+        stats = stats.filter(actor_name=actor)
     rows = (
-        TaskStat.objects.filter(minute__gte=first * step_minutes)
-        .annotate(bucket=F("minute") / step_minutes)
+        stats.annotate(bucket=F("minute") / step_minutes)
         .values("bucket")
         .annotate(ok=Sum("succeeded"), bad=Sum("failed") + Sum("retried") + Sum("skipped"))
         .order_by()
@@ -176,11 +192,11 @@ class WorkerRow:
 def workers(*, now=None):
     """Worker processes heard from within the drop age, stale ones marked."""
     now = now or timezone.now()
-    rows = WorkerProcess.objects.filter(last_seen__gte=now - dt.timedelta(seconds=conf.WORKER_DROP_SECONDS))
+    rows = WorkerProcess.objects.filter(last_seen__gte=now - dt.timedelta(seconds=history_conf.WORKER_DROP_SECONDS))
     result = []
     for process in rows.order_by("host", "pid"):
         age = max((now - process.last_seen).total_seconds(), 0.0)
-        result.append(WorkerRow(process=process, age_seconds=age, stale=age > conf.WORKER_STALE_SECONDS))
+        result.append(WorkerRow(process=process, age_seconds=age, stale=age > history_conf.WORKER_STALE_SECONDS))
     return result
 
 
@@ -208,16 +224,16 @@ class BrokerView:
 
 def broker_view(names):
     """RabbitMQ's counts for `names`; an unreachable broker is reported, never raised."""
-    view = BrokerView(management=bool(conf.management_url()))
+    view = BrokerView(management=bool(settings.RABBITMQ_MANAGEMENT_URL))
     try:
-        view.queues = rabbitmq.queue_counts(names)
-    except rabbitmq.BrokerUnavailable as error:
+        view.queues = queues.queue_counts(names)
+    except queues.BrokerUnavailable as error:
         view.error = str(error)
-        view.queues = [rabbitmq.QueueCounts(name=name) for name in names]
+        view.queues = [queues.QueueCounts(name=name) for name in names]
     if view.management:
         try:
-            rabbitmq.with_management(view.queues)
-        except rabbitmq.BrokerUnavailable as error:
+            queues.with_management(view.queues)
+        except queues.BrokerUnavailable as error:
             view.management_error = str(error)
     return view
 
@@ -227,37 +243,68 @@ _OUTCOMES = ("succeeded", "failed", "retried", "skipped")
 
 @dataclass
 class ActorTotals:
-    """What an actor did over the kept history, from the per-minute counts (one grouped read for all actors)."""
+    """What an actor did on a queue since the history began, from the never-pruned counters."""
 
     actor: str
+    queue: str
     attempts: dict  # outcome -> attempts finished that way
     runtime_buckets: list  # [(upper bound in seconds, attempts at or under it)], cumulative
     runtime_count: int
     runtime_sum_seconds: float
 
 
-def actor_totals():
-    sums = {name: Sum(name) for name in (*_OUTCOMES, *(column for _, column in RUNTIME_BUCKETS), "runtime_sum_ms")}
+def actor_totals() -> list[ActorTotals]:
     totals = []
-    for row in TaskStat.objects.values("actor_name").annotate(**sums).order_by("actor_name"):
+    for row in TaskCounter.objects.order_by("actor_name", "queue_name"):
         cumulative, buckets = 0, []
         for limit, column in RUNTIME_BUCKETS:
-            cumulative += row[column] or 0
+            cumulative += getattr(row, column)
             buckets.append((limit, cumulative))
-        attempts = {outcome: row[outcome] or 0 for outcome in _OUTCOMES}
+        attempts = {outcome: getattr(row, outcome) for outcome in _OUTCOMES}
         totals.append(
             ActorTotals(
-                actor=row["actor_name"],
+                actor=row.actor_name,
+                queue=row.queue_name,
                 attempts=attempts,
                 runtime_buckets=buckets,
                 runtime_count=attempts["succeeded"] + attempts["failed"] + attempts["retried"],
-                runtime_sum_seconds=(row["runtime_sum_ms"] or 0) / 1000,
+                runtime_sum_seconds=row.runtime_sum_ms / 1000,
             )
         )
     return totals
 
 
-def open_counts():
-    """{(actor, status): tasks} for tasks not finished yet."""
-    rows = Task.objects.filter(status__in=OPEN).values_list("actor_name", "status").annotate(n=Count("id")).order_by()
-    return {(actor, status): n for actor, status, n in rows}
+def queue_latency(*, now: dt.datetime | None = None) -> dict[str, float]:
+    """{queue: seconds the oldest message ready to run has waited}, from tasks still enqueued (the status index)."""
+    now = now or timezone.now()
+    rows = (
+        Task.objects.filter(status=Status.ENQUEUED)
+        .values("queue_name")
+        .annotate(oldest=Min(Coalesce("queued_at", "enqueued_at")))
+        .order_by()
+    )
+    return {row["queue_name"]: max((now - row["oldest"]).total_seconds(), 0.0) for row in rows}
+
+
+def open_counts() -> dict[tuple[str, str, str], int]:
+    """{(actor, queue, status): tasks} for tasks not finished yet."""
+    rows = (
+        Task.objects.filter(status__in=OPEN)
+        .values_list("actor_name", "queue_name", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(actor, queue, status): n for actor, queue, status, n in rows}
+
+
+def queues_paused() -> set[str]:
+    return control.paused_queues()
+
+
+def bulk_operation_get(operation_id: int):
+    return BulkOperation.objects.filter(pk=operation_id).select_related("requested_by").first()
+
+
+def task_attempts(message_id: str) -> list[TaskAttempt]:
+    """Each finished attempt of a task, first to last."""
+    return list(TaskAttempt.objects.filter(message_id=message_id).order_by("attempt"))

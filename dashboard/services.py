@@ -1,33 +1,30 @@
-"""The dashboard's actions and maintenance: re-send failed tasks, purge dead letters, run a scheduler job now,
-prune old history.
+"""The dashboard's actions: re-send, cancel or dismiss tasks, pause and resume queues, purge dead letters, run a
+scheduler job now.
 
 Every action a person takes is written to Django's admin log (LogEntry) with who did it.
 """
 
-import datetime as dt
 import logging
 import uuid
 
 import dramatiq
 from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 from django.utils import timezone
+from dramatiq.common import xq_name
 
-from . import conf, rabbitmq, registry
-from .heartbeat import workers_silent_drop
-from .middleware import history_flush
-from .minutes import epoch_minute
-from .models import Task, TaskStat
+from delivery import queues
+from taskhistory import control
+from taskhistory.middleware import history_flush
+from taskhistory.models import Task
+from taskhistory.statuses import RETRYABLE, STAGE_READY, WAITING, Status, rank
+
+from . import registry
 from .selectors import tasks_retryable_of_actor
-from .statuses import FINAL, RETRYABLE
 
 logger = logging.getLogger(__name__)
 
-# Message options that belong to one delivery, not to the task: dropped when it is re-sent.
-_DELIVERY_OPTIONS = frozenset({"retries", "traceback", "requeue_timestamp", "eta", "retry_of"})
 BULK_RETRY_LIMIT = 500
-PRUNE_BATCH = 5_000
 
 
 class ActionError(Exception):
@@ -46,22 +43,22 @@ def action_log(*, user, message, obj=None, repr_text="", flag=CHANGE):
     )
 
 
-def _resend(task, message_id):
+def _resend(task, message_id, *, flush=True):
     """Send the task's stored message again as message `message_id`, its retry count reset."""
-    options = {key: value for key, value in task.options_value.items() if key not in _DELIVERY_OPTIONS}
-    message = dramatiq.Message(
+    message = queues.message_fresh(
         queue_name=task.queue_name,
         actor_name=task.actor_name,
-        args=tuple(task.args_value),
+        args=task.args_value,
         kwargs=task.kwargs_value,
-        options={**options, "retry_of": task.message_id},
+        options={**task.options_value, "retry_of": task.message_id},
         message_id=message_id,
     )
     dramatiq.get_broker().enqueue(message)
-    history_flush()  # so that the page about to show the new task finds it
+    if flush:
+        history_flush()  # so that the page about to show the new task finds it
 
 
-def task_retry(*, task, user=None):
+def task_retry(*, task: Task, user=None, flush: bool = True) -> str:
     """Re-send a failed or skipped task in full, with retries reset. A task is re-sent at most once.
 
     The claim is a conditional UPDATE, so two people pressing Retry at once send it once.
@@ -74,7 +71,7 @@ def task_retry(*, task, user=None):
     if not Task.objects.filter(pk=task.pk, retried_as="").update(retried_as=new_id):
         raise ActionError("This task was retried already.")
     try:
-        _resend(task, new_id)
+        _resend(task, new_id, flush=flush)
     except Exception as error:
         Task.objects.filter(pk=task.pk, retried_as=new_id).update(retried_as="")
         raise ActionError(f"The broker did not take the message: {type(error).__name__}: {error}") from error
@@ -82,6 +79,55 @@ def task_retry(*, task, user=None):
     if user is not None:
         action_log(user=user, obj=task, message=f"Retried from the dashboard as message {new_id}.")
     return new_id
+
+
+def task_cancel(*, task: Task, user=None) -> None:
+    """Cancel a task that has not started: every worker skips its message (taskhistory/control.py).
+
+    The row shows it cancelled at once; the worker that skips it records the same, and one that had already
+    started it before the wish reached it records what really happened instead.
+    """
+    if task.status not in WAITING:
+        raise ActionError(f"Only tasks that have not started can be cancelled; this one is {task.status}.")
+    control.message_cancel(message_id=task.message_id)
+    cancelled_rank = rank(retries=task.retries, stage=STAGE_READY)
+    Task.objects.filter(pk=task.pk, status__in=WAITING).update(
+        status=Status.CANCELLED, rank=cancelled_rank, last_error="Cancelled by an operator before it ran."
+    )
+    task.status = Status.CANCELLED
+    if user is not None:
+        action_log(user=user, obj=task, message="Cancelled from the dashboard before it ran.")
+
+
+def task_dismiss(*, task: Task, user=None) -> None:
+    """Take a failed or skipped task off the retry list: looked at, and left alone on purpose."""
+    if task.status not in RETRYABLE:
+        raise ActionError(f"Only failed or skipped tasks can be dismissed; this one is {task.status}.")
+    if not Task.objects.filter(pk=task.pk, dismissed_at__isnull=True).update(dismissed_at=timezone.now()):
+        raise ActionError("This task was dismissed already.")
+    if user is not None:
+        action_log(user=user, obj=task, message="Dismissed from the dashboard (left off the retry list).")
+
+
+def queue_pause(*, queue_name: str, user=None) -> None:
+    """Stop every worker consuming `queue_name` until resumed (taskhistory/control.py says how)."""
+    if queue_name not in registry.queues():
+        raise ActionError(f"{queue_name!r} is not one of djangobin's queues.")
+    if not control.queue_pause(queue_name=queue_name):
+        raise ActionError(f"{queue_name} is paused already.")
+    if user is not None:
+        action_log(
+            user=user, repr_text=f"RabbitMQ queue {queue_name}", message="Paused consumption from the dashboard."
+        )
+
+
+def queue_resume(*, queue_name: str, user=None) -> None:
+    if not control.queue_resume(queue_name=queue_name):
+        raise ActionError(f"{queue_name} is not paused.")
+    if user is not None:
+        action_log(
+            user=user, repr_text=f"RabbitMQ queue {queue_name}", message="Resumed consumption from the dashboard."
+        )
 
 
 def tasks_retry_failed(*, actor_name, user=None, limit=BULK_RETRY_LIMIT):
@@ -112,13 +158,13 @@ def dead_letters_purge(*, queue_name, user=None):
     if queue_name not in registry.queues():
         raise ActionError(f"{queue_name!r} is not one of djangobin's queues.")
     try:
-        purged = rabbitmq.dead_letters_purge(queue_name)
-    except rabbitmq.BrokerUnavailable as error:
+        purged = queues.dead_letters_purge(queue_name)
+    except queues.BrokerUnavailable as error:
         raise ActionError(str(error)) from error
     if user is not None:
         action_log(
             user=user,
-            repr_text=f"RabbitMQ queue {rabbitmq.dead_letter_queue(queue_name)}",
+            repr_text=f"RabbitMQ queue {xq_name(queue_name)}",
             message=f"Purged {purged} dead-lettered messages from the dashboard.",
             flag=DELETION,
         )
@@ -152,27 +198,3 @@ def scheduler_job_run(*, job_name, user=None):
             message=f"Ran {job.name} now from the dashboard as message {message.message_id}.",
         )
     return message.message_id
-
-
-def _delete_in_batches(queryset):
-    deleted = 0
-    while True:
-        ids = list(queryset.values_list("pk", flat=True)[:PRUNE_BATCH])
-        if not ids:
-            return deleted
-        with transaction.atomic():
-            deleted += queryset.model.objects.filter(pk__in=ids).delete()[0]
-
-
-def history_prune(*, now=None, days=None):
-    """Delete finished tasks and per-minute counts older than the retention, in primary-key batches.
-
-    A task still open after the retention counts as finished-and-lost once it has not changed for as long.
-    Returns {"tasks": n, "stats": n, "workers": n}.
-    """
-    now = now or timezone.now()
-    cutoff = now - dt.timedelta(days=days or conf.retention_days())
-    old = Task.objects.filter(enqueued_at__lt=cutoff)
-    tasks = _delete_in_batches(old.filter(status__in=FINAL)) + _delete_in_batches(old.filter(updated_at__lt=cutoff))
-    stats = _delete_in_batches(TaskStat.objects.filter(minute__lt=epoch_minute(cutoff)))
-    return {"tasks": tasks, "stats": stats, "workers": workers_silent_drop()}

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from . import pages, scheduling, selectors
+from . import actors_page, pages, scheduling, selectors
 from .access import staff_required
 from .forms import TaskFilterForm
 
@@ -62,4 +62,24 @@ def get_task_or_404(message_id):
 def task(request, message_id):
     task = get_task_or_404(message_id)
     retried_as = selectors.task_get(task.retried_as) if task.retried_as else None
-    return render(request, "dashboard/task.html", {"task": task, "retried_as": retried_as})
+    context = {"task": task, "retried_as": retried_as, "attempts": selectors.task_attempts(task.message_id)}
+    return render(request, "dashboard/task.html", context)
+
+
+def get_operation_or_404(operation_id):
+    operation = selectors.bulk_operation_get(operation_id)
+    if operation is None:
+        raise Http404("No such bulk operation.")
+    return operation
+
+
+@staff_required
+@require_GET
+def operation(request, operation_id):
+    return render(request, "dashboard/operation.html", {"operation": get_operation_or_404(operation_id)})
+
+
+@staff_required
+@require_GET
+def actor(request, actor_name):
+    return render(request, "dashboard/actor.html", actors_page.actor_page(actor_name))

@@ -2,10 +2,11 @@
 
 import re
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from delivery.broker import rabbitmq_urls
 
 from .env import env_admins, env_bool, env_int, env_list, env_str
 
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "scheduler",
     "delivery",
     "django_ratelimit",
+    "taskhistory",
     "dashboard",
 ]
 
@@ -237,38 +239,45 @@ RATELIMITS = {
 RATELIMITS["search"] = env_rates("DJANGO_RATE_SEARCH", "60/m")
 
 # Dramatiq over RabbitMQ. MIDDLEWARE replaces dramatiq's defaults entirely, so every one is listed here.
+# RABBITMQ_URL may list several nodes of a cluster separated by ";": every process tries them in order and moves
+# to the next when its node goes away. Each gets bounded connection timeouts (delivery.broker.rabbitmq_urls).
 RABBITMQ_URL = env_str("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
-
-
-def _bounded_pika_url(url):
-    """Bound how long one connection attempt may hang on a broker that is down or unresponsive, unless the URL
-    says otherwise: a request never waits long, since the outbox keeps what RabbitMQ cannot take now."""
-    bounds = {"socket_timeout": "3", "stack_timeout": "5", "blocked_connection_timeout": "30"}
-    bounded = []
-    for one in url.split(";"):  # dramatiq takes several broker URLs separated by ";"
-        query = dict(parse_qsl(urlsplit(one).query))
-        extra = {key: value for key, value in bounds.items() if key not in query}
-        bounded.append(one + ("&" if "?" in one else "?") + urlencode(extra) if extra else one)
-    return ";".join(bounded)
-
+RABBITMQ_URLS = rabbitmq_urls(RABBITMQ_URL)
+# classic (one node holds each queue) or quorum (replicated on a cluster); switching moves messages, see README.
+RABBITMQ_QUEUE_TYPE = env_str("RABBITMQ_QUEUE_TYPE", "classic").lower()
+if RABBITMQ_QUEUE_TYPE not in ("classic", "quorum"):
+    raise ImproperlyConfigured(f"RABBITMQ_QUEUE_TYPE={RABBITMQ_QUEUE_TYPE!r}: use classic or quorum.")
+# Quorum queues: deliveries of one message before it is dead-lettered (a message that kills its worker each time).
+RABBITMQ_DELIVERY_LIMIT = env_int("RABBITMQ_DELIVERY_LIMIT", 20, minimum=1)
+# RabbitMQ's consumer_timeout as the server sets it: no message is delayed longer than nine tenths of it.
+RABBITMQ_CONSUMER_TIMEOUT_MS = env_int("RABBITMQ_CONSUMER_TIMEOUT_MS", 1_800_000, minimum=60_000)
 
 DRAMATIQ_BROKER = {
-    "BROKER": "dramatiq.brokers.rabbitmq.RabbitmqBroker",
-    "OPTIONS": {"url": _bounded_pika_url(RABBITMQ_URL), "confirm_delivery": True},
+    "BROKER": "delivery.broker.RabbitmqBroker",
+    "OPTIONS": {
+        "url": RABBITMQ_URLS,
+        "confirm_delivery": True,
+        "queue_type": RABBITMQ_QUEUE_TYPE,
+        "delivery_limit": RABBITMQ_DELIVERY_LIMIT,
+        "consumer_timeout_ms": RABBITMQ_CONSUMER_TIMEOUT_MS,
+    },
     "MIDDLEWARE": [
         "dramatiq.middleware.AgeLimit",
         "dramatiq.middleware.TimeLimit",
         "dramatiq.middleware.ShutdownNotifications",
         "dramatiq.middleware.Callbacks",
         "dramatiq.middleware.Pipelines",
+        # Skips cancelled messages and those of paused queues before TaskHistory sees them start.
+        "taskhistory.control.WorkerControl",
         # Before Retries, so its "after" hooks (run in reverse order) see what Retries decided.
-        "dashboard.middleware.TaskHistory",
+        "taskhistory.middleware.TaskHistory",
         "dramatiq.middleware.Retries",
         "dramatiq.middleware.CurrentMessage",
         "django_dramatiq.middleware.DbConnectionsMiddleware",
         "actors.middleware.ActorListing",
         "actors.middleware.MailConnections",
         "delivery.middleware.OutboxRelay",
+        "delivery.middleware.QueueCheck",
     ],
 }
 DRAMATIQ_AUTODISCOVER_MODULES = ["mail", "snippets", "renders", "dashboard"]
@@ -276,7 +285,8 @@ DRAMATIQ_AUTODISCOVER_MODULES = ["mail", "snippets", "renders", "dashboard"]
 # Dashboard (/dashboard/, staff only): task history kept this many days; a bearer token for /dashboard/metrics;
 # the RabbitMQ management API (e.g. http://guest:guest@127.0.0.1:15672/) for unacked counts and rates.
 DASHBOARD_RETENTION_DAYS = env_int("DASHBOARD_RETENTION_DAYS", 7, minimum=1)
-DASHBOARD_METRICS_TOKEN = env_str("DASHBOARD_METRICS_TOKEN")
+DASHBOARD_API_TOKEN = env_str("DASHBOARD_API_TOKEN")
+DASHBOARD_METRICS_TOKEN = env_str("DASHBOARD_METRICS_TOKEN")  # the older name of DASHBOARD_API_TOKEN, still read
 RABBITMQ_MANAGEMENT_URL = env_str("RABBITMQ_MANAGEMENT_URL")
 
 # Scheduler (`manage.py runscheduler`): crontab expressions on the wall clock of TIME_ZONE.

@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from djangobin import selectors
 from djangobin.exceptions import SnippetExpired, SnippetNotFound
 from djangobin.expiration import Expiration
+from djangobin.forms import DETECT
 from djangobin.models import POSTER_MAX_LENGTH, Author, Exposure, Snippet
 from djangobin.ratelimits import limit_wait, signed_in_user
 from djangobin.services import snippets
@@ -179,10 +180,13 @@ def snippet_create(request):
         raise ApiError(f"Too many snippets from here: try again in {wait} s.", 429, {"Retry-After": str(wait)})
     post, files = _fields(request)
     user = request.user
+    # "detect": Plain Text until the worker has guessed the language (as the form's "Detect").
+    detect = post.get("syntax", "").strip().lower() == DETECT
     try:
         snippet = snippets.snippet_create(
             code=_content(post, files),
-            language=selectors.language_for_syntax(alias=post.get("syntax", "")),
+            language=selectors.language_for_syntax(alias="" if detect else post.get("syntax", "")),
+            detect_language=detect,
             expiration=_expiration(post, user),
             exposure=_exposure(post, user),
             title=_text(post, "title", TITLE_MAX_LENGTH),

@@ -22,11 +22,24 @@ def _no_nul(value):
         raise ValidationError("The text contains a NUL character, which cannot be stored.")
 
 
+DETECT = "detect"
+
+
+class LanguageField(forms.ModelChoiceField):
+    """The site's languages plus "Detect", which `SnippetForm.clean` turns into Plain Text flagged for a guess."""
+
+    def to_python(self, value):
+        return DETECT if value == DETECT else super().to_python(value)
+
+
 class SnippetForm(forms.Form):
     original_code = forms.CharField(
-        label="Code", strip=False, widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false"})
+        label="Code",
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false"}),
+        help_text="Tab indents (Shift+Tab outdents); press Esc, then Tab, to leave the box. Ctrl+Enter creates it.",
     )
-    language = forms.ModelChoiceField(queryset=Language.objects.all(), empty_label=None)
+    language = LanguageField(queryset=Language.objects.all(), empty_label=None)
     expiration = forms.ChoiceField(choices=Expiration.choices)
     exposure = forms.ChoiceField(choices=Exposure.choices)
     title = forms.CharField(max_length=Snippet._meta.get_field("title").max_length, required=False)
@@ -37,10 +50,14 @@ class SnippetForm(forms.Form):
         label_suffix="",
         help_text="Deleted for good at its first view by someone else; never listed or searchable.",
     )
+    # The slug of the snippet this paste was started from; the view checks it may still be forked.
+    forked_from = forms.CharField(required=False, max_length=16, widget=forms.HiddenInput, validators=[_no_nul])
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        language = self.fields["language"]
+        language.choices = [(DETECT, "Detect (guessed after saving)"), *language.choices]
         if not self.initial.get("language"):
             self.initial["language"] = (
                 Language.objects.filter(lang_code="text").values_list("pk", flat=True).first()  # Plain Text
@@ -65,6 +82,13 @@ class SnippetForm(forms.Form):
 
     def clean_tags(self):
         return tags_parse(self.cleaned_data["tags"])
+
+    def clean(self):
+        data = super().clean()
+        data["detect_language"] = data.get("language") == DETECT
+        if data["detect_language"]:
+            data["language"] = Language.objects.get(lang_code="text")
+        return data
 
 
 class ContactForm(forms.Form):

@@ -6,16 +6,18 @@ paste, not with its line count times the markup of a line.
 """
 
 import functools
+from collections.abc import Iterable
 from html import escape
 
 from pygments.formatters import HtmlFormatter
-from pygments.lexers import get_lexer_by_name
+from pygments.lexers import get_lexer_by_name, guess_lexer
 from pygments.token import STANDARD_TYPES, Text, Whitespace
 from pygments.util import ClassNotFound
 
 # Only for the stylesheet (`manage.py pygments_css`): the markup below uses the same class names.
 _FORMATTER = HtmlFormatter(cssclass="highlight")
 _UNSTYLED = {Text, Whitespace}
+DARK_STYLE = "github-dark"
 _STYLE_KEYS = ("color", "bold", "italic", "underline", "bgcolor", "border")
 
 
@@ -77,5 +79,37 @@ def line_numbers(code: str) -> str:
     return "\n".join(map(str, range(1, line_count(code) + 1)))
 
 
+def guess_lang_code(code: str, candidates: Iterable[str]) -> str | None:
+    """The one of `candidates` (lexer aliases) that Pygments' `guess_lexer` picks for `code`, or else the candidate
+    whose lexer's own `analyse_text` scores it highest; None when nothing claims it. Slow: only the worker calls it.
+    """
+    candidates = set(candidates)
+    try:
+        guessed = set(guess_lexer(code).aliases)
+    except ClassNotFound:
+        guessed = set()
+    if guessed & candidates:
+        return min(guessed & candidates)
+    scores = []
+    for lang_code in sorted(candidates):
+        try:
+            scores.append((get_lexer_by_name(lang_code).analyse_text(code), lang_code))
+        except ClassNotFound:
+            continue
+    score, lang_code = max(scores, default=(0, None), key=lambda pair: pair[0])
+    return lang_code if score > 0 else None
+
+
 def highlight_css() -> str:
-    return _FORMATTER.get_style_defs(".highlight")
+    """The light style's rules, then DARK_STYLE's under `prefers-color-scheme: dark`, after a reset so that no light
+    colour the dark style leaves undefined stays on its dark background."""
+    dark = HtmlFormatter(style=DARK_STYLE, cssclass="highlight").get_style_defs(".highlight").splitlines()
+    dark_rules = "\n".join(f"  {rule}" for rule in dark if rule.startswith(".highlight"))
+    return (
+        _FORMATTER.get_style_defs(".highlight")
+        + "\n@media (prefers-color-scheme: dark) {\n"
+        + "  .highlight [class] { color: inherit; background-color: transparent; border: none; font-weight: inherit;"
+        + " font-style: inherit }\n"
+        + dark_rules
+        + "\n}"
+    )

@@ -116,6 +116,16 @@ class Snippet(models.Model):
     burn_after_reading = models.BooleanField(
         default=False, help_text="Deleted at its first view by someone other than its author."
     )
+    # Nullable without a default, so SQLite adds the column in place and keeps 0006_search's FTS5 triggers.
+    forked_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="forks",
+        editable=False,
+        help_text="The snippet this one was started from (“New paste from this”).",
+    )
 
     objects = SnippetQuerySet.as_manager()
 
@@ -171,6 +181,9 @@ class SnippetRender(models.Model):
     html = models.TextField(blank=True, help_text="Pygments' escaped HTML when highlighted; empty otherwise.")
     note = models.CharField(max_length=200, blank=True, help_text="Why the code is shown as plain text.")
     rendered_on = models.DateTimeField(null=True, blank=True)
+    detect_language = models.BooleanField(
+        default=False, help_text="Guess the language (Pygments' guess_lexer) before highlighting."
+    )
 
     def __str__(self):
         return f"{self.snippet_id} r{self.revision} {self.state}"

@@ -94,6 +94,7 @@ urlpatterns = [
     path("userdetails/", views.user_details, name="user_details"),
     path("about/", TemplateView.as_view(template_name="djangobin/about.html"), name="about"),
     path("eula/", TemplateView.as_view(template_name="djangobin/eula.html"), name="eula"),
+    path("fork/<text:slug>/", views.snippet_fork, name="snippet_fork"),
     path("raw/<text:slug>/", views.snippet_raw, name="snippet_raw"),
     path("download/<text:slug>/", views.snippet_download, name="snippet_download"),
     path("render/<text:slug>/", views.snippet_render, name="snippet_render"),

@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from djangobin import page_cache, selectors
+from djangobin import forks, page_cache, selectors
 from djangobin.exceptions import SnippetExpired, SnippetNotFound
 from djangobin.forms import (
     ContactForm,
@@ -26,7 +26,7 @@ from djangobin.forms import (
     SignupForm,
     SnippetForm,
 )
-from djangobin.models import Author
+from djangobin.models import Author, Exposure
 from djangobin.ratelimits import posted_account, ratelimited, ratelimited_reads, signed_in_user
 from djangobin.search import SEARCH_RESULTS
 from djangobin.services import accounts, burn, feedback, snippets
@@ -67,6 +67,16 @@ def _remember_authored(request, snippet):
 
 def _is_author(request, snippet):
     return snippet.is_owned_by(request.user) or snippet.slug in request.session.get(AUTHORED_SESSION_KEY, [])
+
+
+def _fork_source(request, slug):
+    """The snippet a paste may be forked from, or None (gone, private, or someone else's burn-after-reading)."""
+    try:
+        return forks.snippet_fork_source_get(
+            slug=slug, user=request.user, authored_slugs=request.session.get(AUTHORED_SESSION_KEY, [])
+        )
+    except (SnippetNotFound, SnippetExpired):
+        return None
 
 
 def burn_on_read(view):
@@ -111,10 +121,13 @@ def _safe_next(request, fallback):
 @ratelimited("snippet", per_account=signed_in_user)
 def index(request):
     user = request.user if request.user.is_authenticated else None
+    fork_source = None
     if request.method == "POST":
         form = SnippetForm(request.POST, user=user)
         if form.is_valid():
             data = form.cleaned_data
+            # A source deleted (or made private) meanwhile leaves the paste unlinked, as SET_NULL would.
+            fork_source = _fork_source(request, data["forked_from"]) if data["forked_from"] else None
             try:
                 snippet = snippets.snippet_create(
                     code=data["original_code"],
@@ -125,6 +138,8 @@ def index(request):
                     tags=data["tags"],
                     user=user,
                     burn_after_reading=data["burn_after_reading"],
+                    forked_from=fork_source,
+                    detect_language=data["detect_language"],
                 )
             except ValidationError as error:
                 form.add_error(None, error)
@@ -143,7 +158,31 @@ def index(request):
                     "exposure": author.default_exposure,
                 }
         form = SnippetForm(initial=initial, user=user)
-    return render(request, "djangobin/index.html", {"form": form})
+    if form.is_bound and fork_source is None and form.data.get("forked_from"):
+        fork_source = _fork_source(request, form.data["forked_from"])  # a form sent back still says where it began
+    return render(request, "djangobin/index.html", {"form": form, "fork_source": fork_source})
+
+
+@require_http_methods(["GET"])
+def snippet_fork(request, slug):
+    """The editor pre-filled from a snippet ("New paste from this"); reading it here never burns a snippet, so only
+    the author of a burn-after-reading one may fork it (404 for anyone else, as for a private one)."""
+    source = _fork_source(request, slug)
+    if source is None:
+        raise Http404("No such snippet.")
+    user = request.user if request.user.is_authenticated else None
+    initial = {
+        "original_code": source.original_code,
+        "language": source.language_id,
+        "title": source.title,
+        "forked_from": source.slug,
+        "exposure": source.exposure if user is not None else Exposure.PUBLIC,
+    }
+    form = SnippetForm(initial=initial, user=user)
+    return render(request, "djangobin/index.html", {"form": form, "fork_source": source})
+
+
+FORKS_SHOWN = 20
 
 
 @snippet_view
@@ -161,6 +200,10 @@ def snippet_detail(request, snippet):
         "code": code,
         "tags": snippet.tags.all(),
         "is_owner": snippet.is_owned_by(request.user),
+        "fork_source": forks.snippet_fork_source_shown(snippet=snippet, user=request.user),
+        "forks": forks.snippet_forks_visible(snippet=snippet, user=request.user)[: FORKS_SHOWN + 1],
+        "forks_shown": FORKS_SHOWN,
+        "forkable": not snippet.burn_after_reading or _is_author(request, snippet),
     }
     html = render_to_string("djangobin/snippet_detail.html", context, request=request)
     page_cache.snippet_page_keep(request=request, snippet=snippet, html=html, render_final=not code.pending)
@@ -177,7 +220,11 @@ def snippet_render(request, snippet):
         raise Http404("No such snippet.")
     render = selectors.snippet_render_get(snippet_id=snippet.pk)
     state = render.state if render is not None else "pending"
-    body = {"state": state, "note": selectors.PENDING_NOTE if state == "pending" else render.note}
+    body = {
+        "state": state,
+        "note": selectors.PENDING_NOTE if state == "pending" else render.note,
+        "language": snippet.language.name,  # a detected language is stored just before the render
+    }
     if state == "highlighted":
         body["html"] = render.html
     return JsonResponse(body, headers={"Cache-Control": "no-store"})

@@ -85,6 +85,45 @@ def make_system(tmp_path, rabbitmq_vhost, smtp_server):
         scratch.stop()
 
 
+@pytest.fixture(scope="session")
+def rabbitmq_cluster(tmp_path_factory):
+    """Three RabbitMQ nodes of this test run's own in one cluster, shared by the tests that need one (starting it
+    takes most of a minute). Its consumer_timeout is one minute, the least RabbitMQ checks reliably."""
+    from tests.support import private_rabbitmq
+
+    if not private_rabbitmq.available():
+        pytest.skip("rabbitmq-server is not installed")
+    cluster = private_rabbitmq.PrivateCluster(tmp_path_factory.mktemp("cluster"), config="consumer_timeout = 60000")
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def cluster_system(tmp_path, rabbitmq_cluster, smtp_server):
+    """A scratch djangobin on the cluster: every node in RABBITMQ_URL, quorum queues, a virtual host of its own."""
+    import uuid
+
+    for node in rabbitmq_cluster.nodes:
+        if not node.node_up:
+            node.start()
+    vhost = f"test-{uuid.uuid4().hex[:10]}"
+    env = {
+        "RABBITMQ_URL": rabbitmq_cluster.add_vhost(vhost),
+        "RABBITMQ_QUEUE_TYPE": "quorum",
+        "RABBITMQ_CONSUMER_TIMEOUT_MS": "60000",
+        "RABBITMQ_MANAGEMENT_URL": rabbitmq_cluster.management_urls(),
+    }
+    scratch = System(tmp_path / "system", env["RABBITMQ_URL"], smtp=smtp_server, env=env)
+    scratch.vhost = vhost
+    yield scratch
+    scratch.stop()
+    for node in rabbitmq_cluster.nodes:
+        if not node.node_up:
+            node.start()
+    rabbitmq_cluster.up().ctl("delete_vhost", vhost)
+
+
 @pytest.fixture(autouse=True)
 def empty_caches():
     """Each test starts with empty caches: a page part kept by an earlier test (the sidebar, a snippet page) is

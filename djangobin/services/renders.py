@@ -5,7 +5,7 @@ a redelivered one, a slow worker) never replaces a newer one, and a second copy 
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db import transaction
@@ -13,8 +13,8 @@ from django.db.models import F
 from django.utils import timezone
 from pygments.util import ClassNotFound
 
-from djangobin.highlight import highlight_html, line_numbers
-from djangobin.models import Snippet, SnippetRender
+from djangobin.highlight import guess_lang_code, highlight_html, line_numbers
+from djangobin.models import Language, Snippet, SnippetRender
 from djangobin.queue import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ class RenderJob:
     revision: int
     code: str
     lang_code: str
+    detect_language: bool = False
 
 
 def _too_big_note(code):
@@ -49,11 +50,16 @@ def timeout_note() -> str:
     return f"Shown as plain text: highlighting took longer than {seconds:g} s."
 
 
-def snippet_render_create(*, snippet: Snippet) -> SnippetRender:
-    """Ask for `snippet`'s first render (inside the caller's transaction); a paste over the highlight limit is plain
-    at once, with nothing queued."""
+def snippet_render_create(*, snippet: Snippet, detect_language: bool = False) -> SnippetRender:
+    """Ask for `snippet`'s first render (inside the caller's transaction), after a guess of its language when
+    `detect_language`; a paste over the highlight limit is plain at once, with nothing queued (nor guessed)."""
     note = _too_big_note(snippet.original_code)
-    render = SnippetRender.objects.create(snippet=snippet, state=State.PLAIN if note else State.PENDING, note=note)
+    render = SnippetRender.objects.create(
+        snippet=snippet,
+        state=State.PLAIN if note else State.PENDING,
+        note=note,
+        detect_language=detect_language and not note,
+    )
     if not note:
         enqueue_on_commit(HIGHLIGHT_ACTOR, snippet.pk)
     return render
@@ -61,9 +67,10 @@ def snippet_render_create(*, snippet: Snippet) -> SnippetRender:
 
 def snippet_render_request(*, snippet_id: int) -> None:
     """Ask for a new render of a snippet whose code or language changed (or whose old render is out of date):
-    its revision grows, so a render still under way for the old code is not stored."""
+    its revision grows, so a render still under way for the old code is not stored. A language guess still asked
+    for is dropped: the edit says which language it is."""
     updated = SnippetRender.objects.filter(snippet_id=snippet_id).update(
-        revision=F("revision") + 1, state=State.PENDING, html="", note="", rendered_on=None
+        revision=F("revision") + 1, state=State.PENDING, html="", note="", rendered_on=None, detect_language=False
     )
     if not updated:
         SnippetRender.objects.create(snippet_id=snippet_id)
@@ -75,21 +82,39 @@ def render_job_get(*, snippet_id: int) -> RenderJob | None:
     or the snippet is gone)."""
     row = (
         SnippetRender.objects.filter(snippet_id=snippet_id, state=State.PENDING)
-        .values_list("revision", "snippet__original_code", "snippet__language__lang_code")
+        .values_list("revision", "snippet__original_code", "snippet__language__lang_code", "detect_language")
         .first()
     )
     if row is None:
         return None
-    revision, code, lang_code = row
-    return RenderJob(snippet_id=snippet_id, revision=revision, code=code, lang_code=lang_code)
+    revision, code, lang_code, detect = row
+    return RenderJob(snippet_id=snippet_id, revision=revision, code=code, lang_code=lang_code, detect_language=detect)
+
+
+def snippet_language_detect(*, job: RenderJob) -> RenderJob:
+    """Store the language Pygments' `guess_lexer` finds for `job`'s code (one of the site's languages, else Plain
+    Text) and return the job with it; done once, and only while `job`'s revision is still the pending one."""
+    languages = dict(Language.objects.values_list("lang_code", "pk"))
+    lang_code = guess_lang_code(job.code, languages) or "text"
+    with transaction.atomic():
+        claimed = SnippetRender.objects.filter(
+            snippet_id=job.snippet_id, revision=job.revision, state=State.PENDING, detect_language=True
+        ).update(detect_language=False)
+        if claimed and lang_code in languages:
+            Snippet.objects.filter(pk=job.snippet_id).update(language_id=languages[lang_code])
+    return replace(job, lang_code=lang_code, detect_language=False)
 
 
 def snippet_render_highlight(*, job: RenderJob) -> bool:
     """Highlight `job`'s code with Pygments and store it, or store it plain with a note when it is too big or has no
-    highlighter; returns whether anything was stored (False: a newer revision came meanwhile)."""
+    highlighter; returns whether anything was stored (False: a newer revision came meanwhile).
+
+    A job flagged for detection first stores the guessed language (`snippet_language_detect`)."""
     note = _too_big_note(job.code)
     if note:
         return snippet_render_store(job=job, state=State.PLAIN, note=note)
+    if job.detect_language:
+        job = snippet_language_detect(job=job)
     try:
         html = highlight_html(job.code, job.lang_code)
     except ClassNotFound:

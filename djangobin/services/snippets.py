@@ -29,10 +29,24 @@ def slug_generate():
 
 
 def snippet_create(
-    *, code, language, expiration, exposure, title="", tags=(), user=None, poster="", burn_after_reading=False
+    *,
+    code,
+    language,
+    expiration,
+    exposure,
+    title="",
+    tags=(),
+    user=None,
+    poster="",
+    burn_after_reading=False,
+    forked_from=None,
+    detect_language=False,
 ):
     """Create a snippet and queue its highlighting (the `highlight_snippet` actor): the request never runs Pygments,
-    and the page shows the code plain until the worker has stored its render."""
+    and the page shows the code plain until the worker has stored its render.
+
+    With `detect_language`, `language` is provisional: the worker guesses the language before it highlights.
+    `forked_from` is the snippet this one was started from (see `snippet_fork_source_get`)."""
     if user is None and exposure == Exposure.PRIVATE:
         raise ValidationError("Log in to create private snippets.")
     if len(code.encode()) > settings.SNIPPET_MAX_BYTES:
@@ -49,6 +63,7 @@ def snippet_create(
         expires_at=expires_at_for(expiration, created_on),
         poster=poster.strip(),
         burn_after_reading=burn_after_reading,
+        forked_from=forked_from,
     )
     with transaction.atomic():
         for _ in range(5):
@@ -63,7 +78,7 @@ def snippet_create(
         else:
             raise IntegrityError("could not find a free snippet slug")
         snippet.tags.set(tags_get_or_create(tags))
-        snippet_render_create(snippet=snippet)
+        snippet_render_create(snippet=snippet, detect_language=detect_language)
         recent_snippets_forget()
     return snippet
 
@@ -132,17 +147,18 @@ def snippets_expired_delete(*, now=None, batch_size=None):
 
 
 def _snippets_delete_by_ids(ids):
-    """Delete these snippets, their tag links and their renders in one transaction of three statements; returns the
-    snippets deleted.
+    """Delete these snippets, their tag links and their renders in one transaction of three statements, after
+    unlinking their forks (`forked_from` is SET_NULL); returns the snippets deleted.
 
     Not `QuerySet.delete()`: Django's collector first SELECTs the ids it was given and builds an instance per row,
-    which cost about a third of the purge. Tag links and renders are the only things that refer to a snippet
-    (tests/djangobin/test_purge.py fails if that changes), and no signal listens to snippet deletes, so three plain
-    DELETEs do everything the collector would.
+    which cost about a third of the purge. Tag links, renders and forks are the only things that refer to a snippet
+    (tests/djangobin/test_purge.py fails if that changes), and no signal listens to snippet deletes, so one UPDATE
+    and three plain DELETEs do everything the collector would.
     """
     ids = _padded(ids)
     placeholders = ", ".join(["%s"] * len(ids))
     with transaction.atomic(), connection.cursor() as cursor:
+        Snippet.objects.filter(forked_from_id__in=ids).update(forked_from=None)
         for table, column in _SNIPPET_TABLES:
             cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({placeholders})", ids)  # noqa: S608 (no user input)
         return cursor.rowcount

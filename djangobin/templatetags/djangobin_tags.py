@@ -8,6 +8,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
 from djangobin import fragments
+from djangobin.highlight import line_count
 
 register = template.Library()
 
@@ -39,3 +40,11 @@ def ago(moment):
     if timezone.now() - moment < JUST_NOW:
         return "just now"
     return f"{timesince(moment)} ago"
+
+
+@register.filter
+def code_size(code):
+    """ "2,000 lines · 61,440 bytes": the code's line count and its size in UTF-8, with thousands separators."""
+    lines = line_count(code) if code else 0
+    size = len(code.encode())
+    return f"{lines:,} line{'' if lines == 1 else 's'} · {size:,} byte{'' if size == 1 else 's'}"

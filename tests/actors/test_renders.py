@@ -84,3 +84,19 @@ def test_the_worker_thread_is_free_for_the_next_paste_after_a_timed_out_one(work
 
     assert SnippetRender.objects.get(snippet=slow).state == "plain"
     assert SnippetRender.objects.get(snippet=quick).state == "highlighted"
+
+
+@pytest.mark.django_db
+def test_the_actor_guesses_a_language_to_detect_stores_it_and_highlights_with_it():
+    snippet = make_snippet(
+        code='#!/bin/bash\nfor f in *.txt; do\n  echo "$f"\ndone\n',
+        language=Language.objects.get(lang_code="text"),
+        detect_language=True,
+    )
+
+    highlight_snippet.fn(snippet.pk)
+
+    snippet.refresh_from_db()
+    render = SnippetRender.objects.get(snippet=snippet)
+    assert snippet.language.lang_code == "bash"
+    assert render.state == "highlighted" and "<span class=k>for</span>" in render.html

@@ -7,8 +7,8 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
-from dashboard.models import Task
-from tests.dashboard.factories import make_task
+from taskhistory.models import Task
+from tests.taskhistory.factories import make_task
 
 pytestmark = pytest.mark.django_db
 

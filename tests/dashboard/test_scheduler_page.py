@@ -9,11 +9,11 @@ from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 from django.utils import timezone
 
-from dashboard.models import Task
 from scheduler.cron import latest_fire_time
 from scheduler.jobs import job_get
 from scheduler.models import JobRun, SchedulerHeartbeat
-from tests.dashboard.factories import make_task
+from taskhistory.models import Task
+from tests.taskhistory.factories import make_task
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from dashboard.models import WorkerProcess
-from tests.dashboard.factories import make_stat, make_task
+from taskhistory.models import WorkerProcess
+from tests.taskhistory.factories import make_stat, make_task
 
 pytestmark = pytest.mark.django_db
 
@@ -185,13 +185,14 @@ def test_metrics_expose_attempt_counters_open_tasks_and_a_cumulative_run_time_hi
     make_stat(minute=now - dt.timedelta(minutes=1), actor_name='we"ird\\actor', succeeded=1, le_1s=1)
     make_task(status="enqueued")
     text = staff_client.get(reverse("dashboard:metrics")).content.decode()
-    assert 'djangobin_task_attempts_total{actor="send_feedback_mail",outcome="retried"} 2' in text
-    assert 'djangobin_tasks_open{actor="send_feedback_mail",status="enqueued"} 1' in text
-    assert 'djangobin_task_runtime_seconds_bucket{actor="send_feedback_mail",le="0.01"} 3' in text
-    assert 'djangobin_task_runtime_seconds_bucket{actor="send_feedback_mail",le="0.1"} 7' in text
-    assert 'djangobin_task_runtime_seconds_bucket{actor="send_feedback_mail",le="120.0"} 8' in text
-    assert 'djangobin_task_runtime_seconds_bucket{actor="send_feedback_mail",le="+Inf"} 8' in text
-    assert 'djangobin_task_runtime_seconds_sum{actor="send_feedback_mail"} 0.9' in text
+    mail = 'actor="send_feedback_mail",queue="mail"'
+    assert f'djangobin_task_attempts_total{{{mail},outcome="retried"}} 2' in text
+    assert f'djangobin_tasks_open{{{mail},status="enqueued"}} 1' in text
+    assert f'djangobin_task_runtime_seconds_bucket{{{mail},le="0.01"}} 3' in text
+    assert f'djangobin_task_runtime_seconds_bucket{{{mail},le="0.1"}} 7' in text
+    assert f'djangobin_task_runtime_seconds_bucket{{{mail},le="120.0"}} 8' in text
+    assert f'djangobin_task_runtime_seconds_bucket{{{mail},le="+Inf"}} 8' in text
+    assert f"djangobin_task_runtime_seconds_sum{{{mail}}} 0.9" in text
     assert 'actor="we\\"ird\\\\actor"' in text
     assert "djangobin_rabbitmq_up 0" in text
     assert "# TYPE djangobin_task_runtime_seconds histogram" in text

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from django_project.settings import _bounded_pika_url, env_rates
+from django_project.settings import env_rates
 
 
 def test_a_rate_setting_names_a_per_ip_and_a_per_account_limit(monkeypatch):
@@ -26,13 +26,3 @@ def test_a_malformed_rate_stops_start_up_with_a_message_naming_it(monkeypatch, b
     monkeypatch.setenv("DJANGO_RATE_SIGNUP", bad)
     with pytest.raises(ImproperlyConfigured, match="DJANGO_RATE_SIGNUP"):
         env_rates("DJANGO_RATE_SIGNUP", "10/h")
-
-
-def test_the_broker_url_gets_bounded_timeouts_unless_it_sets_its_own():
-    assert _bounded_pika_url("amqp://h/") == (
-        "amqp://h/?socket_timeout=3&stack_timeout=5&blocked_connection_timeout=30"
-    )
-    assert _bounded_pika_url("amqp://h/?socket_timeout=9") == (
-        "amqp://h/?socket_timeout=9&stack_timeout=5&blocked_connection_timeout=30"
-    )
-    assert _bounded_pika_url("amqp://a/;amqp://b/").count("socket_timeout=3") == 2

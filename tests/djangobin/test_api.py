@@ -232,3 +232,12 @@ def test_a_burn_after_reading_post_carries_the_warning_in_json_and_in_a_header(a
     assert plain["X-Burn-After-Reading"] == BURN_WARNING
     assert as_json.json()["warning"] == BURN_WARNING
     assert Snippet.objects.filter(burn_after_reading=True).count() == 2
+
+
+def test_syntax_detect_stores_plain_text_flagged_for_the_worker_to_guess(api):
+    response = api.post("/api/v2/", {"content": "#!/bin/bash\necho hi\n", "syntax": "Detect"})
+
+    snippet = Snippet.objects.get()
+    assert response.status_code == 201
+    assert snippet.language.lang_code == "text"
+    assert snippet.render.detect_language

@@ -77,3 +77,21 @@ def test_on_sqlite_the_code_is_the_last_column_so_lists_never_walk_its_overflow_
 
     assert columns[-1] == "original_code"
     assert {"djangobin_snippet_fts_insert", "djangobin_snippet_fts_delete", "djangobin_snippet_fts_update"} <= triggers
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_fork_migration_keeps_the_search_index_following_edits_both_ways(latest):
+    from djangobin.search import snippet_ids_matching
+    from tests.factories import make_snippet
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("djangobin", "0006_search")])  # back: SQLite rebuilds djangobin_snippet
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    snippet = make_snippet(code="aardvark\n")
+    snippet.original_code = "zebra\n"
+    snippet.save()
+    assert set(snippet_ids_matching(["zebra"], now=timezone.now())) == {snippet.pk}
+    assert set(snippet_ids_matching(["aardvark"], now=timezone.now())) == set()

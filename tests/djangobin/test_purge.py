@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import SET_NULL
 from django.utils import timezone
 
 from djangobin.expiration import Expiration
@@ -68,8 +69,9 @@ def test_on_sqlite_the_purge_checkpoints_between_batches_and_gives_the_connectio
         assert cursor.fetchone() == (777,)
 
 
-def test_tag_links_and_renders_are_the_only_things_that_refer_to_a_snippet_and_no_signal_listens_to_its_deletion():
-    # The purge deletes with three plain DELETEs instead of Django's collector; this fails if that stops being enough.
+def test_tag_links_renders_and_forks_are_all_that_refer_to_a_snippet_and_no_signal_listens_to_its_deletion():
+    # The purge unlinks forks and deletes with three plain DELETEs instead of Django's collector; this fails if that
+    # stops being enough.
     from django.db.models.signals import post_delete, pre_delete
 
     referring = [
@@ -77,7 +79,8 @@ def test_tag_links_and_renders_are_the_only_things_that_refer_to_a_snippet_and_n
         for field in Snippet._meta.get_fields(include_hidden=True)
         if field.auto_created and not field.concrete and (field.one_to_many or field.one_to_one)
     ]
-    assert set(referring) == {Snippet.tags.through, SnippetRender}
+    assert set(referring) == {Snippet.tags.through, SnippetRender, Snippet}
+    assert Snippet._meta.get_field("forked_from").remote_field.on_delete is SET_NULL
     assert not pre_delete.has_listeners(Snippet)
     assert not post_delete.has_listeners(Snippet)
 
@@ -111,3 +114,14 @@ def test_a_batch_of_ids_is_padded_with_its_last_id_to_one_of_about_thirty_length
         assert set(padded[length:]) <= {ids[-1]}
         assert len(padded) <= 1.3 * length
     assert len({len(_padded(list(range(n)))) for n in range(1, 10_001)}) <= 41
+
+
+def test_the_purge_of_a_source_keeps_its_forks_and_unlinks_them():
+    now = timezone.now()
+    source = Snippet.objects.get(pk=expiring_at(now - timedelta(days=1)))
+    fork = make_snippet(forked_from=source)
+
+    assert snippets_expired_delete(now=now) == 1
+
+    fork.refresh_from_db()
+    assert fork.forked_from is None

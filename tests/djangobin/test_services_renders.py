@@ -3,7 +3,7 @@
 import pytest
 
 from delivery.models import OutboxMessage
-from djangobin.models import Language, SnippetRender
+from djangobin.models import Language, Snippet, SnippetRender
 from djangobin.services.renders import (
     render_job_get,
     snippet_render_highlight,
@@ -124,3 +124,66 @@ def test_a_render_whose_markup_would_dwarf_the_code_is_shown_plain_with_a_note()
     render = render_of(snippet)
     assert (render.state, render.html) == ("plain", "")
     assert render.note == "Shown as plain text: highlighted, this page would be over 4 times the code's size."
+
+
+# "Detect": the worker guesses the language before it highlights.
+
+PYTHON_SCRIPT = "#!/usr/bin/env python3\nimport os\n\nprint(os.getcwd())\n"
+
+
+def detecting(code):
+    return make_snippet(code=code, language=Language.objects.get(lang_code="text"), detect_language=True)
+
+
+def test_a_paste_to_detect_is_stored_as_plain_text_with_its_render_flagged_for_a_guess():
+    snippet = detecting(PYTHON_SCRIPT)
+
+    assert snippet.language.lang_code == "text"
+    assert render_of(snippet).detect_language
+    assert render_job_get(snippet_id=snippet.pk).detect_language
+    assert queued_renders() == [snippet.pk]
+
+
+def test_the_render_stores_the_guessed_language_then_highlights_the_code_with_it():
+    snippet = detecting(PYTHON_SCRIPT)
+
+    assert snippet_render_highlight(job=render_job_get(snippet_id=snippet.pk))
+
+    snippet.refresh_from_db()
+    render = render_of(snippet)
+    assert snippet.language.lang_code == "python"
+    assert (render.state, render.detect_language) == ("highlighted", False)
+    assert "<span class=kn>import</span>" in render.html
+
+
+def test_a_guess_that_is_none_of_the_sites_languages_leaves_plain_text():
+    snippet = detecting("Dear Ann, the meeting moved to Tuesday.\n")
+
+    snippet_render_highlight(job=render_job_get(snippet_id=snippet.pk))
+
+    snippet.refresh_from_db()
+    assert snippet.language.lang_code == "text"
+    assert render_of(snippet).state == "highlighted"
+
+
+def test_a_guess_made_for_an_older_revision_never_replaces_the_language_set_since():
+    snippet = detecting(PYTHON_SCRIPT)
+    old_job = render_job_get(snippet_id=snippet.pk)
+    Snippet.objects.filter(pk=snippet.pk).update(language=Language.objects.get(lang_code="ruby"))
+    snippet_render_request(snippet_id=snippet.pk)  # an edit in the admin: a new revision, no guess asked
+
+    assert not snippet_render_highlight(job=old_job)
+
+    snippet.refresh_from_db()
+    assert snippet.language.lang_code == "ruby"
+    assert render_of(snippet).state == "pending"
+    new_job = render_job_get(snippet_id=snippet.pk)
+    assert (new_job.lang_code, new_job.detect_language) == ("ruby", False)
+
+
+def test_a_paste_over_the_highlight_limit_is_neither_guessed_nor_queued(settings):
+    settings.HIGHLIGHT_MAX_BYTES = 16
+    snippet = detecting(PYTHON_SCRIPT)
+
+    assert not render_of(snippet).detect_language
+    assert queued_renders() == []

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from djangobin.templatetags.djangobin_tags import ago
+from djangobin.templatetags.djangobin_tags import ago, code_size
 
 
 @pytest.mark.parametrize(("age", "said"), [(timedelta(0), "just now"), (timedelta(seconds=59), "just now")])
@@ -19,3 +19,15 @@ def test_ago_gives_the_age_after_the_first_minute():
 
 def test_ago_of_nothing_is_empty():
     assert ago(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [
+        ("x = 1\n" * 2000 + "é" * 28_000, "2,001 lines · 68,000 bytes"),
+        ("one line, no break", "1 line · 18 bytes"),
+        ("a\n", "1 line · 2 bytes"),
+    ],
+)
+def test_code_size_counts_lines_and_utf8_bytes_with_separators(code, said):
+    assert code_size(code) == said

@@ -119,7 +119,7 @@ def test_the_snippet_page_shows_title_language_author_dates_hits_and_tag_links(c
     html = client.get(snippet.get_absolute_url()).content.decode()
 
     assert "<h1>Greeting</h1>" in html
-    assert '<a href="/trending/python/">Python</a>' in html
+    assert '<a id="snippet-language" href="/trending/python/">Python</a>' in html
     assert '<a href="/user/ann/">ann</a>' in html
     assert '<a href="/tag/demo/">demo</a>' in html
     assert f'datetime="{snippet.created_on.isoformat()}"' in html
@@ -179,9 +179,14 @@ def test_the_render_endpoint_says_pending_then_gives_the_highlighted_html(client
     highlight_snippet.fn(snippet.pk)
     ready = client.get(url("snippet_render", snippet)).json()
 
-    assert pending.json() == {"state": "pending", "note": selectors.PENDING_NOTE}
+    assert pending.json() == {"state": "pending", "note": selectors.PENDING_NOTE, "language": "Python"}
     assert pending["Cache-Control"] == "no-store"
-    assert ready == {"state": "highlighted", "note": "", "html": "a <span class=o>=</span> <span class=mi>1</span>\n"}
+    assert ready == {
+        "state": "highlighted",
+        "note": "",
+        "language": "Python",
+        "html": "a <span class=o>=</span> <span class=mi>1</span>\n",
+    }
 
 
 def test_the_render_endpoint_hides_a_private_snippet_as_its_page_does(client, user):
@@ -445,3 +450,38 @@ def test_hits_are_added_in_the_database_so_concurrent_views_are_not_lost(client,
 
     snippet.refresh_from_db()
     assert snippet.hits == 42
+
+
+# The editor: "Detect", the remembered language, and the snippet page's size
+
+
+def test_the_language_menu_offers_detect_first_and_a_detect_paste_is_plain_text_until_the_worker_guesses(client):
+    html = client.get(reverse("djangobin:index")).content.decode()
+    assert re.search(r'<select name="language"[^>]*>\s*<option value="detect">Detect', html)
+
+    response = paste(client, language="detect", original_code="#!/usr/bin/env python3\nprint(1)\n")
+    snippet = Snippet.objects.get(slug=response["Location"].strip("/"))
+    assert snippet.language.lang_code == "text" and snippet.render.detect_language
+
+    highlight_snippet.fn(snippet.pk)
+    assert ">Python</a>" in client.get(snippet.get_absolute_url()).content.decode()
+    assert client.get(url("snippet_render", snippet)).json()["language"] == "Python"
+
+
+def test_a_blank_editor_lets_the_browser_restore_its_last_language_but_a_fork_or_a_returned_form_does_not(client):
+    blank = client.get(reverse("djangobin:index")).content.decode()
+    returned = paste(client, original_code="  ").content.decode()
+    fork = client.get(reverse("djangobin:snippet_fork", args=[make_snippet().slug])).content.decode()
+
+    assert "data-remember-language" in blank
+    assert "data-remember-language" not in returned
+    assert "data-remember-language" not in fork
+
+
+def test_the_snippet_page_gives_lines_and_bytes_with_separators_and_no_sidebar_beside_the_code(client):
+    snippet = make_snippet(code="x = 1\n" * 2000 + "é" * 28_000)
+
+    html = client.get(snippet.get_absolute_url()).content.decode()
+
+    assert '<dd id="code-size">2,001 lines · 68,000 bytes</dd>' in html
+    assert 'class="wrap layout layout-wide"' in html

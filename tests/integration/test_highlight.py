@@ -121,5 +121,5 @@ def test_the_largest_paste_let_through_to_the_lexer_is_stopped_by_the_time_limit
 
     # Then the POST returned at once, the bomb ends plain by the time limit, and the thread renders the next paste
     assert seconds < WORST
-    assert final_render(client, bomb) == {"state": "plain", "note": TIMED_OUT}
+    assert final_render(client, bomb) == {"state": "plain", "note": TIMED_OUT, "language": "Perl"}
     assert final_render(client, small, timeout=10)["state"] == "highlighted"

@@ -72,3 +72,30 @@ def test_the_page_shows_plain_code_with_line_marks_until_a_worker_renders_it_the
     expect(page.locator("#render-note")).to_be_hidden()
     assert geometry(page)["lines"] == pytest.approx(3, abs=0.05)
     assert problems == []
+
+
+def test_a_paste_left_to_detect_shows_its_guessed_language_and_colours_once_the_worker_has_run(system, browser):
+    # Given a paste made with "Detect" while no worker runs
+    web = system.start_web()
+    page = browser.new_page(base_url=web.base_url)
+    problems = console_problems(page)
+    page.goto("/")
+    page.fill("textarea[name=original_code]", '#!/bin/bash\nfor f in *.log; do\n  gzip "$f"\ndone\n')
+    page.select_option("select[name=language]", value="detect")
+    page.click("button:has-text('Create snippet')")
+
+    # Then the page says Plain Text until a worker has guessed the language
+    expect(page.locator("#snippet-language")).to_have_text("Plain Text")
+
+    # When a worker starts, the guessed language and its colours come in without a reload
+    system.start_worker(threads=1)
+    expect(page.locator("#snippet-language")).to_have_text("Bash", timeout=30_000)
+    expect(page.locator("#code code span.k").first).to_have_text("for")
+    slug = page.url.rstrip("/").rsplit("/", 1)[1]
+    assert (
+        system.shell(
+            f"from djangobin.models import Snippet; print(Snippet.objects.get(slug={slug!r}).language.lang_code)"
+        )
+        == "bash"
+    )
+    assert problems == []

@@ -1,9 +1,13 @@
 """A RabbitMQ node of the test run's own (own name, ports, data and log directories), which a test may stop,
-start and restart without touching the machine's RabbitMQ that everyone else uses."""
+start and restart without touching the machine's RabbitMQ that everyone else uses; and a cluster of such nodes."""
 
+import contextlib
+import json
 import os
 import shutil
+import signal
 import subprocess
+import time
 import uuid
 from pathlib import Path
 
@@ -23,19 +27,25 @@ def available():
 
 
 class PrivateRabbitmq:
-    def __init__(self, directory):
+    def __init__(self, directory, *, node=None, cookie=None, config="", management=False):
+        """`cookie` shared by the nodes of a cluster; `config` adds rabbitmq.conf lines; `management` turns on
+        the management plugin on a port of its own (`management_url`)."""
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.node = f"djangobin-test-{uuid.uuid4().hex[:8]}@localhost"
+        self.node = node or f"djangobin-test-{uuid.uuid4().hex[:8]}@localhost"
         self.port = free_port()
         self.url = f"amqp://guest:guest@127.0.0.1:{self.port}/"
-        cookie = self.directory / ".erlang.cookie"
-        cookie.write_text(uuid.uuid4().hex)
-        cookie.chmod(0o400)
-        (self.directory / "rabbitmq.conf").write_text(
-            f"listeners.tcp.local = 127.0.0.1:{self.port}\nloopback_users = none\n"
-        )
-        (self.directory / "enabled_plugins").write_text("[].\n")
+        cookie_file = self.directory / ".erlang.cookie"
+        cookie_file.write_text(cookie or uuid.uuid4().hex)
+        cookie_file.chmod(0o400)
+        lines = [f"listeners.tcp.local = 127.0.0.1:{self.port}", "loopback_users = none"]
+        self.management_url = None
+        if management:
+            management_port = free_port()
+            lines += [f"management.tcp.port = {management_port}", "management.tcp.ip = 127.0.0.1"]
+            self.management_url = f"http://guest:guest@127.0.0.1:{management_port}/"
+        (self.directory / "rabbitmq.conf").write_text("\n".join([*lines, config, ""]))
+        (self.directory / "enabled_plugins").write_text("[rabbitmq_management].\n" if management else "[].\n")
         self.node_up = self.app_up = False
         self.env = {
             **os.environ,
@@ -60,14 +70,28 @@ class PrivateRabbitmq:
             timeout=timeout,
         ).stdout
 
-    def start(self):
+    def start(self, wait=True):
         """Start the node (its data survives from an earlier start) and wait until it takes connections."""
         subprocess.run(
             [_program("rabbitmq-server"), "-detached"], env=self.env, check=True, capture_output=True, timeout=60
         )
-        self.ctl("wait", self.env["RABBITMQ_PID_FILE"], "--timeout", "90")
-        self.node_up = self.app_up = True
+        if wait:
+            self.wait()
         return self
+
+    def wait(self):
+        """Wait until the node takes connections; on a busy machine `rabbitmqctl wait` can give up early, so it is
+        asked again for up to three minutes."""
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                self.ctl("wait", self.env["RABBITMQ_PID_FILE"], "--timeout", "120", timeout=180)
+                break
+            except subprocess.CalledProcessError as error:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"node {self.node} did not start: {error.stderr}\n{self.log()}") from None
+                time.sleep(1)
+        self.node_up = self.app_up = True
 
     def stop(self):
         """Stop the whole node, as a crash or an operator's restart would; durable data stays on disk."""
@@ -81,6 +105,15 @@ class PrivateRabbitmq:
             self.start()
         elif not self.app_up:
             self.start_app()
+
+    def kill(self):
+        """SIGKILL the node's Erlang VM, as a crash or a power cut would: no goodbye to clients or peers."""
+        pid = int(Path(self.env["RABBITMQ_PID_FILE"]).read_text().strip())
+        os.kill(pid, signal.SIGKILL)
+        while Path(f"/proc/{pid}").exists() and "Z" not in _state(pid):
+            time.sleep(0.05)
+        self.node_up = self.app_up = False
+        Path(self.env["RABBITMQ_PID_FILE"]).unlink(missing_ok=True)
 
     def restart(self):
         self.stop()
@@ -111,3 +144,80 @@ class PrivateRabbitmq:
 
     def log(self):
         return "\n".join(p.read_text(errors="replace")[-3000:] for p in (self.directory / "log").glob("*.log"))
+
+
+def _state(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
+
+
+class PrivateCluster:
+    """Nodes of the test run's own joined into one RabbitMQ cluster (one Erlang cookie, their own names, ports and
+    directories), started together; any of them may be killed and started again, and it rejoins by itself."""
+
+    def __init__(self, directory, size=3, config=""):
+        cookie = uuid.uuid4().hex
+        name = f"djangobin-cluster-{uuid.uuid4().hex[:6]}"
+        self.nodes = [
+            PrivateRabbitmq(
+                Path(directory) / f"node{n}",
+                node=f"{name}-{n}@localhost",
+                cookie=cookie,
+                config=config,
+                management=True,
+            )
+            for n in range(1, size + 1)
+        ]
+
+    def start(self):
+        try:
+            for node in self.nodes:
+                node.start(wait=False)
+            for node in self.nodes:
+                node.wait()
+            first = self.nodes[0]
+            for node in self.nodes[1:]:
+                node.ctl("stop_app")
+                node.ctl("join_cluster", first.node)
+                node.ctl("start_app")
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self):
+        """Stop every node, also one whose start was not seen through (a failed start leaves it running)."""
+        for node in self.nodes:
+            if node.node_up or Path(node.env["RABBITMQ_PID_FILE"]).exists():
+                with contextlib.suppress(subprocess.SubprocessError):
+                    node.stop()
+
+    def node_named(self, name):
+        return next(node for node in self.nodes if node.node == name)
+
+    def up(self):
+        return next(node for node in self.nodes if node.node_up)
+
+    def urls(self, vhost):
+        """RABBITMQ_URL naming every node, for the virtual host `vhost`."""
+        return ";".join(f"{node.url}{vhost}" for node in self.nodes)
+
+    def management_urls(self):
+        return ";".join(node.management_url for node in self.nodes)
+
+    def add_vhost(self, name):
+        self.up().add_vhost(name)
+        return self.urls(name)
+
+    def queues(self, vhost):
+        """{queue name: {type, leader, members, online, messages}} as the cluster reports them."""
+        out = self.up().ctl(
+            "list_queues", "-p", vhost, "--formatter", "json", "name", "type", "leader", "members", "online", "messages"
+        )
+        return {queue.pop("name"): queue for queue in json.loads(out)}
+
+    def running_nodes(self):
+        status = json.loads(self.up().ctl("cluster_status", "--formatter", "json"))
+        return sorted(status["running_nodes"])

@@ -26,6 +26,10 @@ class Vhost:
     def delete(self):
         _ctl("delete_vhost", self.name)
 
+    def purge(self, queue):
+        """Drop every ready message of `queue`."""
+        _ctl("purge_queue", "-p", self.name, queue)
+
     def queue_depths(self):
         """{queue name: messages ready} as RabbitMQ reports them."""
         out = subprocess.run(

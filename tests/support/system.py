@@ -11,7 +11,7 @@ import time
 import uuid
 from pathlib import Path
 
-import dj_database_url
+from django_project.dbadmin import pg_execute
 
 from .smtp import free_port
 from .web import WebClient
@@ -86,25 +86,14 @@ class ScratchDatabase:
         base = os.environ.get("DATABASE_URL", "")
         self._pg = base.startswith(("postgres://", "postgresql://"))
         if self._pg:
-            self._config = dj_database_url.parse(base)
+            self._admin_url = base
             self.name = f"djangobin_it_{uuid.uuid4().hex[:12]}"
             self.url = base.rsplit("/", 1)[0] + "/" + self.name
         else:
             self.url = f"sqlite:///{Path(directory) / 'djangobin.sqlite3'}"
 
     def _admin(self, sql):
-        import psycopg
-
-        config = self._config
-        with psycopg.connect(
-            host=config["HOST"] or None,
-            port=config["PORT"] or None,
-            user=config["USER"] or None,
-            password=config["PASSWORD"] or None,
-            dbname=config["NAME"],
-            autocommit=True,
-        ) as connection:
-            connection.execute(sql)
+        pg_execute(self._admin_url, sql)
 
     def create(self):
         if self._pg:

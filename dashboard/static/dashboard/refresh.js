@@ -58,7 +58,8 @@
     });
     document.querySelectorAll("[data-html-key]").forEach(function (element) {
       var key = element.getAttribute("data-html-key");
-      if (typeof html[key] === "string") {
+      // Rows someone has ticked stay as they are until the choice is used or cleared.
+      if (typeof html[key] === "string" && !element.querySelector("input:checked")) {
         element.innerHTML = html[key];
       }
     });

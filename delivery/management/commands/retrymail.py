@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from delivery.dead_letters import dead_letters_list, dead_letters_requeue
+from delivery.queues import dead_letters_list, dead_letters_requeue
 
 
 class Command(BaseCommand):

@@ -1,5 +1,6 @@
-// The snippet page: line marks for #L-24 and #L-10-20 (click a line number, shift-click for a range), and the
-// highlighted code swapped in once the worker has stored it (the page shows it plain until then).
+// The snippet page: line marks for #L-24 and #L-10-20 (click a line number, shift-click for a range), the
+// highlighted code swapped in once the worker has stored it (the page shows it plain until then), Copy, and a
+// word-wrap toggle remembered in this browser.
 (() => {
   const view = document.getElementById("code");
   if (!view) {
@@ -8,6 +9,7 @@
   const gutter = view.querySelector(".gutter");
   const code = view.querySelector("pre.highlight");
   const note = document.getElementById("render-note");
+  const languageLink = document.getElementById("snippet-language");
   const lineCount = gutter.textContent.split("\n").length;
   let mark = null;
 
@@ -78,6 +80,9 @@
       if (state === "highlighted") {
         code.querySelector("code").innerHTML = render.html;
       }
+      if (render.language && languageLink) {
+        languageLink.textContent = render.language; // "Detect" stores the guessed language before the render
+      }
       note.textContent = render.note;
       note.hidden = !render.note;
       view.dataset.renderState = state;
@@ -90,5 +95,70 @@
   }
   if (renderUrl) {
     window.setTimeout(() => poll(1000, 40), 500);
+  }
+
+  // Copy: the Clipboard API where the page is a secure context, else a selected off-screen textarea and "copy".
+  const copyButton = document.getElementById("copy-code");
+  async function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      try {
+        await navigator.clipboard.writeText(text);
+        return true;
+      } catch {
+        // refused (no permission, page not focused): try the old way
+      }
+    }
+    const scratch = document.createElement("textarea");
+    scratch.value = text;
+    scratch.setAttribute("readonly", "");
+    scratch.className = "offscreen";
+    document.body.appendChild(scratch);
+    scratch.select();
+    let copied = false;
+    try {
+      copied = document.execCommand("copy");
+    } finally {
+      scratch.remove();
+    }
+    return copied;
+  }
+  if (copyButton) {
+    const label = copyButton.textContent;
+    let reset = null;
+    copyButton.hidden = false;
+    copyButton.addEventListener("click", async () => {
+      const copied = await copyText(code.textContent);
+      copyButton.textContent = copied ? copyButton.dataset.copied : "Press Ctrl+C to copy";
+      copyButton.classList.toggle("copied", copied);
+      if (!copied) {
+        window.getSelection().selectAllChildren(code);
+      }
+      window.clearTimeout(reset);
+      reset = window.setTimeout(() => {
+        copyButton.textContent = label;
+        copyButton.classList.remove("copied");
+      }, 2000);
+    });
+  }
+
+  // Word wrap: off by default, remembered in localStorage for every snippet page.
+  const WRAP_KEY = "djangobin.wrap";
+  const wrapToggle = document.getElementById("wrap-toggle");
+  function storage(action) {
+    try {
+      return action(window.localStorage);
+    } catch {
+      return null; // storage disabled: nothing remembered
+    }
+  }
+  if (wrapToggle) {
+    wrapToggle.closest("label").hidden = false;
+    wrapToggle.checked = storage((store) => store.getItem(WRAP_KEY)) === "1";
+    view.classList.toggle("wrapped", wrapToggle.checked);
+    wrapToggle.addEventListener("change", () => {
+      view.classList.toggle("wrapped", wrapToggle.checked);
+      storage((store) => store.setItem(WRAP_KEY, wrapToggle.checked ? "1" : "0"));
+      showMark(false);
+    });
   }
 })();

@@ -1,0 +1,105 @@
+"""What the benchmark scripts share: production settings for a scratch run, and writing docs/benchmarks.md."""
+
+import os
+import platform
+import re
+import sys
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BENCHMARKS = REPO / "docs" / "benchmarks.md"
+INTRO = """# Benchmarks
+
+Each script under `bench/` measures one cost against a baseline taken in the same run, prints the ratio, and
+rewrites its own section below. Figures depend on the machine and on what else runs on it: compare ratios, not
+absolute times, between machines.
+"""
+
+
+def machine():
+    """The Python and core count a run measured on, for a section's text."""
+    return f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores"
+
+
+def production_env(database_url, **extra):
+    """Environment for production settings (DEBUG off, so no query log) on `database_url`, plus `extra`."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "django_project.settings",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "bench-only-secret-key-" + uuid.uuid4().hex * 2,
+        "EMAIL_HOST": "127.0.0.1",  # production settings require one; a bench that mails sets its port
+        "DJANGO_LOG_LEVEL": "WARNING",
+        "DATABASE_URL": database_url,
+        **extra,
+    }
+
+
+def setup_django(amqp_url, directory):
+    """Production settings in this process on a scratch SQLite database and the scratch vhost; migrated."""
+    os.environ.update(
+        production_env(
+            f"sqlite:///{Path(directory) / 'bench.sqlite3'}",
+            DJANGO_ALLOWED_HOSTS="testserver",
+            DJANGO_SECURE_COOKIES="0",
+            DJANGO_HSTS_SECONDS="0",
+            RABBITMQ_URL=amqp_url,
+            DJANGO_STATIC_ROOT=str(directory),
+            DJANGO_RATELIMIT="0",  # hundreds of POSTs from one address are the point here, not abuse
+        )
+    )
+    sys.path.insert(0, str(REPO))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # pages link hashed names when DEBUG is off
+
+
+def _read():
+    BENCHMARKS.parent.mkdir(exist_ok=True)
+    return BENCHMARKS.read_text() if BENCHMARKS.exists() else INTRO
+
+
+def write_section(title, body):
+    """Replace (or add) the `## title` section of docs/benchmarks.md, leaving other scripts' sections alone."""
+    text = _read()
+    section = f"## {title}\n\n{body.strip()}\n"
+    pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: section + "\n", text).rstrip() + "\n"
+    else:
+        text = text.rstrip() + "\n\n" + section
+    BENCHMARKS.write_text(text)
+
+
+def add_vendor_options(parser):
+    """The options of a bench that runs on SQLite or on a PostgreSQL server: --database-url and --no-docs."""
+    parser.add_argument("--database-url", help="a PostgreSQL server URL; default: SQLite in a temporary directory")
+    parser.add_argument("--no-docs", action="store_true", help=f"do not write the results into {BENCHMARKS.name}")
+
+
+def reproduce(command, postgres):
+    """The "Reproduce:" line closing a vendor block, with the server URL elided on PostgreSQL."""
+    return f"Reproduce: `{command}" + (" --database-url postgres://…`." if postgres else "`.")
+
+
+def write_vendor_block(title, intro, block):
+    """Replace the block of one database vendor (`### <vendor>` first line) in the `## title` section, keeping
+    the other vendors' blocks, SQLite's first."""
+    current = _read()
+    heading = f"## {title}"
+    head, found, rest = current.partition(heading + "\n")
+    following = rest.find("\n## ") if found else -1
+    section, tail = (rest[:following], rest[following:]) if following >= 0 else (rest, "")
+    blocks = {}
+    for chunk in section.split("\n### ")[1:]:
+        blocks[chunk.split("\n", 1)[0]] = "### " + chunk.strip("\n") + "\n"
+    blocks[block.split("\n", 1)[0].removeprefix("### ")] = block
+    ordered = sorted(blocks.items(), key=lambda item: not item[0].startswith("SQLite"))
+    text = f"{heading}\n\n{intro}\n\n" + "\n".join(body for _, body in ordered)
+    if not found:
+        head = head.rstrip("\n") + "\n\n"
+    BENCHMARKS.write_text(head + text + tail)

@@ -1,0 +1,56 @@
+"""The task-history models moved to the taskhistory app (same tables); the dashboard keeps a proxy of Task that
+holds the `dashboard.operate` permission, so the grants people already have stay valid. And bulk operations."""
+
+import django.db.models.deletion
+from django.conf import settings
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("dashboard", "0001_initial"),
+        ("taskhistory", "0001_initial"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.DeleteModel(name="Task"),
+                migrations.DeleteModel(name="TaskStat"),
+                migrations.DeleteModel(name="WorkerProcess"),
+            ],
+            database_operations=[],
+        ),
+        migrations.CreateModel(
+            name="Task",
+            fields=[],
+            options={
+                "permissions": [
+                    ("operate", "Can retry tasks, purge dead letters and run scheduler jobs from the dashboard")
+                ],
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
+            },
+            bases=("taskhistory.task",),
+        ),
+        migrations.CreateModel(
+            name='BulkOperation',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('action', models.CharField(choices=[('retry', 'Retry'), ('cancel', 'Cancel'), ('dismiss', 'Dismiss')], max_length=10)),
+                ('message_ids', models.TextField(default='[]', help_text='JSON list of the chosen message ids; empty: the filter.')),
+                ('filter_query', models.TextField(blank=True, default='', help_text="The task list's query string.")),
+                ('up_to_task_id', models.BigIntegerField(default=0)),
+                ('total', models.PositiveIntegerField(default=0, help_text='Tasks it covers, counted when it was asked for.')),
+                ('done', models.PositiveIntegerField(default=0)),
+                ('passed_over', models.PositiveIntegerField(default=0, help_text='Tasks that no longer qualified.')),
+                ('state', models.CharField(choices=[('queued', 'Waiting for a worker'), ('running', 'Running'), ('finished', 'Finished')], default='queued', max_length=10)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('finished_at', models.DateTimeField(blank=True, null=True)),
+                ('requested_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+            ],
+        ),
+    ]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TaskHistoryConfig(AppConfig):
+    name = "taskhistory"
+    verbose_name = "Task history"

@@ -1,0 +1,300 @@
+"""The recorder's writes: task events as conditional upserts, finished attempts as per-minute counts.
+
+One `INSERT … ON CONFLICT … DO UPDATE` row per message (SQLite ≥ 3.24 and PostgreSQL both have it): the first event
+of a message inserts its row; after that the status, retries and options come from the highest-ranked event
+seen, and a lower-ranked event that lands late only fills in what is still missing (see events.py for the
+column rules), so an "enqueued" written after "succeeded" never moves the task back. A batch is written in
+one transaction, many rows per statement.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+
+from .events import ATTEMPT_COLUMNS, BLANK_MEANS_MISSING, LATEST, MESSAGE_COLUMNS, dumps
+from .models import RUNTIME_BUCKETS
+from .statuses import STAGE_DONE, STAGE_READY, Status
+
+_TASK_COLUMNS = (
+    "message_id",
+    "actor_name",
+    "queue_name",
+    "args",
+    "kwargs",
+    "options",
+    "status",
+    "rank",
+    "retries",
+    "enqueued_at",
+    "queued_at",
+    "eta",
+    "started_at",
+    "finished_at",
+    "dead_lettered_at",
+    "runtime_ms",
+    "worker_host",
+    "worker_pid",
+    "last_error",
+    "traceback",
+    "retry_of",
+    "retried_as",
+    "updated_at",
+)
+# 200 rows x 23 columns stays far below SQLite's and PostgreSQL's limits on parameters per statement.
+ROWS_PER_STATEMENT = 200
+_JSON = {"args", "kwargs", "options"}
+_DATETIMES = {"enqueued_at", "queued_at", "eta", "started_at", "finished_at", "dead_lettered_at", "updated_at"}
+
+
+# A dead-lettered message that is sent again under its own id (`manage.py retrymail`) starts a new life: its
+# enqueue happened after the dead-lettering, which no late write of its first life can claim. `rank / 10 * 10`
+# is integer arithmetic on both backends (the stage is what remains).
+_REVIVED = (
+    "(dashboard_task.dead_lettered_at IS NOT NULL AND excluded.dead_lettered_at IS NULL "
+    "AND excluded.updated_at > dashboard_task.dead_lettered_at "
+    f"AND excluded.rank - excluded.rank / 10 * 10 <= {STAGE_READY})"
+)
+_RANKED_HIGHER = "excluded.rank >= dashboard_task.rank"
+_NEWER = f"({_REVIVED} OR {_RANKED_HIGHER})"
+
+
+def _latest(column):
+    """The value of the higher-ranked event (ties go to the one written last)."""
+    return f"{column} = CASE WHEN {_NEWER} THEN excluded.{column} ELSE dashboard_task.{column} END"
+
+
+def _value(side, column):
+    value = f"{side}.{column}"
+    return f"NULLIF({value}, '')" if column in BLANK_MEANS_MISSING else value
+
+
+def _message_column(column):
+    """The higher-ranked event's value when it has one, else the other's."""
+    new, old = _value("excluded", column), _value("dashboard_task", column)
+    return (
+        f"{column} = CASE WHEN {_NEWER} THEN COALESCE({new}, dashboard_task.{column}) "
+        f"ELSE COALESCE({old}, excluded.{column}) END"
+    )
+
+
+def _attempt_column(column):
+    """Within one attempt, like a message column; an event of a newer attempt replaces it, an older one cannot."""
+    same_attempt = _message_column(column).split(" = ", 1)[1]
+    return (
+        f"{column} = CASE WHEN {_REVIVED} THEN excluded.{column} "
+        f"WHEN excluded.retries = dashboard_task.retries THEN {same_attempt} "
+        f"WHEN {_NEWER} THEN excluded.{column} ELSE dashboard_task.{column} END"
+    )
+
+
+_LAST_WRITE = (
+    "updated_at = CASE WHEN excluded.updated_at > dashboard_task.updated_at "
+    "THEN excluded.updated_at ELSE dashboard_task.updated_at END"
+)
+
+
+@dataclass(frozen=True)
+class _Statement:
+    """An `INSERT … VALUES (…), (…) … ON CONFLICT …` for any number of rows (all values as parameters)."""
+
+    head: str
+    columns: int
+    tail: str
+
+    def sql(self, rows):
+        row = "(" + ", ".join(["%s"] * self.columns) + ")"
+        return f"{self.head} VALUES {', '.join([row] * rows)} {self.tail}"
+
+
+def _insert(set_clause):
+    # Only this module's constant column names are interpolated; values always go in as parameters.
+    return _Statement(
+        head=f"INSERT INTO dashboard_task ({', '.join(_TASK_COLUMNS)})",
+        columns=len(_TASK_COLUMNS),
+        tail=f"ON CONFLICT (message_id) DO UPDATE SET {', '.join(set_clause)}",
+    )
+
+
+_UPSERT = _insert(
+    [
+        *map(_latest, LATEST),
+        *map(_attempt_column, ATTEMPT_COLUMNS),
+        *map(_message_column, MESSAGE_COLUMNS),
+        f"dead_lettered_at = CASE WHEN {_REVIVED} THEN NULL ELSE dashboard_task.dead_lettered_at END",
+        _LAST_WRITE,
+    ]
+)
+
+# A rejection into the dead-letter queue adds its time; a failed or skipped task keeps its status.
+_DEAD_LETTER = _insert(
+    [
+        "dead_lettered_at = COALESCE(dashboard_task.dead_lettered_at, excluded.dead_lettered_at)",
+        "status = CASE WHEN dashboard_task.status IN ('failed', 'skipped') THEN dashboard_task.status "
+        f"WHEN {_RANKED_HIGHER} THEN excluded.status ELSE dashboard_task.status END",
+        _latest("rank"),
+        *map(_message_column, ("last_error", "traceback")),
+        _LAST_WRITE,
+    ]
+)
+
+_STAT_COUNTS = ("succeeded", "failed", "retried", "skipped", "runtime_sum_ms", *(name for _, name in RUNTIME_BUCKETS))
+_ADD_COUNTS = ", ".join(f"{name} = {{table}}.{name} + excluded.{name}" for name in _STAT_COUNTS)
+_STAT_INSERT = _Statement(
+    head=f"INSERT INTO dashboard_taskstat (minute, actor_name, queue_name, {', '.join(_STAT_COUNTS)})",
+    columns=3 + len(_STAT_COUNTS),
+    tail="ON CONFLICT (minute, actor_name, queue_name) DO UPDATE SET " + _ADD_COUNTS.format(table="dashboard_taskstat"),
+)
+_COUNTER_INSERT = _Statement(
+    head=f"INSERT INTO taskhistory_taskcounter (actor_name, queue_name, {', '.join(_STAT_COUNTS)})",
+    columns=2 + len(_STAT_COUNTS),
+    tail="ON CONFLICT (actor_name, queue_name) DO UPDATE SET " + _ADD_COUNTS.format(table="taskhistory_taskcounter"),
+)
+_ATTEMPT_COLUMNS = (
+    "message_id",
+    "attempt",
+    "status",
+    "started_at",
+    "finished_at",
+    "runtime_ms",
+    "worker_host",
+    "worker_pid",
+    "error",
+    "traceback",
+)
+_ATTEMPT_INSERT = _Statement(
+    head=f"INSERT INTO taskhistory_taskattempt ({', '.join(_ATTEMPT_COLUMNS)})",
+    columns=len(_ATTEMPT_COLUMNS),
+    tail="ON CONFLICT (message_id, attempt) DO NOTHING",
+)
+_OUTCOME_COLUMN = {
+    Status.SUCCEEDED: "succeeded",
+    Status.FAILED: "failed",
+    Status.RETRYING: "retried",
+    Status.SKIPPED: "skipped",
+}
+
+
+def _datetime_adapter():
+    """The backend's own conversion, with a fast path for the UTC datetimes events carry on SQLite."""
+    adapt = connection.ops.adapt_datetimefield_value
+    if connection.vendor != "sqlite":
+        return adapt
+    return lambda value: value.replace(tzinfo=None).isoformat(" ") if value.tzinfo is dt.UTC else adapt(value)
+
+
+def _task_row(event, adapt):
+    return [
+        dumps(value) if column in _JSON else adapt(value) if column in _DATETIMES and value is not None else value
+        for column, value in zip(_TASK_COLUMNS, _values(event), strict=True)
+    ]
+
+
+def _values(event):
+    for column in _TASK_COLUMNS:
+        yield event.at if column == "updated_at" else getattr(event, column, "")
+
+
+def _bucket(runtime_ms):
+    seconds = runtime_ms / 1000
+    for limit, name in RUNTIME_BUCKETS:
+        if seconds <= limit:
+            return name
+    return None
+
+
+def _stat_sums(events):
+    """Finished attempts summed per (minute, actor, queue)."""
+    sums = defaultdict(lambda: dict.fromkeys(_STAT_COUNTS, 0))
+    for event in events:
+        column = _OUTCOME_COLUMN.get(event.status)
+        if column is None or event.is_dead_letter or event.rank % 10 != STAGE_DONE:
+            continue
+        counts = sums[(event.minute, event.actor_name, event.queue_name)]
+        counts[column] += 1
+        if event.runtime_ms is not None:
+            counts["runtime_sum_ms"] += event.runtime_ms
+            bucket = _bucket(event.runtime_ms)
+            if bucket:
+                counts[bucket] += 1
+    return sums
+
+
+def _counter_rows(sums):
+    """The per-minute sums folded into one row per (actor, queue)."""
+    totals = defaultdict(lambda: dict.fromkeys(_STAT_COUNTS, 0))
+    for (_, actor, queue), counts in sums.items():
+        total = totals[(actor, queue)]
+        for name, value in counts.items():
+            total[name] += value
+    return [[actor, queue, *counts.values()] for (actor, queue), counts in totals.items()]
+
+
+def _attempt_rows(events, adapt):
+    """One row per finished attempt (its "finished" event), before the batch's events are merged."""
+    rows = []
+    for event in events:
+        if event.rank % 10 != STAGE_DONE or event.is_dead_letter or event.finished_at is None:
+            continue
+        started = adapt(event.started_at) if event.started_at is not None else None
+        error = event.last_error if event.status != Status.SUCCEEDED else ""
+        rows.append(
+            [
+                event.message_id,
+                event.retries,
+                event.status,
+                started,
+                adapt(event.finished_at),
+                event.runtime_ms,
+                event.worker_host,
+                event.worker_pid,
+                error,
+                event.traceback if error else "",
+            ]
+        )
+    return rows
+
+
+def _coalesced(events):
+    """One upsert per message instead of one per event (the merge mirrors the SQL), then the dead letters.
+
+    A message's dead-letter event is always its last in one process, so writing them after the rest keeps order.
+    """
+    latest, dead_letters = {}, {}
+    for event in events:
+        if event.is_dead_letter:
+            dead_letters[event.message_id] = event  # one per message: a statement may not touch a row twice
+            continue
+        earlier = latest.get(event.message_id)
+        latest[event.message_id] = event if earlier is None else event.merged_with(earlier)
+    return list(latest.values()), list(dead_letters.values())
+
+
+def _execute(cursor, statement, rows):
+    """Many rows per statement: one call into the database per chunk, not per row.
+
+    In a worker process this matters more than the SQL: a driver releases the GIL around every statement, and
+    each release hands the GIL back and forth with the worker threads (Python's convoy effect).
+    """
+    for start in range(0, len(rows), ROWS_PER_STATEMENT):
+        chunk = rows[start : start + ROWS_PER_STATEMENT]
+        cursor.execute(statement.sql(len(chunk)), [value for row in chunk for value in row])
+
+
+def events_write(events):
+    """Write a batch of task events and count the finished attempts among them (per minute, and in the
+    never-pruned counters), in one transaction."""
+    if not events:
+        return
+    adapt = _datetime_adapter()
+    sums = _stat_sums(events)
+    attempts = _attempt_rows(events, adapt)
+    stats = [[minute, actor, queue, *counts.values()] for (minute, actor, queue), counts in sums.items()]
+    upserts, dead_letters = _coalesced(events)
+    with transaction.atomic(), connection.cursor() as cursor:
+        _execute(cursor, _UPSERT, [_task_row(event, adapt) for event in upserts])
+        _execute(cursor, _DEAD_LETTER, [_task_row(event, adapt) for event in dead_letters])
+        _execute(cursor, _STAT_INSERT, stats)
+        _execute(cursor, _COUNTER_INSERT, _counter_rows(sums))
+        _execute(cursor, _ATTEMPT_INSERT, attempts)

@@ -1,0 +1,56 @@
+"""/dashboard/api/health/: 200 when every part answers, 503 naming the parts that do not."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from scheduler.models import SchedulerHeartbeat
+from taskhistory.models import WorkerProcess
+
+pytestmark = pytest.mark.django_db
+TOKEN = "health-token"
+
+
+@pytest.fixture
+def token(settings):
+    settings.DASHBOARD_API_TOKEN = TOKEN
+    return {"HTTP_AUTHORIZATION": f"Bearer {TOKEN}"}
+
+
+def _alive(now, *, scheduler_age=dt.timedelta(seconds=5)):
+    WorkerProcess.objects.create(host="w1", pid=1, started_at=now, last_seen=now)
+    SchedulerHeartbeat.objects.create(
+        instance="s1:1:x", hostname="s1", pid=1, started_at=now, beat_at=now - scheduler_age
+    )  # fmt: skip
+
+
+def test_with_everything_up_health_answers_200_and_names_each_part(client, token, settings, rabbitmq_vhost):
+    settings.RABBITMQ_URL = rabbitmq_vhost.url
+    _alive(timezone.now())
+    response = client.get(reverse("dashboard:api_health"), **token)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert set(body["checks"]) == {"database", "rabbitmq", "workers", "scheduler"}
+    assert all(check["ok"] for check in body["checks"].values())
+
+
+def test_an_unreachable_rabbitmq_and_a_dead_scheduler_make_it_503_naming_them(client, token):
+    _alive(timezone.now(), scheduler_age=dt.timedelta(minutes=10))
+    response = client.get(reverse("dashboard:api_health"), **token)
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert (checks["database"]["ok"], checks["workers"]["ok"]) == (True, True)
+    assert (checks["rabbitmq"]["ok"], checks["scheduler"]["ok"]) == (False, False)
+    assert "600 s old" in checks["scheduler"]["detail"]
+
+
+def test_no_worker_alive_fails_the_workers_check(client, token):
+    response = client.get(reverse("dashboard:api_health"), **token)
+    assert response.status_code == 503
+    assert response.json()["checks"]["workers"] == {
+        "ok": False,
+        "detail": "No worker process has written a heartbeat lately.",
+    }
