@@ -10,7 +10,7 @@ A column added to the table later lands after the code again: move the code last
 
 import importlib
 
-from django.db import migrations
+from django.db import migrations, models
 
 # The full-text triggers (0006) are dropped with the old table: created again over the new one.
 FTS_TRIGGERS = [sql for sql in importlib.import_module("djangobin.migrations.0006_search").SQLITE if "TRIGGER" in sql]
@@ -25,6 +25,8 @@ def code_column_last(apps, schema_editor):
     # others, so the column comes last, its data copied from the old one.
     last = code.clone()
     last.set_attributes_from_name(code.name)
+    # _remake_table clones self-referential fields (forked_from) afresh: stay later than those clones too.
+    last.creation_counter = models.Field.creation_counter + 1_000_000
     schema_editor._remake_table(snippet, alter_fields=[(code, last)])
     for sql in FTS_TRIGGERS:
         schema_editor.execute(sql)
