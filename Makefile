@@ -12,7 +12,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # (a DATABASE_URL or RABBITMQ_URL set there is the one migrated and checked).
 WITH_ENV := $(BIN)/honcho run
 
-.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq chromium pastebinit superuser clean bench-enqueue bench-dashboard bench-mail bench-search bench-highlight bench-load
+.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq chromium pastebinit wrk superuser clean bench-enqueue bench-dashboard bench-mail bench-search bench-highlight bench-load bench-pages
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ chromium:
 # pastebinit is a real dpaste.com client: the API's client test drives it.
 pastebinit:
 	$(call debian_package,pastebinit,The API client test needs)
+
+# bench/pages.py loads the pages with Debian's wrk (only the bench needs it).
+wrk:
+	$(call debian_package,wrk,The pages bench needs)
 
 migrate: export DJANGO_DEBUG ?= 1
 migrate: install
@@ -105,6 +109,10 @@ bench-dashboard: install-dev rabbitmq
 # Needs PostgreSQL too (BENCH_PG_URL, default the local server's `test` database), or pass --databases sqlite.
 bench-mail: install-dev rabbitmq
 	$(PY) bench/mail.py
+
+# The snippet page and the list pages under gunicorn and wrk, on SQLite and then on PostgreSQL (BENCH_PG_URL).
+bench-pages: install wrk
+	$(PY) bench/pages.py
 
 # Search with 200,000 snippets, on SQLite and then (when one answers) on PostgreSQL.
 bench-search: install

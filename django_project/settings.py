@@ -172,6 +172,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, 3 * SNIPPET_MAX_BYTES + 262_144)
 HIGHLIGHT_TIME_LIMIT_MS = env_int("HIGHLIGHT_TIME_LIMIT_MS", 10_000, minimum=100, maximum=600_000)
 HIGHLIGHT_MAX_BYTES = env_int("HIGHLIGHT_MAX_BYTES", 256 * 1024, minimum=0)
 SNIPPETS_PER_PAGE = 20
+# The web process counts snippet page views in memory and adds them to the rows this often (seconds): a crash
+# loses at most this long's views, a clean stop none; the trending order lags by as much.
+# The sidebar's "recent snippets" is rendered at most this often (seconds) per cache; a paste created or deleted
+# on the site shows at once, an expiry within this delay.
+RECENT_SNIPPETS_CACHE_SECONDS = env_int("RECENT_SNIPPETS_CACHE_SECONDS", 5, minimum=0, maximum=3600)
+SNIPPET_HITS_FLUSH_SECONDS = env_int("SNIPPET_HITS_FLUSH_SECONDS", 10, minimum=1, maximum=3600)
 
 # --- Cache and rate limits -------------------------------------------------------------------------
 # Rate-limit counts live in the default cache. With REDIS_URL they are shared by every web process (what
@@ -187,7 +193,14 @@ CACHES = {
         }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "djangobin"}
-    )
+    ),
+    # Snippet pages as anonymous visitors see them (djangobin/page_cache.py): always this process's own memory,
+    # never a shared cache, so an unlisted snippet's page is never served from one.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "djangobin-pages",
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    },
 }
 # django-ratelimit lists only memcached and django-redis as supported caches: Django's own RedisCache does the
 # same atomic INCR, and LocMem is shared within its process, which is what development runs.

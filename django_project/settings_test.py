@@ -33,7 +33,10 @@ DATABASES["default"]["TEST"] = (
 
 # Rate limits are off unless a test of them switches them on; each test starts with an empty cache.
 RATELIMIT_ENABLE = False
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"},
+    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests-pages"},
+}
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"]
 
 # Static files (UI): serve them from the apps' static/ folders as in development, so that page tests can

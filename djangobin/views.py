@@ -12,10 +12,11 @@ from django.core.paginator import Paginator
 from django.db.models import F, prefetch_related_objects
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from djangobin import forks, selectors
+from djangobin import forks, page_cache, selectors
 from djangobin.exceptions import SnippetExpired, SnippetNotFound
 from djangobin.forms import (
     ContactForm,
@@ -188,22 +189,26 @@ FORKS_SHOWN = 20
 @burn_on_read
 def snippet_detail(request, snippet):
     if not snippet.burned:
-        snippets.snippet_hit(snippet_id=snippet.pk)
-        snippet.hits += 1
-    return render(
-        request,
-        "djangobin/snippet_detail.html",
-        {
-            "snippet": snippet,
-            "code": selectors.snippet_code_view(snippet=snippet),
-            "tags": snippet.tags.all(),
-            "is_owner": snippet.is_owned_by(request.user),
-            "fork_source": forks.snippet_fork_source_shown(snippet=snippet, user=request.user),
-            "forks": forks.snippet_forks_visible(snippet=snippet, user=request.user)[: FORKS_SHOWN + 1],
-            "forks_shown": FORKS_SHOWN,
-            "forkable": not snippet.burn_after_reading or _is_author(request, snippet),
-        },
-    )
+        snippet.hits += snippets.snippet_hit(snippet_id=snippet.pk)  # this view and this process's unflushed ones
+    kept = page_cache.snippet_page_get(request=request, snippet=snippet)
+    if kept is not None:
+        return HttpResponse(kept)
+    hits, snippet.hits = snippet.hits, page_cache.HITS_MARKER
+    code = selectors.snippet_code_view(snippet=snippet)
+    context = {
+        "snippet": snippet,
+        "code": code,
+        "tags": snippet.tags.all(),
+        "is_owner": snippet.is_owned_by(request.user),
+        "fork_source": forks.snippet_fork_source_shown(snippet=snippet, user=request.user),
+        "forks": forks.snippet_forks_visible(snippet=snippet, user=request.user)[: FORKS_SHOWN + 1],
+        "forks_shown": FORKS_SHOWN,
+        "forkable": not snippet.burn_after_reading or _is_author(request, snippet),
+    }
+    html = render_to_string("djangobin/snippet_detail.html", context, request=request)
+    page_cache.snippet_page_keep(request=request, snippet=snippet, html=html, render_final=not code.pending)
+    snippet.hits = hits
+    return HttpResponse(html.replace(page_cache.HITS_MARKER, str(hits), 1))
 
 
 @snippet_view

@@ -122,3 +122,13 @@ def cluster_system(tmp_path, rabbitmq_cluster, smtp_server):
         if not node.node_up:
             node.start()
     rabbitmq_cluster.up().ctl("delete_vhost", vhost)
+
+
+@pytest.fixture(autouse=True)
+def empty_caches():
+    """Each test starts with empty caches: a page part kept by an earlier test (the sidebar, a snippet page) is
+    not this test's."""
+    from django.core.cache import caches
+
+    for cache in caches.all(initialized_only=True):
+        cache.clear()

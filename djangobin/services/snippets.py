@@ -7,10 +7,12 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from djangobin.expiration import expires_at_for
+from djangobin.fragments import recent_snippets_forget
+from djangobin.hits import hit_record
 from djangobin.models import Exposure, Snippet, SnippetRender
 from djangobin.services.renders import snippet_render_create
 from djangobin.services.tags import tags_get_or_create
@@ -77,18 +79,23 @@ def snippet_create(
             raise IntegrityError("could not find a free snippet slug")
         snippet.tags.set(tags_get_or_create(tags))
         snippet_render_create(snippet=snippet, detect_language=detect_language)
+        recent_snippets_forget()
     return snippet
 
 
-def snippet_hit(*, snippet_id):
-    """Count a view with one atomic UPDATE: concurrent views all count, and nothing else is rewritten."""
-    Snippet.objects.filter(pk=snippet_id).update(hits=F("hits") + 1)
+def snippet_hit(*, snippet_id: int) -> int:
+    """Count a view: in the web process's buffer, flushed every few seconds (djangobin/hits.py), elsewhere with
+    one atomic UPDATE; concurrent views all count either way, and nothing else is rewritten.
+
+    Returns the views not yet in the row, this one included, for the page to add to the count it read."""
+    return hit_record(snippet_id=snippet_id)
 
 
 def snippet_delete(*, snippet, user):
     if not snippet.is_owned_by(user):
         raise PermissionDenied("Only the owner may delete a snippet.")
     snippet.delete()
+    recent_snippets_forget()
 
 
 # The purge sizes its delete transactions by time, not by a fixed count: each batch aims at PURGE_BATCH_SECONDS

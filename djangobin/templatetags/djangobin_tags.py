@@ -4,21 +4,21 @@ from datetime import timedelta
 
 from django import template
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
-from djangobin import selectors
+from djangobin import fragments
 from djangobin.highlight import line_count
 
 register = template.Library()
 
-RECENT_LIMIT = 8
 JUST_NOW = timedelta(minutes=1)
 
 
-@register.inclusion_tag("djangobin/includes/recent.html")
+@register.simple_tag
 def recent_snippets():
-    """The sidebar's newest public snippets: one query, language and author joined in."""
-    return {"snippets": list(selectors.snippets_recent(limit=RECENT_LIMIT))}
+    """The sidebar's newest public snippets, rendered at most every few seconds (djangobin/fragments.py)."""
+    return mark_safe(fragments.recent_snippets_html())  # noqa: S308 (a template's output, escaped by it)
 
 
 @register.simple_tag(takes_context=True)

@@ -69,6 +69,16 @@ def test_the_render_migration_leaves_every_existing_snippet_a_pending_render_and
     assert "highlighted_code" not in {f.name for f in new.get_model("djangobin", "Snippet")._meta.get_fields()}
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite stores a long value before the columns after it")
+def test_on_sqlite_the_code_is_the_last_column_so_lists_never_walk_its_overflow_pages():
+    with connection.cursor() as cursor:
+        columns = [row[1] for row in cursor.execute("PRAGMA table_info(djangobin_snippet)").fetchall()]
+        triggers = {row[0] for row in cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+
+    assert columns[-1] == "original_code"
+    assert {"djangobin_snippet_fts_insert", "djangobin_snippet_fts_delete", "djangobin_snippet_fts_update"} <= triggers
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_fork_migration_keeps_the_search_index_following_edits_both_ways(latest):
     from djangobin.search import snippet_ids_matching

@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -218,6 +219,7 @@ def test_list_pages_run_as_many_queries_for_thirty_snippets_as_for_three(client,
     few_response, few = count_queries(lambda: client.get(path))
 
     _add_snippets(27, owner=user)
+    cache.clear()  # the sidebar is rendered again, as for the first request
     many_response, many = count_queries(lambda: client.get(path))
 
     assert many_response.status_code == 200
@@ -376,7 +378,18 @@ def test_the_sidebar_is_one_query_however_many_snippets_exist(client):
     _, few = count_queries(lambda: client.get(reverse("djangobin:about")))
     for _ in range(12):
         make_snippet(user=make_user(), language=python())
+    cache.clear()  # the sidebar is rendered again, as for the first request
 
     _, many = count_queries(lambda: client.get(reverse("djangobin:about")))
 
     assert len(few) == len(many) == 1
+
+
+@pytest.mark.parametrize("path", ["/", "/trending/", "/tag/shared/", "/user/ann/", "/about/"])
+def test_list_pages_never_read_the_code_or_its_render(client, user, path):
+    _add_snippets(3, owner=user)
+
+    response, statements = count_queries(lambda: client.get(path))
+
+    assert response.status_code == 200
+    assert [sql for sql in statements if "original_code" in sql or "djangobin_snippetrender" in sql] == []

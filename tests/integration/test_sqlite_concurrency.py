@@ -69,7 +69,13 @@ def test_the_web_server_and_an_eight_thread_worker_write_at_once_without_databas
     for process in (web, worker):
         assert "database is locked" not in process.log()
         assert "OperationalError" not in process.log()
-    hits = system.shell(f"from djangobin.models import Snippet; print(Snippet.objects.get(slug='{slug}').hits)")
+    # The web process adds its counted views to the row every SNIPPET_HITS_FLUSH_SECONDS (10 s by default).
+    deadline = time.monotonic() + 30
+    while True:
+        hits = system.shell(f"from djangobin.models import Snippet; print(Snippet.objects.get(slug='{slug}').hits)")
+        if hits.splitlines()[-1] == str(VIEWS) or time.monotonic() > deadline:
+            break
+        time.sleep(1)
     assert hits.splitlines()[-1] == str(VIEWS)
     bodies = {re.search(r"(queued|load) mail \d+", m.get_content()).group() for _, m in mails}
     assert len(bodies) == QUEUED_MAILS + CONTACTS

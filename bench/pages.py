@@ -1,0 +1,356 @@
+"""Pages at the speed of their floors: requests per second of the snippet page, the raw view and the list pages,
+each against its baseline in the same run, served by gunicorn (2 sync workers, production settings) and loaded
+by wrk on loopback.
+
+- the 60-line snippet page against the tutorial's view (bench/pages_urls.py: highlight with Pygments and save the
+  whole row at every view), and against the raw view of the same snippet;
+- the home page with one and with eight 512 KiB pastes in "recent snippets", and the snippet page, trending, tag
+  and profile pages with eight of them (in every list), against the same rows holding small pastes.
+
+Three rounds; each page is loaded at the same time as its baseline (two servers when they need two databases),
+and each ratio is taken within its pair, then min and median over the rounds. It runs on a scratch
+SQLite database, then on a scratch PostgreSQL database (unless --databases sqlite), and rewrites the "Pages"
+section of docs/benchmarks.md.
+
+    .venv/bin/python bench/pages.py [--seconds 5] [--rounds 3] [--databases sqlite,postgresql] [--no-write]
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import BENCHMARKS, REPO, production_env, write_section
+from bench.expiry import Scratch
+
+SECTION = "Pages"
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/test")
+BIG_BYTES = 512 * 1024
+TIMES = "\N{MULTIPLICATION SIGN}"
+BIG_PASTES = 8
+SMALL_PASTES = 30
+USERNAME = "bench"
+TAG = "bench"
+
+
+# --- phases run in a child process with Django set up -------------------------------------------------------
+
+
+def phase_seed():
+    """Small public pastes, the 60-line one (highlighted), and eight more that are the newest, the most viewed,
+    tagged and by the same user: they head every list, and `phase_size` swaps their code for 512 KiB."""
+    import inspect
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from djangobin import highlight
+    from djangobin.models import Language, Snippet, SnippetRender, Tag
+
+    python = Language.objects.get(lang_code="python")
+    user = get_user_model().objects.create_user(USERNAME, "bench@example.com", "bench-password")
+    tag = Tag.objects.create(name=TAG, slug=TAG)
+    now = timezone.now()
+    lines = inspect.getsource(argparse).splitlines(True)
+    sixty = "".join(lines[:60])
+
+    def make(n, code, title, hits, age):
+        snippet = Snippet.objects.create(
+            title=title, original_code=code, language=python, user=user, hits=hits, slug=f"bench{n:04d}",
+            created_on=now - timedelta(minutes=age),
+        )  # fmt: skip
+        snippet.tags.add(tag)
+        html = highlight.highlight_html(code, "python")
+        SnippetRender.objects.create(snippet=snippet, state="highlighted", html=html, rendered_on=now)
+        return snippet
+
+    for n in range(SMALL_PASTES):
+        make(n, "".join(lines[n * 10 : n * 10 + 10]), f"Small paste {n}", hits=n, age=100 + n)
+    page = make(SMALL_PASTES, sixty, "Sixty lines", hits=50, age=60)
+    for n in range(BIG_PASTES):
+        make(SMALL_PASTES + 1 + n, sixty, f"Big paste {n}", hits=1000 + n, age=n)
+    return {"slug": page.slug}
+
+
+def phase_size(big):
+    """Make the first `big` of the eight heading pastes 512 KiB of code and the others small again."""
+    import inspect
+
+    from djangobin.models import Snippet
+
+    source = inspect.getsource(argparse)
+    large = (source * (BIG_BYTES // len(source) + 1))[:BIG_BYTES]
+    small = "".join(source.splitlines(True)[:60])
+    heads = list(Snippet.objects.filter(title__startswith="Big paste").order_by("title").values_list("pk", flat=True))
+    for n, pk in enumerate(heads):
+        Snippet.objects.filter(pk=pk).update(original_code=large if n < big else small)
+    return {"big": big}
+
+
+def run_phase(phase, *args):
+    import django
+
+    django.setup()
+    result = {"seed": phase_seed, "size": phase_size}[phase](*(int(a) for a in args))
+    print(json.dumps(result))
+
+
+# --- the parent: databases, server, load --------------------------------------------------------------------
+
+
+def pages_env(database_url, static_root):
+    return {
+        **os.environ,
+        **production_env(
+            database_url,
+            DJANGO_SETTINGS_MODULE="bench.settings_pages",
+            DJANGO_ALLOWED_HOSTS="127.0.0.1",
+            DJANGO_SECURE_COOKIES="0",
+            DJANGO_HSTS_SECONDS="0",
+            DJANGO_STATIC_ROOT=str(static_root),
+            PYTHONPATH=str(REPO),
+        ),
+    }
+
+
+def child(env, *argv):
+    out = subprocess.run(
+        [sys.executable, *argv], cwd=REPO, env=env, capture_output=True, text=True, check=False, timeout=600
+    )
+    if out.returncode:
+        raise SystemExit(f"{' '.join(argv)} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+    return out.stdout
+
+
+def phase(env, name, *args):
+    return json.loads(child(env, __file__, "--phase", name, *map(str, args)).strip().splitlines()[-1])
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn as production runs it: 2 sync workers."""
+
+    def __init__(self, env, directory, name):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = open(Path(directory) / f"gunicorn-{name}.log", "w")  # noqa: SIM115 (closed in stop)
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        argv = [str(gunicorn), "--workers", "2", "--bind", f"127.0.0.1:{self.port}", "django_project.wsgi"]
+        self.process = subprocess.Popen(argv, cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(self.base + "/about/", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"gunicorn did not start:\n{Path(self.log.name).read_text()[-3000:]}")
+            time.sleep(0.2)
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.log.close()
+
+
+def wrk_pair(urls, seconds):
+    """Requests per second at each of two URLs loaded at the same time (wrk, 2 threads, 2 connections each), so
+    that both share whatever else the machine runs; fails on any non-2xx answer."""
+
+    def run(duration):
+        argvs = [["wrk", "-t2", "-c2", f"-d{duration}s", url] for url in urls]
+        processes = [subprocess.Popen(argv, stdout=subprocess.PIPE, text=True) for argv in argvs]
+        return [process.communicate()[0] for process in processes]
+
+    run(1)  # warm both servers' workers
+    return _rates(urls, run(seconds))
+
+
+def wrk_one_then_other(urls, seconds):
+    """Requests per second at each of two URLs of one server, one after the other, each alone (wrk, 2 threads, 4
+    connections): a page against a costlier baseline, which loaded at the same time would take the CPU from it."""
+
+    def run(url, duration):
+        return subprocess.run(["wrk", "-t2", "-c4", f"-d{duration}s", url], capture_output=True, text=True).stdout
+
+    for url in urls:
+        run(url, 1)  # warm both workers
+    return _rates(urls, [run(url, seconds) for url in urls])
+
+
+def _rates(urls, outputs):
+    rates = []
+    for url, out in zip(urls, outputs, strict=True):
+        if "Non-2xx" in out or "Socket errors" in out:
+            raise SystemExit(f"errors while loading {url}:\n{out}")
+        rates.append(float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)))
+    return rates
+
+
+PAGES = {
+    "snippet": "/{slug}/",
+    "tutorial": "/tutorial/{slug}/",
+    "raw": "/raw/{slug}/",
+    "home": "/",
+    "trending": "/trending/",
+    "tag": f"/tag/{TAG}/",
+    "profile": f"/user/{USERNAME}/",
+}
+
+
+def bench_database(scratch, directory, rounds, seconds):
+    """One database per state (small pastes, one big, eight big), each served by its own gunicorn; each row of
+    ROWS loads its page and its baseline at the same time."""
+    env = pages_env(scratch.create("small"), Path(directory) / "static")
+    child(env, "manage.py", "migrate", "--noinput")
+    child(env, "manage.py", "collectstatic", "--noinput")
+    slug = phase(env, "seed")["slug"]
+    servers = {}
+    try:
+        # Copies first: PostgreSQL copies a database only while nobody is connected to it.
+        envs = {big: {**env, "DATABASE_URL": scratch.copy("small", f"big{big}")} for big in (1, BIG_PASTES)}
+        envs[0] = env
+        for big, state_env in envs.items():
+            if big:
+                phase(state_env, "size", big)
+            servers[big] = Server(state_env, Path(directory), name=f"big{big}")
+        results = []
+        for number in range(rounds):
+            measured = []
+            for label, key, _, base, _ in ROWS:
+                urls = [
+                    servers[int(k.split("@")[1])].base + PAGES[k.split("@")[0]].format(slug=slug) for k in (key, base)
+                ]
+                pair = (wrk_pair if key.split("@")[0] == base.split("@")[0] else wrk_one_then_other)(urls, seconds)
+                measured.append(pair)
+                print(f"  round {number + 1}: {label}: {pair[0]:,.0f} req/s, baseline {pair[1]:,.0f} req/s", flush=True)
+            results.append(measured)
+    finally:
+        for server in servers.values():
+            server.stop()
+    return results
+
+
+# --- the report ---------------------------------------------------------------------------------------------
+
+ROWS = [
+    (
+        "60-line snippet page",
+        "snippet@0",
+        "the tutorial's view (highlight + row save)",
+        "tutorial@0",
+        3.0,
+    ),
+    ("60-line snippet page", "snippet@0", "the raw view of the same snippet", "raw@0", 0.6),
+    ("home page, one 512 KiB paste in the lists", "home@1", "home page, small pastes", "home@0", 0.9),
+    ("home page, eight 512 KiB pastes", f"home@{BIG_PASTES}", "home page, small pastes", "home@0", 0.9),
+    ("snippet page, eight 512 KiB pastes in its sidebar", f"snippet@{BIG_PASTES}", "same, small", "snippet@0", 0.9),
+    ("trending, eight 512 KiB pastes", f"trending@{BIG_PASTES}", "trending, small pastes", "trending@0", 0.9),
+    ("tag page, eight 512 KiB pastes", f"tag@{BIG_PASTES}", "tag page, small pastes", "tag@0", 0.9),
+    ("profile page, eight 512 KiB pastes", f"profile@{BIG_PASTES}", "profile page, small pastes", "profile@0", 0.9),
+]
+
+
+def table(results):
+    def span(values, fmt):
+        return f"{fmt(min(values))} / {fmt(statistics.median(values))}"
+
+    rate = "{:,.0f}".format
+    ratio = ("{:.2f}" + TIMES).format
+    lines = [
+        "| page | req/s (min / median) | baseline | baseline req/s | ratio min / median | target |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row, (label, _, base_label, _, target) in enumerate(ROWS):
+        pairs = [measured[row] for measured in results]
+        ratios = [page / baseline for page, baseline in pairs]
+        met = "met" if min(ratios) >= target else ("median met" if statistics.median(ratios) >= target else "MISSED")
+        lines.append(
+            f"| {label} | {span([p for p, _ in pairs], rate)} | {base_label} | "
+            f"{span([b for _, b in pairs], rate)} | {span(ratios, ratio)} | ≥ {target}{TIMES} ({met}) |"
+        )
+    return "\n".join(lines)
+
+
+INTRO = """`bench/pages.py` (`make bench-pages`) builds one scratch database per state (small pastes; one 512 KiB
+paste; eight), serves each with its own gunicorn (2 sync workers, production settings: DEBUG off, kept database
+connections). A page and its big-paste twin are loaded at the same time by two wrk on loopback (2 threads and 2
+connections each, {seconds} s after a 1 s warm-up), so both share whatever else the machine runs; the snippet
+page and its baselines (the tutorial's view, the raw view) one right after the other, each alone (2 threads, 4
+connections), as a costlier baseline loaded at the same time would take the CPU from the page. The data: {small}
+small public pastes, the 60-line one (highlighted by the worker's code beforehand) and eight more that head every
+list (newest, most viewed, same tag and author), holding 60 lines, or 512 KiB in the big-paste databases. The
+tutorial's view is the tutorial's `snippet_detail` on our template: it counts the hit by saving the whole row,
+whose `save()` highlights the code with Pygments' table formatter again, and renders the whole page, sidebar
+included, at each view. Each ratio is taken within its pair, then
+min / median over {rounds} rounds. The machine ({machine}) was shared with other helpers' tests and benchmarks
+while this ran, so absolute rates move from run to run; the paired ratios are what to read."""
+
+WHY = """What makes the difference (README, "Page views"): a page view writes nothing (views are counted in the web
+process's memory and added to `Snippet.hits` every `SNIPPET_HITS_FLUSH_SECONDS`, default 10 s, by a thread of that
+process); the code is highlighted once, by the worker; an anonymous visitor's snippet page is kept for a minute in
+the process's own memory and served with the current hit count and sidebar filled in, after the one query that
+checks the snippet still exists and has not expired (wrk sends no cookies, so the snippet-page rows measure that
+path; a signed-in owner's page is rendered each time); the sidebar is rendered at most every 5 s; list queries
+never read the code column, and on SQLite the code is the row's last column (migration 0008), so listing a 512 KiB
+paste no longer walks its overflow pages; connections are kept (`CONN_MAX_AGE` 60 s with health checks)."""
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=5, help="length of each wrk measurement")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--no-write", action="store_true", help="print the section, do not rewrite the doc")
+    parser.add_argument("--phase", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        return run_phase(*args.phase)
+    # A SIGTERM (a stopped `make`) ends the run through its `finally` blocks: the servers stop, the databases go.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: `make bench-pages` installs Debian's wrk.")
+    machine = f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}"
+    parts = [INTRO.format(seconds=args.seconds, small=SMALL_PASTES, rounds=args.rounds, machine=machine)]
+    for vendor in args.databases.split(","):
+        with tempfile.TemporaryDirectory(prefix="bench-pages-") as directory:
+            scratch = Scratch(directory, PG_URL if vendor == "postgresql" else None)
+            try:
+                print(f"== {vendor}", flush=True)
+                results = bench_database(scratch, directory, args.rounds, args.seconds)
+            finally:
+                scratch.drop_all()
+        name = "PostgreSQL" if vendor == "postgresql" else "SQLite (WAL, as the site runs it)"
+        parts.append(f"### {name}\n\n{table(results)}")
+    parts.append(WHY)
+    text = "\n\n".join(parts)
+    print(text)
+    if not args.no_write:
+        write_section(SECTION, text)
+        print(f"Written to {BENCHMARKS.relative_to(REPO)} (section {SECTION!r}).")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+import threading
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from djangobin.hits import hit_record, hits_buffer_start, hits_buffer_stop, hits_flush
+from djangobin.models import Snippet
+from tests.factories import make_snippet
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def buffered():
+    """The web process's buffer, flushed by the test (no thread)."""
+    hits_buffer_start(interval=None)
+    yield
+    hits_buffer_stop()
+
+
+def hits_of(snippet):
+    return Snippet.objects.values_list("hits", flat=True).get(pk=snippet.pk)
+
+
+def test_a_buffered_page_view_writes_nothing_to_the_database(client, buffered):
+    snippet = make_snippet()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(snippet.get_absolute_url()).status_code == 200
+
+    assert [q["sql"] for q in queries if not q["sql"].lstrip().upper().startswith("SELECT")] == []
+    assert hits_of(snippet) == 0
+
+
+def test_buffered_views_reach_the_row_at_the_flush_in_one_update_per_snippet(client, buffered):
+    first, second = make_snippet(), make_snippet()
+    for _ in range(3):
+        client.get(first.get_absolute_url())
+    client.get(second.get_absolute_url())
+
+    with CaptureQueriesContext(connection) as queries:
+        assert hits_flush() == 4
+
+    assert len([q for q in queries if q["sql"].startswith("UPDATE")]) == 2
+    assert (hits_of(first), hits_of(second)) == (3, 1)
+    assert hits_flush() == 0
+
+
+def test_the_page_shows_the_views_not_flushed_yet(client, buffered):
+    snippet = make_snippet()
+    Snippet.objects.filter(pk=snippet.pk).update(hits=40)
+    client.get(snippet.get_absolute_url())
+
+    response = client.get(snippet.get_absolute_url())
+
+    assert b"<dt>Hits</dt><dd>42</dd>" in response.content
+
+
+def test_views_counted_by_concurrent_threads_all_reach_the_row(buffered):
+    snippet = make_snippet()
+
+    def view_many_times():
+        for _ in range(500):
+            hit_record(snippet_id=snippet.pk)
+
+    threads = [threading.Thread(target=view_many_times) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    hits_flush()
+
+    assert hits_of(snippet) == 4000
+
+
+def test_a_failed_flush_keeps_the_views_for_the_next_one(buffered, monkeypatch):
+    snippet = make_snippet()
+    hit_record(snippet_id=snippet.pk)
+    hit_record(snippet_id=snippet.pk)
+    original = Snippet.objects.filter
+
+    def failing_filter(*args, **kwargs):
+        from django.db import OperationalError
+
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(Snippet.objects, "filter", failing_filter)
+    with pytest.raises(Exception, match="locked"):
+        hits_flush()
+    monkeypatch.setattr(Snippet.objects, "filter", original)
+
+    assert hits_flush() == 2
+    assert hits_of(snippet) == 2
+
+
+def test_without_the_buffer_each_view_is_one_atomic_update(client):
+    snippet = make_snippet()
+
+    client.get(snippet.get_absolute_url())
+
+    assert hits_of(snippet) == 1
+
+
+def test_the_flusher_thread_flushes_every_interval_until_the_buffer_stops(monkeypatch):
+    from djangobin import hits
+
+    flushed = threading.Event()
+    monkeypatch.setattr(hits, "hits_flush", flushed.set)  # the database write itself is tested above
+    monkeypatch.setattr(hits, "close_old_connections", lambda: None)
+    monkeypatch.setattr(hits, "connection", type("NoConnection", (), {"close": staticmethod(lambda: None)}))
+    hits_buffer_start(interval=0.05)
+    try:
+        assert flushed.wait(timeout=10)
+    finally:
+        monkeypatch.undo()
+        hits_buffer_stop()
+        for thread in threading.enumerate():
+            if thread.name == "hits-flusher":
+                thread.join(timeout=10)  # it ends at its next wake-up
+
+    assert not [t for t in threading.enumerate() if t.name == "hits-flusher"]

@@ -1,0 +1,84 @@
+import pytest
+from django.core.cache import caches
+
+from djangobin.models import Exposure, SnippetRender
+from tests.djangobin.helpers import count_queries
+from tests.factories import make_snippet, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def rendered(**kwargs):
+    snippet = make_snippet(**kwargs)
+    SnippetRender.objects.filter(snippet=snippet).update(state="highlighted", html="<span>HIGHLIGHTED</span>")
+    return snippet
+
+
+def test_an_anonymous_second_view_is_the_kept_page_with_the_current_hit_count(client):
+    snippet = rendered(title="Kept")
+    client.get(snippet.get_absolute_url())
+
+    response, statements = count_queries(lambda: client.get(snippet.get_absolute_url()))
+
+    assert b"<dt>Hits</dt><dd>2</dd>" in response.content
+    assert b"HIGHLIGHTED" in response.content and b"Kept" in response.content
+    assert [s.split(" FROM ")[1].split()[0] for s in statements if s.startswith("SELECT")] == ['"djangobin_snippet"']
+
+
+def test_the_kept_page_shows_a_snippet_pasted_since_in_its_sidebar(client, django_capture_on_commit_callbacks):
+    snippet = rendered()
+    client.get(snippet.get_absolute_url())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        make_snippet(title="Pasted since")
+
+    assert b"Pasted since" in client.get(snippet.get_absolute_url()).content
+
+
+def test_a_kept_page_is_never_served_once_the_snippet_is_deleted(client):
+    owner = make_user()
+    snippet = rendered(user=owner)
+    client.get(snippet.get_absolute_url())
+
+    snippet.delete()
+
+    assert client.get(snippet.get_absolute_url()).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"exposure": Exposure.PRIVATE}, {"burn_after_reading": True}],
+    ids=["private", "burn after reading"],
+)
+def test_private_and_burn_after_reading_pages_are_never_kept(client, kwargs):
+    owner = make_user()
+    snippet = rendered(user=owner, **kwargs)
+    client.force_login(owner)
+    client.get(snippet.get_absolute_url())
+    client.logout()
+    client.get(snippet.get_absolute_url())
+
+    assert caches["pages"]._cache == {}
+
+
+def test_the_owner_gets_a_page_of_their_own_with_the_delete_button_and_others_never_see_it(client):
+    owner = make_user()
+    snippet = rendered(user=owner)
+    client.get(snippet.get_absolute_url())  # kept for anonymous visitors
+
+    client.force_login(owner)
+    mine = client.get(snippet.get_absolute_url())
+    client.logout()
+    theirs = client.get(snippet.get_absolute_url())
+
+    assert b"Delete" in mine.content and b"csrfmiddlewaretoken" in mine.content
+    assert b"Delete</button>" not in theirs.content and b"csrfmiddlewaretoken" not in theirs.content
+
+
+def test_a_page_whose_render_is_pending_is_not_kept_so_the_next_view_shows_the_render(client):
+    snippet = make_snippet(code="x = 1\n")
+    client.get(snippet.get_absolute_url())
+
+    SnippetRender.objects.filter(snippet=snippet).update(state="highlighted", html="<span>NOW HIGHLIGHTED</span>")
+
+    assert b"NOW HIGHLIGHTED" in client.get(snippet.get_absolute_url()).content
