@@ -132,3 +132,13 @@ def empty_caches():
 
     for cache in caches.all(initialized_only=True):
         cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def outbox_publishes_in_the_committing_thread(monkeypatch):
+    """In-process tests publish the outbox's direct path in the thread that committed: the publishing thread's own
+    database connection would commit the task history it records outside the test's transaction (on PostgreSQL,
+    where threads do not share the test's connection, those rows outlived the test)."""
+    from delivery import outbox
+
+    monkeypatch.setattr(outbox._publisher, "send", outbox._send)

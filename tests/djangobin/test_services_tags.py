@@ -96,7 +96,7 @@ def test_unused_tags_are_deleted_in_key_batches_and_used_ones_kept():
     assert used.tags.count() == 2
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's write transactions take turns")
 def test_the_prune_leaves_alone_a_tag_that_a_paste_being_saved_is_using():
     Tag.objects.create(name="busy", slug="busy")
