@@ -142,3 +142,12 @@ def outbox_publishes_in_the_committing_thread(monkeypatch):
     from delivery import outbox
 
     monkeypatch.setattr(outbox._publisher, "send", outbox._send)
+
+
+@pytest.fixture
+def browser():
+    """Debian's chromium through Playwright, closed after the test."""
+    from tests.support.browser import chromium
+
+    with chromium() as launched:
+        yield launched

@@ -7,17 +7,9 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import chromium
-
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 STAFF_EMAIL, STAFF_PASSWORD = "boss@example.com", "a-long-staff-password-1"
-
-
-@pytest.fixture
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 def watch(page):

@@ -4,7 +4,7 @@ task before it runs, retry every failed task of a filter in bulk and watch the p
 import pytest
 from playwright.sync_api import expect
 
-from tests.dashboard.test_browser import STAFF_EMAIL, STAFF_PASSWORD, browser, watch  # noqa: F401 (fixture)
+from tests.dashboard.test_browser import STAFF_EMAIL, STAFF_PASSWORD, watch
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 ACTOR = "prune_task_history"
@@ -17,7 +17,7 @@ def _log_in(page, next_path):
     page.click("input[type=submit]")
 
 
-def test_staff_cancel_a_delayed_task_bulk_retry_failures_and_read_the_actor_page(system, browser):  # noqa: F811
+def test_staff_cancel_a_delayed_task_bulk_retry_failures_and_read_the_actor_page(system, browser):
     system.shell(
         "from django.contrib.auth import get_user_model\n"
         f"get_user_model().objects.create_superuser('boss', '{STAFF_EMAIL}', '{STAFF_PASSWORD}')\n"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.dashboard.test_browser import STAFF_EMAIL, STAFF_PASSWORD, browser, watch  # noqa: F401 (fixture)
+from tests.dashboard.test_browser import STAFF_EMAIL, STAFF_PASSWORD, watch
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 PHONE = {"width": 390, "height": 844}
@@ -21,7 +21,7 @@ PAGES = [
 ]
 
 
-def test_every_dashboard_page_fits_a_390_px_screen_without_sideways_scrolling(system, browser, tmp_path):  # noqa: F811
+def test_every_dashboard_page_fits_a_390_px_screen_without_sideways_scrolling(system, browser, tmp_path):
     system.shell(
         "from django.contrib.auth import get_user_model\n"
         f"get_user_model().objects.create_superuser('boss', '{STAFF_EMAIL}', '{STAFF_PASSWORD}')\n"

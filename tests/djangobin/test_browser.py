@@ -4,17 +4,11 @@ burn after reading from the author's and a reader's browsers, the user menu, the
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import chromium, console_problems
+from tests.support.browser import console_problems
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 EMAIL, PASSWORD = "ann@example.com", "a-long-fine-password-42"
-
-
-@pytest.fixture
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

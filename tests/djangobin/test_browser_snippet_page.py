@@ -4,17 +4,11 @@ server: copy, fork, word wrap, Tab and Ctrl+Enter in the editor, the remembered 
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import chromium, console_problems
+from tests.support.browser import console_problems
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 STAFF_EMAIL, STAFF_PASSWORD = "boss@example.com", "a-long-staff-password-1"
-
-
-@pytest.fixture
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

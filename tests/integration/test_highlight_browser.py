@@ -4,15 +4,9 @@ the highlighted code swapped in without a reload once a worker has rendered it."
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import chromium, console_problems
+from tests.support.browser import console_problems
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
-
-
-@pytest.fixture
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 CODE = "".join(f"def step_{n}(value):\n    return value + {n}\n\n" for n in range(1, 15))
