@@ -1,7 +1,11 @@
 """Dramatiq middleware of djangobin's own. Loaded with the broker, before Django's apps are ready: no model imports."""
 
 import logging
+import threading
+import time
 
+from django import db
+from django_dramatiq.middleware import DbConnectionsMiddleware
 from dramatiq.middleware import Middleware
 
 logger = logging.getLogger(__name__)
@@ -25,3 +29,28 @@ class MailConnections(Middleware):
         from djangobin.mail_connection import mail_connection_close
 
         mail_connection_close()
+
+
+class DbConnections(DbConnectionsMiddleware):
+    """django_dramatiq's DbConnectionsMiddleware, with a kept connection's health checked only after it sat idle.
+
+    Around every message it calls `close_old_connections()`, after which Django checks a kept connection before its
+    next query (CONN_HEALTH_CHECKS): on PostgreSQL a `SELECT 1` round trip per message. A connection that served a
+    message without error less than FRESH_SECONDS ago skips that check: should the server drop it in that moment, the
+    message's first query fails, the attempt is retried, and the failed connection is closed after it.
+    """
+
+    FRESH_SECONDS = 1.0
+
+    def __init__(self):
+        self._used = threading.local()
+
+    def before_process_message(self, broker, message):
+        db.close_old_connections()
+        if time.monotonic() - getattr(self._used, "at", float("-inf")) < self.FRESH_SECONDS:
+            for connection in db.connections.all(initialized_only=True):
+                connection.health_check_done = True
+
+    def after_process_message(self, broker, message, *, result=None, exception=None):
+        db.close_old_connections()
+        self._used.at = time.monotonic()

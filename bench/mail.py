@@ -332,10 +332,11 @@ a quiet machine may give lower ratios than these.
 Every project round had {"all" if complete else "NOT all"} {options.mails:,} mails recorded as delivered in the
 ledger and (with the task history on) as succeeded in the history. What a project mail costs beyond the bare
 actor's: the ledger's claim (one statement), reading the feedback, rendering its two templates, the feedback's
-`mailed_at` update and the ledger's record (one statement), each write its own commit; on PostgreSQL a health
-check (`SELECT 1`) before the first query of each message, and its commits wait for the disk except the
-ledger's; the task history's writer thread adds its batched rows. The SMTP conversation itself is shorter than
-the baseline's: MAIL, RCPT and DATA on the thread's kept connection.
+`mailed_at` update and the ledger's record (one statement), each write its own commit (on PostgreSQL the
+`mailed_at` commit waits for the disk, the ledger's do not; a kept connection is health-checked only after a
+second idle, not before every message); the task history's writer thread adds one upsert row and one attempt row
+a mail, batched every half second. The SMTP conversation itself is shorter than the baseline's: MAIL, RCPT and
+DATA on the thread's kept connection.
 """,
     )
     return None

@@ -273,7 +273,7 @@ DRAMATIQ_BROKER = {
         "taskhistory.middleware.TaskHistory",
         "dramatiq.middleware.Retries",
         "dramatiq.middleware.CurrentMessage",
-        "django_dramatiq.middleware.DbConnectionsMiddleware",
+        "actors.middleware.DbConnections",
         "actors.middleware.ActorListing",
         "actors.middleware.MailConnections",
         "delivery.middleware.OutboxRelay",

@@ -56,25 +56,8 @@ class TaskEvent:
     def is_dead_letter(self):
         return self.dead_lettered_at is not None
 
-    def merged_with(self, earlier):
-        """This event and one written before it, combined exactly as the upserts in store.py combine them."""
-        newer, older = (self, earlier) if self.rank >= earlier.rank else (earlier, self)
-        same_attempt = newer.retries == older.retries
-        for name in ATTEMPT_COLUMNS:
-            if same_attempt and _missing(getattr(newer, name)):
-                setattr(newer, name, getattr(older, name))
-        for name in MESSAGE_COLUMNS:
-            if _missing(getattr(newer, name)):
-                setattr(newer, name, getattr(older, name))
-        newer.at = max(newer.at, older.at)
-        return newer
 
-
-def _missing(value):
-    return value is None or value == ""
-
-
-# How a write combines an event with the row (store.py) or with an event of the same batch (merged_with):
+# How store.py's upsert combines an event with the row of its message:
 # LATEST columns come from the higher-ranked event; ATTEMPT columns describe the latest attempt, so an event
 # of the same attempt fills in the ones still missing and an event of a newer attempt replaces them all;
 # MESSAGE columns keep the higher-ranked event's value when it has one, else the other's.

@@ -1,6 +1,6 @@
 """The recorder's writes: task events as conditional upserts, finished attempts as per-minute counts.
 
-One `INSERT … ON CONFLICT … DO UPDATE` row per message (SQLite ≥ 3.24 and PostgreSQL both have it): the first event
+One `INSERT … ON CONFLICT … DO UPDATE` row per event (SQLite ≥ 3.24 and PostgreSQL both have it): the first event
 of a message inserts its row; after that the status, retries and options come from the highest-ranked event
 seen, and a lower-ranked event that lands late only fills in what is still missing (see events.py for the
 column rules), so an "enqueued" written after "succeeded" never moves the task back. A batch is written in
@@ -184,16 +184,21 @@ def _datetime_adapter():
     return lambda value: value.replace(tzinfo=None).isoformat(" ") if value.tzinfo is dt.UTC else adapt(value)
 
 
-def _task_row(event, adapt):
-    return [
-        dumps(value) if column in _JSON else adapt(value) if column in _DATETIMES and value is not None else value
-        for column, value in zip(_TASK_COLUMNS, _values(event), strict=True)
-    ]
+def _converter(column, adapt):
+    """How an event gives its value for `column` of the task row."""
+    if column == "updated_at":
+        return lambda event: adapt(event.at)
+    if column in _JSON:
+        return lambda event: dumps(getattr(event, column))
+    if column in _DATETIMES:
+        return lambda event: None if (value := getattr(event, column)) is None else adapt(value)
+    return lambda event: getattr(event, column, "")  # retried_as: never set by an event
 
 
-def _values(event):
-    for column in _TASK_COLUMNS:
-        yield event.at if column == "updated_at" else getattr(event, column, "")
+def _row_builder(adapt):
+    """A function turning an event into its task row (each column's conversion chosen once per batch)."""
+    converters = [_converter(column, adapt) for column in _TASK_COLUMNS]
+    return lambda event: [convert(event) for convert in converters]
 
 
 def _bucket(runtime_ms):
@@ -256,22 +261,25 @@ def _attempt_rows(events, adapt):
     return rows
 
 
-def _coalesced(events):
-    """One upsert per message instead of one per event (the merge mirrors the SQL), then the dead letters.
+def _waves(events):
+    """The events split into statements that touch each message's row at most once (PostgreSQL refuses a second
+    touch in one statement), a message's events in the order they were recorded; its dead-letter events last.
 
-    A message's dead-letter event is always its last in one process, so writing them after the rest keeps order.
+    Every event goes to the database as it is: the upsert is the one place where events of a message are merged.
     """
-    latest, dead_letters = {}, {}
+    waves, dead_letters, seen = [], {}, {}
     for event in events:
         if event.is_dead_letter:
-            dead_letters[event.message_id] = event  # one per message: a statement may not touch a row twice
+            dead_letters[event.message_id] = event  # a message's dead-letter event is its last in one process
             continue
-        earlier = latest.get(event.message_id)
-        latest[event.message_id] = event if earlier is None else event.merged_with(earlier)
-    return list(latest.values()), list(dead_letters.values())
+        wave = seen[event.message_id] = seen.get(event.message_id, -1) + 1
+        if wave == len(waves):
+            waves.append([])
+        waves[wave].append(event)
+    return waves, list(dead_letters.values())
 
 
-def _execute(cursor, statement, rows):
+def _statements(statement, rows):
     """Many rows per statement: one call into the database per chunk, not per row.
 
     In a worker process this matters more than the SQL: a driver releases the GIL around every statement, and
@@ -279,22 +287,29 @@ def _execute(cursor, statement, rows):
     """
     for start in range(0, len(rows), ROWS_PER_STATEMENT):
         chunk = rows[start : start + ROWS_PER_STATEMENT]
-        cursor.execute(statement.sql(len(chunk)), [value for row in chunk for value in row])
+        yield statement.sql(len(chunk)), [value for row in chunk for value in row]
 
 
 def events_write(events):
     """Write a batch of task events and count the finished attempts among them (per minute, and in the
-    never-pruned counters), in one transaction."""
+    never-pruned counters), in one transaction.
+
+    Every statement and its parameters are built before the transaction begins: on SQLite it holds the database's
+    one write lock, which the worker threads' own writes wait for.
+    """
     if not events:
         return
     adapt = _datetime_adapter()
+    task_row = _row_builder(adapt)
     sums = _stat_sums(events)
-    attempts = _attempt_rows(events, adapt)
-    stats = [[minute, actor, queue, *counts.values()] for (minute, actor, queue), counts in sums.items()]
-    upserts, dead_letters = _coalesced(events)
+    waves, dead_letters = _waves(events)
+    statements = [
+        *(sql for wave in waves for sql in _statements(_UPSERT, [task_row(event) for event in wave])),
+        *_statements(_DEAD_LETTER, [task_row(event) for event in dead_letters]),
+        *_statements(_STAT_INSERT, [[*key, *counts.values()] for key, counts in sums.items()]),
+        *_statements(_COUNTER_INSERT, _counter_rows(sums)),
+        *_statements(_ATTEMPT_INSERT, _attempt_rows(events, adapt)),
+    ]
     with transaction.atomic(), connection.cursor() as cursor:
-        _execute(cursor, _UPSERT, [_task_row(event, adapt) for event in upserts])
-        _execute(cursor, _DEAD_LETTER, [_task_row(event, adapt) for event in dead_letters])
-        _execute(cursor, _STAT_INSERT, stats)
-        _execute(cursor, _COUNTER_INSERT, _counter_rows(sums))
-        _execute(cursor, _ATTEMPT_INSERT, attempts)
+        for sql, params in statements:
+            cursor.execute(sql, params)

@@ -121,7 +121,10 @@ def feedback_recipients() -> list[str]:
 
 def feedback_mail_send(*, feedback_id):
     """Mail a contact-form message to ADMINS, once: a feedback already mailed is skipped."""
-    feedback = Feedback.objects.filter(pk=feedback_id).first()
+    try:
+        feedback = Feedback.objects.get(pk=feedback_id)  # not first(): no ORDER BY to compile per mail
+    except Feedback.DoesNotExist:
+        feedback = None
     if feedback is None or feedback.mailed_at is not None:
         logger.info("No feedback mail for %s: it is gone or was mailed already.", feedback_id)
         return False

@@ -1,6 +1,5 @@
 """Writes of task events: in whatever order they land, a task never moves backwards."""
 
-import copy
 import datetime as dt
 import uuid
 
@@ -89,33 +88,6 @@ def test_whatever_order_and_batching_the_events_land_in_the_task_ends_the_same(o
     assert expected["status"] == "succeeded"
     Task.objects.all().delete()
     TaskStat.objects.all().delete()
-
-
-_COMPARED = [field.name for field in Task._meta.fields if field.name != "id"]
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(picked=st.lists(st.integers(min_value=0, max_value=6), min_size=1, max_size=7, unique=True))
-def test_the_python_merge_and_the_sql_upsert_combine_any_events_in_any_order_alike(picked):
-    """events.merged_with (a batch's events) and store.py's ON CONFLICT (events against the row) are one rule
-    written twice: any subset of a message's events, in any order, gives the same row either way."""
-    base, message_id = timezone.now(), str(uuid.uuid4())
-    life = _life_of_a_message_retried_once(base, message_id)
-    twin = copy.deepcopy(life)
-    for n in picked:
-        events_write([life[n]])  # one statement per event: the SQL merges each into the row
-    by_sql = Task.objects.values(*_COMPARED).get(message_id=message_id)
-    Task.objects.all().delete()
-
-    merged = twin[picked[0]]
-    for n in picked[1:]:
-        merged = twin[n].merged_with(merged)
-    events_write([merged])  # the first write of a message inserts the event as it is
-    by_python = Task.objects.values(*_COMPARED).get(message_id=message_id)
-    Task.objects.all().delete()
-    TaskStat.objects.all().delete()
-
-    assert by_python == by_sql
 
 
 def test_a_dead_letter_keeps_a_failed_task_failed_and_adds_its_time():
