@@ -10,13 +10,14 @@ copy finding a row reads it, and may take it over with a conditional UPDATE), th
 - a copy arriving while another worker holds the claim is retried once the lease may have run out, and the
   lease outlasts any attempt (`lease_covering`);
 - a copy RabbitMQ redelivered (the claim's worker lost its connection: it died) or whose claim ran out takes
-  the claim over at once and does the work;
+  the claim over at once and does the work, unless it reached the worker process still working on it;
 - a failed attempt releases its claim, so its retry goes ahead at once: nothing is lost to the ledger.
 
 The work cannot share a transaction with the ledger (a mail is not rolled back), so it can still be repeated
 when a worker dies between the work and its record (the milliseconds from the SMTP server's answer to the
 UPDATE), when the record cannot be written (logged), when a worker's RabbitMQ connection drops while it is
-still working (its redelivered copy takes over at once), or, on PostgreSQL, when the database server crashes
+still working and the copy reaches another worker (one reaching the same worker process waits for the
+attempt it still runs, `_working_here`), or, on PostgreSQL, when the database server crashes
 within a fraction of a second of a ledger write (its commits do not wait for the disk, see `_write`).
 """
 
@@ -43,6 +44,11 @@ _RECORD_SECONDS = 30
 
 class _Skip(Exception):
     pass
+
+
+# The message ids this process's threads are working on now (set.add and discard are atomic in CPython): a
+# redelivered copy of one of them is not a dead holder's.
+_working_here = set()
 
 
 def lease_covering(*, time_limit_ms: int, blocking_call_timeout: float) -> float:
@@ -104,8 +110,9 @@ def _claim(message, lease):
     if row.delivered_at is not None:
         raise _Skip
     # RabbitMQ marks a message redelivered when the consumer that had it lost its connection: the claim's
-    # holder is gone (it crashed), so waiting for its lease would only delay the mail.
-    holder_gone = getattr(message, "redelivered", False)
+    # holder is gone (it crashed), so waiting for its lease would only delay the mail, unless that holder is this
+    # very process, whose connection dropped while a thread of it still works on the message.
+    holder_gone = getattr(message, "redelivered", False) and message.message_id not in _working_here
     if row.claimed_until is None or row.claimed_until <= now or holder_gone:
         taken = DeliveredMessage.objects.filter(
             pk=row.pk, delivered_at__isnull=True, claimed_until=row.claimed_until
@@ -142,19 +149,23 @@ def once_per_message(*, lease):
                     message.actor_name,
                 )
                 return None
+            _working_here.add(message.message_id)
             try:
-                result = fn(*args, **kwargs)
-            except BaseException:
-                # Not done: let the retry (or a redelivery) claim it at once.
-                DeliveredMessage.objects.filter(message_id=message.message_id, delivered_at__isnull=True).update(
-                    claimed_until=None
-                )
-                raise
-            try:
-                _record_delivered(message)
-            except DatabaseError:
-                # The work is done: failing now would retry it and deliver it twice.
-                logger.exception("Message %s was delivered but could not be recorded as such.", message.message_id)
+                try:
+                    result = fn(*args, **kwargs)
+                except BaseException:
+                    # Not done: let the retry (or a redelivery) claim it at once.
+                    DeliveredMessage.objects.filter(message_id=message.message_id, delivered_at__isnull=True).update(
+                        claimed_until=None
+                    )
+                    raise
+                try:
+                    _record_delivered(message)
+                except DatabaseError:
+                    # The work is done: failing now would retry it and deliver it twice.
+                    logger.exception("Message %s was delivered but could not be recorded as such.", message.message_id)
+            finally:
+                _working_here.discard(message.message_id)
             return result
 
         wrapper.lease = lease

@@ -146,3 +146,32 @@ def test_on_postgresql_the_claim_and_the_record_do_not_wait_for_the_disk_flush(a
         ["SET", "LOCAL", "synchronous_commit", "TO", "OFF;"] for _ in ("claim", "record")
     ]
     assert [sql.split()[5] for sql in ledger] == ["INSERT", "UPDATE"]
+
+
+def test_a_copy_redelivered_to_the_process_still_working_on_it_waits_instead_of_mailing_again(as_worker):
+    # Given a message this worker process is sending while its RabbitMQ connection dropped
+    from dramatiq.brokers.rabbitmq import _RabbitmqMessage
+
+    user = make_user(is_active=False)
+    message = send_activation_mail.message(user.pk, "http://testserver")
+    copies = []
+
+    def send_and_meet_the_copy(*args, **kwargs):
+        # When RabbitMQ redelivers the copy to another thread of the same process mid-way
+        as_worker(_RabbitmqMessage(True, 1, message))
+        with pytest.raises(dramatiq.Retry):
+            send_activation_mail(user.pk, "http://testserver")
+        copies.append("retried")
+        as_worker(message)
+        return real(*args, **kwargs)
+
+    from djangobin.services import mail as mail_services
+
+    real = mail_services.activation_mail_send
+    as_worker(message)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mail_services, "activation_mail_send", send_and_meet_the_copy)
+        send_activation_mail(user.pk, "http://testserver")
+
+    # Then the copy was sent back to wait, and the mail went out once
+    assert copies == ["retried"] and len(mail.outbox) == 1
