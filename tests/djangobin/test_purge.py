@@ -101,7 +101,7 @@ def test_a_purge_batch_is_three_delete_statements_keyed_by_ids_and_nothing_is_lo
     assert not Snippet.tags.through.objects.exists()
     assert not SnippetRender.objects.exists()
     selects = [query["sql"] for query in queries if query["sql"].upper().startswith("SELECT")]
-    assert len(selects) == 2  # the chunk of ids, then the empty chunk that ends the purge
+    assert len(selects) == 2  # the batch of ids, then the empty batch that ends the purge
 
 
 def test_a_batch_of_ids_is_padded_with_its_last_id_to_one_of_about_thirty_lengths():
