@@ -139,11 +139,11 @@ def _expired_ids(now):
 
     The table belongs to this connection alone (two purges cannot mix) and lives in SQLite's temporary database,
     so filling it takes no write lock on the site's tables."""
-    table = _PURGE_IDS_TABLE[connection.vendor]
+    table, id_type = _PURGE_IDS_TABLE[connection.vendor]
     expired, params = Snippet.objects.filter(expires_at__lte=now).values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {table} (id bigint PRIMARY KEY)")
+        cursor.execute(f"CREATE TEMPORARY TABLE {table} (id {id_type} PRIMARY KEY)")
         cursor.execute(f"INSERT INTO {table} (id) {expired}", params)
         if connection.vendor == "postgresql":
             cursor.execute(f"ANALYZE {table}")  # the planner then reads it by its primary key, not by a sort
@@ -160,7 +160,11 @@ def _expired_ids(now):
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-_PURGE_IDS_TABLE = {"sqlite": "temp.djangobin_purge_ids", "postgresql": "pg_temp.djangobin_purge_ids"}
+# On SQLite an INTEGER PRIMARY KEY is the rowid itself: the table is one b-tree.
+_PURGE_IDS_TABLE = {
+    "sqlite": ("temp.djangobin_purge_ids", "integer"),
+    "postgresql": ("pg_temp.djangobin_purge_ids", "bigint"),
+}
 
 
 def _snippets_delete_by_ids(ids):
@@ -183,12 +187,16 @@ def _snippets_delete_by_ids(ids):
 
 
 def _one_of(ids):
-    """SQL and parameters for "the column is one of `ids`": one array parameter on PostgreSQL (a list of thousands
-    of literals cost it more to parse and plan than to delete the rows), a padded `IN (...)` list on SQLite."""
+    """SQL and parameters for "the column is one of `ids`" (consecutive ids of the purge's temporary table).
+
+    On SQLite, the range of them in that table: the same four short statements every batch, which its statement
+    cache keeps compiled, where an `IN (...)` list of each batch's length was a statement to compile every time
+    (and to cache: tens of MB). PostgreSQL gets them as one array parameter: planned on its statistics, a subquery
+    on the temporary table got scans of the whole table and hash joins."""
     if connection.vendor == "postgresql":
         return "= ANY(%s)", [ids]
-    ids = _padded(ids)
-    return f"IN ({', '.join(['%s'] * len(ids))})", ids
+    table, _ = _PURGE_IDS_TABLE["sqlite"]
+    return f"IN (SELECT id FROM {table} WHERE id BETWEEN %s AND %s)", [ids[0], ids[-1]]  # noqa: S608
 
 
 # Referring rows first: the snippet's row goes last, and its count is what the purge reports.
@@ -200,21 +208,6 @@ _SNIPPET_TABLES = [
         (Snippet, "id"),
     )
 ]
-
-
-def _padded(ids):
-    """`ids` with its last id repeated up to the next of a few fixed lengths (1, 1.25, 1.6, 2, 2.5, 3.2, 4, 5, 6.4,
-    8 times a power of ten), which deletes the same rows.
-
-    Every length of an `IN (...)` list is another statement for the driver to compile and cache: Python's sqlite3
-    keeps the last 128, and at a thousand or more ids each that grew the purge's memory by tens of MB. With these
-    lengths the purge uses about forty statements at most."""
-    length, scale = len(ids), 1
-    while True:
-        for step in (10, 12.5, 16, 20, 25, 32, 40, 50, 64, 80):
-            if step * scale / 10 >= length:
-                return ids + ids[-1:] * (int(step * scale / 10) - length)
-        scale *= 10
 
 
 class _BatchSize:
