@@ -281,6 +281,7 @@ def measure(name):
     probe = WriteProbe(Snippet.objects.filter(expires_at__isnull=True).values_list("pk", flat=True).first())
     durations = timed_transactions()
     purge = IMPLEMENTATIONS[name]
+    load = os.getloadavg()[0]  # other work on the machine, which stretches every time below
     rss_before = _rss_bytes()
     maxrss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     sampler = RssSampler()
@@ -297,6 +298,7 @@ def measure(name):
     quarters = [rss[min(len(rss) - 1, len(rss) * q // 4)] for q in range(1, 5)] if rss else []
     return {
         "implementation": name,
+        "load": load,
         "seconds": seconds,
         "rss_before": rss_before,
         "rss_peak": max(maxrss, max(rss, default=0)),
