@@ -15,11 +15,9 @@ and the best SEARCH_RESULTS of them are returned: the cost of a query stays boun
 """
 
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import connection
 
 from djangobin.models import Exposure, Snippet
 
@@ -27,10 +25,6 @@ SEARCH_CANDIDATES = 200
 SEARCH_RESULTS = 100
 MAX_TERMS = 10
 _WORD = re.compile(r"[^\W_]+")
-# FTS5's own default, which the project never changes.
-FTS_AUTOMERGE = 4
-# One step of merging the index after a bulk delete: about that many pages written, tens of ms.
-FTS_MERGE_PAGES = 200
 
 
 def search_terms(query: str) -> list[str]:
@@ -76,35 +70,3 @@ def snippet_ids_matching(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
-
-
-@contextmanager
-def search_index_merged_after(step_done: Callable[[], None]) -> Iterator[None]:
-    """On SQLite, hold FTS5's automatic merging of the index during a bulk delete, then merge in steps of about
-    FTS_MERGE_PAGES pages, each its own short transaction followed by `step_done()`; elsewhere, nothing.
-
-    Each COMMIT writes the tokens of the rows it deleted as a new segment of the index, and with automerge on some
-    COMMITs also merge segments: at a million snippets that made a purge in short batches slower than one DELETE of
-    every row (see "Expiry purge" in docs/benchmarks.md); merged at the end, the work is done once. The setting is
-    stored in the database: a purge that dies midway leaves automerge off (searches still work, over more segments,
-    and FTS5 still merges a level that reaches 16 of them) until the next purge ends."""
-    if connection.vendor != "sqlite" or connection.in_atomic_block:
-        yield
-        return
-    _fts_command("automerge", 0)
-    try:
-        yield
-    finally:
-        _fts_command("automerge", FTS_AUTOMERGE)
-        while _fts_command("merge", FTS_MERGE_PAGES) >= 2:  # FTS5: fewer than 2 rows written means nothing left
-            step_done()
-
-
-def _fts_command(command: str, value: int) -> int:
-    """Run an FTS5 special command in its own transaction; returns the rows it wrote."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        before = connection.connection.total_changes
-        cursor.execute(
-            "INSERT INTO djangobin_snippet_fts (djangobin_snippet_fts, rank) VALUES (%s, %s)", [command, value]
-        )
-        return connection.connection.total_changes - before

@@ -13,7 +13,6 @@ from djangobin.expiration import expires_at_for
 from djangobin.fragments import recent_snippets_forget
 from djangobin.hits import hit_record
 from djangobin.models import Exposure, Snippet, SnippetRender
-from djangobin.search import search_index_merged_after
 from djangobin.services.renders import snippet_render_create
 from djangobin.services.tags import tags_get_or_create
 
@@ -121,7 +120,7 @@ def snippets_expired_delete(*, now=None, batch_size=None):
     now = now or timezone.now()
     batch = _BatchSize(PURGE_BATCH_SECONDS.get(connection.vendor, 0.05), PURGE_MOST_ROWS, fixed=batch_size)
     deleted, after = 0, 0
-    with _expired_ids(now) as next_ids, _checkpoints_between_batches(), search_index_merged_after(_checkpoint):
+    with _expired_ids(now) as next_ids, _checkpoints_between_batches():
         while ids := next_ids(after, batch.rows):
             after = ids[-1]
             started = time.perf_counter()

@@ -69,27 +69,6 @@ def test_on_sqlite_the_purge_checkpoints_between_batches_and_gives_the_connectio
         assert cursor.fetchone() == (777,)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 index only")
-def test_on_sqlite_the_purge_merges_the_search_index_at_the_end_and_turns_automatic_merging_back_on():
-    from djangobin.search import FTS_AUTOMERGE, snippet_ids_matching
-
-    now = timezone.now()
-    for _ in range(6):
-        expiring_at(now - timedelta(days=1), title="purged words")
-    kept = make_snippet(expiration=Expiration.NEVER, title="kept words").pk
-
-    assert snippets_expired_delete(now=now, batch_size=2) == 6
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT v FROM djangobin_snippet_fts_config WHERE k = 'automerge'")
-        assert cursor.fetchone() == (FTS_AUTOMERGE,)
-        cursor.execute("INSERT INTO djangobin_snippet_fts (djangobin_snippet_fts) VALUES ('integrity-check')")
-        cursor.execute("SELECT count(DISTINCT segid) FROM djangobin_snippet_fts_idx")
-        assert cursor.fetchone() == (1,)  # each commit of the purge wrote a segment: merged into one at the end
-    assert snippet_ids_matching(["words"], now=now) == [kept]
-
-
 def test_tag_links_renders_and_forks_are_all_that_refer_to_a_snippet_and_no_signal_listens_to_its_deletion():
     # The purge unlinks forks and deletes with three plain DELETEs instead of Django's collector; this fails if that
     # stops being enough.
