@@ -213,7 +213,7 @@ _SNIPPET_TABLES = [
 class _BatchSize:
     """Rows for the next delete transaction: the rows the last batch deleted per second times the target time, at
     most twice the last size, so one quick batch cannot make the next one huge; a slow batch shrinks the next at
-    once. A short batch (the end of a chunk) that ran in time says little about the rate and changes nothing."""
+    once. A short batch (the last one) that ran in time says little about the rate and changes nothing."""
 
     def __init__(self, seconds, most, fixed=None):
         self.seconds, self.most, self.fixed = seconds, most, fixed
