@@ -168,9 +168,13 @@ def build(rows, max_lines, seed=1):
             Snippet.objects.bulk_create(snippets, batch_size=2000)
             SnippetRender.objects.bulk_create(renders, batch_size=2000)
             Link.objects.bulk_create(links, batch_size=5000)
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        else:
+            # A live table has the statistics autovacuum gathers; without them PostgreSQL plans a lookup of a few
+            # thousand ids as a scan of the whole table.
+            cursor.execute("ANALYZE")
     return {
         "rows": rows,
         "links_total": links_total,
@@ -277,6 +281,7 @@ def measure(name):
     probe = WriteProbe(Snippet.objects.filter(expires_at__isnull=True).values_list("pk", flat=True).first())
     durations = timed_transactions()
     purge = IMPLEMENTATIONS[name]
+    load = os.getloadavg()[0]  # other work on the machine, which stretches every time below
     rss_before = _rss_bytes()
     maxrss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     sampler = RssSampler()
@@ -293,6 +298,7 @@ def measure(name):
     quarters = [rss[min(len(rss) - 1, len(rss) * q // 4)] for q in range(1, 5)] if rss else []
     return {
         "implementation": name,
+        "load": load,
         "seconds": seconds,
         "rss_before": rss_before,
         "rss_peak": max(maxrss, max(rss, default=0)),

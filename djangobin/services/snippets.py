@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from djangobin.expiration import expires_at_for
@@ -99,51 +98,73 @@ def snippet_delete(*, snippet, user):
 
 
 # The purge sizes its delete transactions by time, not by a fixed count: each batch aims at PURGE_BATCH_SECONDS
-# from BEGIN to COMMIT, growing while batches run quicker and shrinking at once when one runs slower (a busy disk,
-# a shared machine), between 10 rows and the chunk. Ids are read from the `expires_at` index a chunk at a time
-# and deleted in id order, so that a batch touches neighbouring table pages rather than ones scattered across the
-# file. On SQLite a batch holds the site's only write lock, so it stays well under 100 ms; PostgreSQL's row locks
-# block no page view, and fewer, larger commits cost less there. See "Expiry purge" in docs/benchmarks.md.
-# SQLite's batches stop at 1,000 rows: with 3,000 and a million snippets, one batch took 132 ms.
-PURGE_BATCH_SECONDS = {"sqlite": 0.025, "postgresql": 0.1}
-PURGE_CHUNK_ROWS = {"sqlite": 1000, "postgresql": 10000}
-PURGE_FIRST_BATCH = 100
+# from BEGIN to COMMIT, resized after every batch in proportion to how long it took (at most doubling), between 10
+# and PURGE_MOST_ROWS rows. On SQLite a batch holds the site's only write lock, so it aims at half the 100 ms limit,
+# leaving the rest for a stall of the machine; PostgreSQL's row locks block no page view, and fewer, larger commits
+# cost less there. See "Expiry purge" in docs/benchmarks.md.
+PURGE_BATCH_SECONDS = {"sqlite": 0.05, "postgresql": 0.25}
+PURGE_MOST_ROWS = 10_000
+PURGE_FIRST_BATCH = 500
 
 
 def snippets_expired_delete(*, now=None, batch_size=None):
     """Delete every snippet past its `expires_at`, in batches; returns how many were deleted.
 
-    Ids come off the `expires_at` index a chunk at a time (keyset pagination on expires_at, pk), so finding the
-    next chunk never rescans the table, and memory holds one chunk of ids. Each chunk is deleted in short
-    transactions sized by time (see PURGE_BATCH_SECONDS), so the site's writes wait for one batch at most.
-    `batch_size` fixes the batch (and chunk) size instead. Running it twice deletes nothing twice.
+    The expired ids are first copied off the `expires_at` index into a temporary table of this connection, then
+    deleted in id order, a batch of the next ids at a time: the rows of one batch share table and index pages, and
+    each page is written once over the whole purge, as in one big DELETE (batches cut from the `expires_at` order
+    scatter over the table and rewrite the same pages batch after batch, which tripled the time). Memory holds one
+    batch of ids. Batches are short transactions sized by time (see PURGE_BATCH_SECONDS), so the site's writes wait
+    for one batch at most; `batch_size` fixes their size instead. Running it twice deletes nothing twice.
     """
     now = now or timezone.now()
-    chunk_rows = batch_size or PURGE_CHUNK_ROWS.get(connection.vendor, 1000)
-    batch = _BatchSize(PURGE_BATCH_SECONDS.get(connection.vendor, 0.025), chunk_rows, fixed=batch_size)
-    deleted, after = 0, None
-    with _checkpoints_between_batches():
-        while True:
-            expired = Snippet.objects.filter(expires_at__lte=now)
-            if after is not None:
-                last_expires_at, last_pk = after
-                expired = expired.filter(expires_at__gte=last_expires_at).filter(
-                    Q(expires_at__gt=last_expires_at) | Q(pk__gt=last_pk)
-                )
-            chunk = list(expired.order_by("expires_at", "pk").values_list("pk", "expires_at")[:chunk_rows])
-            if not chunk:
-                break
-            after = chunk[-1][1], chunk[-1][0]
-            ids = sorted(pk for pk, _ in chunk)
-            while ids:
-                part, ids = ids[: batch.rows], ids[batch.rows :]
-                started = time.perf_counter()
-                deleted += _snippets_delete_by_ids(part)
-                batch.took(time.perf_counter() - started)
-                _checkpoint()
+    batch = _BatchSize(PURGE_BATCH_SECONDS.get(connection.vendor, 0.05), PURGE_MOST_ROWS, fixed=batch_size)
+    deleted, after = 0, 0
+    with _expired_ids(now) as next_ids, _checkpoints_between_batches():
+        while ids := next_ids(after, batch.rows):
+            after = ids[-1]
+            started = time.perf_counter()
+            deleted += _snippets_delete_by_ids(ids)
+            batch.took(time.perf_counter() - started, len(ids))
+            _checkpoint()
     if deleted:
         logger.info("Deleted %d expired snippets.", deleted)
     return deleted
+
+
+@contextmanager
+def _expired_ids(now):
+    """Copy the ids of the snippets expired at `now` into a temporary table; yields `next_ids(after, count)`, the
+    first `count` of them above `after`, in id order.
+
+    The table belongs to this connection alone (two purges cannot mix) and lives in SQLite's temporary database,
+    so filling it takes no write lock on the site's tables."""
+    table, id_type = _PURGE_IDS_TABLE[connection.vendor]
+    expired, params = Snippet.objects.filter(expires_at__lte=now).values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {table} (id {id_type} PRIMARY KEY)")
+        cursor.execute(f"INSERT INTO {table} (id) {expired}", params)
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {table}")  # the planner then reads it by its primary key, not by a sort
+
+    def next_ids(after, count):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {table} WHERE id > %s ORDER BY id LIMIT %s", [after, count])  # noqa: S608
+            return [pk for (pk,) in cursor.fetchall()]
+
+    try:
+        yield next_ids
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+# On SQLite an INTEGER PRIMARY KEY is the rowid itself: the table is one b-tree.
+_PURGE_IDS_TABLE = {
+    "sqlite": ("temp.djangobin_purge_ids", "integer"),
+    "postgresql": ("pg_temp.djangobin_purge_ids", "bigint"),
+}
 
 
 def _snippets_delete_by_ids(ids):
@@ -155,13 +176,27 @@ def _snippets_delete_by_ids(ids):
     (tests/djangobin/test_purge.py fails if that changes), and no signal listens to snippet deletes, so one UPDATE
     and three plain DELETEs do everything the collector would.
     """
-    ids = _padded(ids)
-    placeholders = ", ".join(["%s"] * len(ids))
+    member, params = _one_of(ids)
+    snippets = _SNIPPET_TABLES[-1][0]
+    forked_from = connection.ops.quote_name("forked_from_id")
     with transaction.atomic(), connection.cursor() as cursor:
-        Snippet.objects.filter(forked_from_id__in=ids).update(forked_from=None)
+        cursor.execute(f"UPDATE {snippets} SET {forked_from} = NULL WHERE {forked_from} {member}", params)  # noqa: S608
         for table, column in _SNIPPET_TABLES:
-            cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({placeholders})", ids)  # noqa: S608 (no user input)
+            cursor.execute(f"DELETE FROM {table} WHERE {column} {member}", params)  # noqa: S608 (no user input)
         return cursor.rowcount
+
+
+def _one_of(ids):
+    """SQL and parameters for "the column is one of `ids`" (consecutive ids of the purge's temporary table).
+
+    On SQLite, the range of them in that table: the same four short statements every batch, which its statement
+    cache keeps compiled, where an `IN (...)` list of each batch's length was a statement to compile every time
+    (and to cache: tens of MB). PostgreSQL gets them as one array parameter: planned on its statistics, a subquery
+    on the temporary table got scans of the whole table and hash joins."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", [ids]
+    table, _ = _PURGE_IDS_TABLE["sqlite"]
+    return f"IN (SELECT id FROM {table} WHERE id BETWEEN %s AND %s)", [ids[0], ids[-1]]  # noqa: S608
 
 
 # Referring rows first: the snippet's row goes last, and its count is what the purge reports.
@@ -175,36 +210,20 @@ _SNIPPET_TABLES = [
 ]
 
 
-def _padded(ids):
-    """`ids` with its last id repeated up to the next of a few fixed lengths (1, 1.25, 1.6, 2, 2.5, 3.2, 4, 5, 6.4,
-    8 times a power of ten), which deletes the same rows.
-
-    Every length of an `IN (...)` list is another statement for the driver to compile and cache: Python's sqlite3
-    keeps the last 128, and at a thousand or more ids each that grew the purge's memory by tens of MB. With these
-    lengths the purge uses about forty statements at most."""
-    length, scale = len(ids), 1
-    while True:
-        for step in (10, 12.5, 16, 20, 25, 32, 40, 50, 64, 80):
-            if step * scale / 10 >= length:
-                return ids + ids[-1:] * (int(step * scale / 10) - length)
-        scale *= 10
-
-
 class _BatchSize:
-    """Rows for the next delete transaction: grows by a quarter while batches take under 70 % of the target time,
-    shrinks in proportion as soon as one takes longer than the target."""
+    """Rows for the next delete transaction: the rows the last batch deleted per second times the target time, at
+    most twice the last size, so one quick batch cannot make the next one huge; a slow batch shrinks the next at
+    once. A short batch (the last one) that ran in time says little about the rate and changes nothing."""
 
     def __init__(self, seconds, most, fixed=None):
         self.seconds, self.most, self.fixed = seconds, most, fixed
         self.rows = fixed or PURGE_FIRST_BATCH
 
-    def took(self, seconds):
-        if self.fixed:
+    def took(self, seconds, rows):
+        if self.fixed or (rows < self.rows and seconds <= self.seconds):
             return
-        if seconds > self.seconds:
-            self.rows = max(10, int(self.rows * self.seconds / seconds))
-        elif seconds < 0.7 * self.seconds:
-            self.rows = min(self.most, self.rows + self.rows // 4 + 1)
+        wanted = int(rows * self.seconds / max(seconds, 1e-6))
+        self.rows = max(10, min(self.most, 2 * self.rows, wanted))
 
 
 @contextmanager

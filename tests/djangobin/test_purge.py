@@ -101,19 +101,25 @@ def test_a_purge_batch_is_three_delete_statements_keyed_by_ids_and_nothing_is_lo
     assert not Snippet.tags.through.objects.exists()
     assert not SnippetRender.objects.exists()
     selects = [query["sql"] for query in queries if query["sql"].upper().startswith("SELECT")]
-    assert len(selects) == 2  # the chunk of ids, then the empty chunk that ends the purge
+    assert len(selects) == 2  # the batch of ids, then the empty batch that ends the purge
 
 
-def test_a_batch_of_ids_is_padded_with_its_last_id_to_one_of_about_thirty_lengths():
-    from djangobin.services.snippets import _padded
+def test_the_purge_deletes_the_expired_ids_in_id_order_whatever_their_expiry_order_and_skips_live_ones_between(
+    monkeypatch,
+):
+    from djangobin.services import snippets
 
-    for length in (1, 2, 3, 9, 10, 11, 99, 101, 700, 1001, 2999, 10_000):
-        ids = list(range(100, 100 + length))
-        padded = _padded(ids)
-        assert padded[:length] == ids
-        assert set(padded[length:]) <= {ids[-1]}
-        assert len(padded) <= 1.3 * length
-    assert len({len(_padded(list(range(n)))) for n in range(1, 10_001)}) <= 41
+    now = timezone.now()
+    first = expiring_at(now - timedelta(days=1))
+    live = expiring_at(now + timedelta(days=1))
+    rest = [expiring_at(now - timedelta(days=days)) for days in range(2, 6)]  # later ids, earlier expiry
+    batches, delete = [], snippets._snippets_delete_by_ids
+    monkeypatch.setattr(snippets, "_snippets_delete_by_ids", lambda ids: batches.append(ids) or delete(ids))
+
+    assert snippets_expired_delete(now=now, batch_size=2) == 5
+
+    assert batches == [[first, rest[0]], rest[1:3], rest[3:]]
+    assert list(Snippet.objects.values_list("pk", flat=True)) == [live]
 
 
 def test_the_purge_of_a_source_keeps_its_forks_and_unlinks_them():
