@@ -1,6 +1,8 @@
 """The dashboard's actions: each a GET that asks for confirmation and a POST (CSRF-checked) that does it."""
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -26,126 +28,150 @@ def _confirmed(request):
     return request.method == "POST" and request.POST.get("confirm") == "yes"
 
 
-def _confirm(request, *, title, lines, button, cancel_url, status=200, hidden=()):
-    context = {"title": title, "lines": lines, "button": button, "cancel_url": cancel_url, "hidden": hidden}
-    return render(request, "dashboard/confirm.html", context, status=status)
+@dataclass
+class Confirmation:
+    """What the confirmation page asks; `hidden` fields are posted back with the answer."""
+
+    title: str
+    lines: list[str]
+    button: str
+    hidden: Sequence[tuple[str, str]] = ()
+
+
+def _confirm_then_act(request, *, back_url, confirmation, act):
+    """Every action's shape: a GET (or a POST without confirm=yes) shows `confirmation()`, with a way back to
+    `back_url`; a confirmed POST runs `act()`, which returns its success message (or None) and the URL to go to
+    (None: `back_url`), or raises ActionError, whose message is shown back at `back_url`. Every URL begins with a
+    path of the dashboard's own (reverse), so none leads off the site."""
+    if not _confirmed(request):
+        asked = confirmation()
+        context = {"title": asked.title, "lines": asked.lines, "button": asked.button, "hidden": asked.hidden}
+        return render(request, "dashboard/confirm.html", {**context, "cancel_url": back_url})
+    try:
+        done, url = act()
+    except services.ActionError as error:
+        messages.error(request, str(error))
+        return redirect(back_url)
+    if done:
+        messages.success(request, done)
+    return redirect(url or back_url)
+
+
+def _task_url(task):
+    return reverse("dashboard:task", args=[task.message_id])
+
+
+def _task_line(task):
+    return f"{task.actor_name} on queue {task.queue_name}, {task.get_status_display().lower()}."
 
 
 @operator_required
 @require_http_methods(["GET", "POST"])
 def task_retry(request, message_id):
     task = get_task_or_404(message_id)
-    task_url = reverse("dashboard:task", args=[task.message_id])
-    if not _confirmed(request):
-        return _confirm(
-            request,
+
+    def retry():
+        new_id = services.task_retry(task=task, user=request.user)
+        return f"Task {task.message_id} was re-sent as this new task.", reverse("dashboard:task", args=[new_id])
+
+    return _confirm_then_act(
+        request,
+        back_url=_task_url(task),
+        confirmation=lambda: Confirmation(
             title=f"Retry task {task.message_id}?",
             lines=[
-                f"{task.actor_name} on queue {task.queue_name}, {task.get_status_display().lower()}.",
+                _task_line(task),
                 "Its stored message is sent again in full, as a new message with its retry count reset.",
             ],
             button="Retry this task",
-            cancel_url=task_url,
-        )
-    try:
-        new_id = services.task_retry(task=task, user=request.user)
-    except services.ActionError as error:
-        messages.error(request, str(error))
-        return redirect(task_url)
-    messages.success(request, f"Task {task.message_id} was re-sent as this new task.")
-    return redirect("dashboard:task", new_id)
+        ),
+        act=retry,
+    )
 
 
 @operator_required
 @require_http_methods(["GET", "POST"])
 def actor_retry_failed(request, actor_name):
-    list_url = reverse("dashboard:tasks") + f"?actor={actor_name}&status=failed"
-    if not _confirmed(request):
+    def confirmation():
         waiting = selectors.tasks_retryable_of_actor(actor_name).count()
-        return _confirm(
-            request,
+        return Confirmation(
             title=f"Retry every failed task of {actor_name}?",
             lines=[
                 f"{_count(waiting, 'failed or skipped task')} of {actor_name} not retried yet.",
                 f"Each is sent again in full with its retries reset, up to {services.BULK_RETRY_LIMIT} per press.",
             ],
             button=f"Retry {_count(min(waiting, services.BULK_RETRY_LIMIT), 'task')}",
-            cancel_url=list_url,
         )
-    sent, remaining = services.tasks_retry_failed(actor_name=actor_name, user=request.user)
-    messages.success(request, f"Re-sent {_count(sent, 'failed task')} of {actor_name}; {remaining} still waiting.")
-    return redirect(reverse("dashboard:tasks") + f"?actor={actor_name}")
+
+    def retry():
+        sent, remaining = services.tasks_retry_failed(actor_name=actor_name, user=request.user)
+        done = f"Re-sent {_count(sent, 'failed task')} of {actor_name}; {remaining} still waiting."
+        return done, reverse("dashboard:tasks") + f"?actor={actor_name}"
+
+    back_url = reverse("dashboard:tasks") + f"?actor={actor_name}&status=failed"
+    return _confirm_then_act(request, back_url=back_url, confirmation=confirmation, act=retry)
 
 
 @operator_required
 @require_http_methods(["GET", "POST"])
 def scheduler_job_run(request, job_name):
-    scheduler_url = reverse("dashboard:scheduler")
-    if not _confirmed(request):
-        return _confirm(
-            request,
+    def run():
+        message_id = services.scheduler_job_run(job_name=job_name, user=request.user)
+        return f"{job_name} was sent as this task.", reverse("dashboard:task", args=[message_id])
+
+    return _confirm_then_act(
+        request,
+        back_url=reverse("dashboard:scheduler"),
+        confirmation=lambda: Confirmation(
             title=f"Run the scheduler job {job_name} now?",
             lines=[
                 "Its message is sent at once, outside its schedule; the scheduler's ledger records it as a manual "
                 "run, and its next scheduled run still happens.",
             ],
             button=f"Run {job_name} now",
-            cancel_url=scheduler_url,
-        )
-    try:
-        message_id = services.scheduler_job_run(job_name=job_name, user=request.user)
-    except services.ActionError as error:
-        messages.error(request, str(error))
-        return redirect(scheduler_url)
-    messages.success(request, f"{job_name} was sent as this task.")
-    return redirect("dashboard:task", message_id)
+        ),
+        act=run,
+    )
 
 
 @operator_required
 @require_http_methods(["GET", "POST"])
 def queue_purge_dead_letters(request, queue_name):
-    overview_url = reverse("dashboard:overview")
-    if not _confirmed(request):
+    def confirmation():
         try:
             [counts] = queues.queue_counts([queue_name])
             held = f"It holds {_count(counts.dead or 0, 'message')} now."
         except queues.BrokerUnavailable as error:
             held = f"Its size is unknown: {error}"
-        return _confirm(
-            request,
+        return Confirmation(
             title=f"Purge the dead-letter queue {xq_name(queue_name)}?",
             lines=[held, "They are deleted from RabbitMQ; the task history keeps each task and its message."],
             button="Purge the dead letters",
-            cancel_url=overview_url,
         )
-    try:
+
+    def purge():
         purged = services.dead_letters_purge(queue_name=queue_name, user=request.user)
-    except services.ActionError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"Purged {_count(purged, 'message')} from {xq_name(queue_name)}.")
-    return redirect(overview_url)
+        return f"Purged {_count(purged, 'message')} from {xq_name(queue_name)}.", None
+
+    return _confirm_then_act(request, back_url=reverse("dashboard:overview"), confirmation=confirmation, act=purge)
 
 
 def _task_action(request, message_id, *, verb, lines, service, done):
-    """A single-task action: confirm on GET, do it on a confirmed POST, go back to the task either way."""
+    """A single-task action: confirm, do it, go back to the task either way."""
     task = get_task_or_404(message_id)
-    task_url = reverse("dashboard:task", args=[task.message_id])
-    if not _confirmed(request):
-        return _confirm(
-            request,
-            title=f"{verb} task {task.message_id}?",
-            lines=[f"{task.actor_name} on queue {task.queue_name}, {task.get_status_display().lower()}.", *lines],
-            button=f"{verb} this task",
-            cancel_url=task_url,
-        )
-    try:
+
+    def act():
         service(task=task, user=request.user)
-    except services.ActionError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, done)
-    return redirect(task_url)
+        return done, None
+
+    return _confirm_then_act(
+        request,
+        back_url=_task_url(task),
+        confirmation=lambda: Confirmation(
+            title=f"{verb} task {task.message_id}?", lines=[_task_line(task), *lines], button=f"{verb} this task"
+        ),
+        act=act,
+    )
 
 
 @operator_required
@@ -204,16 +230,18 @@ def queue_resume(request, queue_name):
 
 
 def _queue_action(request, queue_name, *, title, lines, service, done):
-    overview_url = reverse("dashboard:overview")
-    if not _confirmed(request):
-        return _confirm(request, title=title, lines=lines, button=title.rstrip("?"), cancel_url=overview_url)
-    try:
+    """A queue's pause or resume: confirm, do it, back to the overview."""
+
+    def act():
         service(queue_name=queue_name, user=request.user)
-    except services.ActionError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, done)
-    return redirect(overview_url)
+        return done, None
+
+    return _confirm_then_act(
+        request,
+        back_url=reverse("dashboard:overview"),
+        confirmation=lambda: Confirmation(title=title, lines=lines, button=title.rstrip("?")),
+        act=act,
+    )
 
 
 @operator_required
@@ -231,7 +259,8 @@ def tasks_bulk(request):
     if not everything and not chosen:
         messages.error(request, "No task was chosen.")
         return redirect(list_url)
-    if not _confirmed(request):
+
+    def confirmation():
         probe = BulkOperation(
             action=action, message_ids=json.dumps(chosen), filter_query="" if chosen else filter_query
         )
@@ -239,15 +268,13 @@ def tasks_bulk(request):
         count = bulk.bulk_tasks(probe).count()
         label = BulkOperation.Action(action).label
         scope = f"the {len(chosen)} chosen tasks" if chosen else "every task matching the current filter"
-        return _confirm(
-            request,
+        return Confirmation(
             title=f"{label} {_count(count, 'task')}?",
             lines=[
                 f"{label} {scope}: {count} of them qualify now. A worker does it in the background; the next "
                 "page shows its progress.",
             ],
             button=f"{label} {_count(count, 'task')}",
-            cancel_url=list_url,
             hidden=[
                 ("action", action),
                 ("scope", "filter" if everything else "chosen"),
@@ -255,11 +282,11 @@ def tasks_bulk(request):
                 *(("message_id", message_id) for message_id in chosen),
             ],
         )
-    try:
+
+    def start():
         operation = bulk.bulk_operation_create(
             action=action, message_ids=chosen, filter_query=filter_query, user=request.user
         )
-    except services.ActionError as error:
-        messages.error(request, str(error))
-        return redirect(list_url)
-    return redirect("dashboard:operation", operation.pk)
+        return None, reverse("dashboard:operation", args=[operation.pk])  # the operation's page says it all
+
+    return _confirm_then_act(request, back_url=list_url, confirmation=confirmation, act=start)

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 
 from . import actors_page, health, metrics, pages, scheduling, selectors
 from .access import staff_or_api_token
+from .health_log import health_log_change
 from .views import get_operation_or_404, get_task_or_404, task_list_context
 
 
@@ -59,6 +60,7 @@ def prometheus(request):
 def health_check(request):
     """200 when the database, RabbitMQ, a worker and the scheduler all answer; 503 naming what does not."""
     checks = health.health()
+    health_log_change(checks)
     ok = all(check.ok for check in checks.values())
     body = {"status": "ok" if ok else "failing", "checks": {name: vars(check) for name, check in checks.items()}}
     return _json(body, status=200 if ok else 503)

@@ -321,9 +321,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    # The health endpoint logs its changes itself (dashboard/health_log.py), not an ERROR per 503 it answers.
+    "filters": {"health_polls": {"()": "dashboard.health_log.HealthPollFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
     # pika logs every failed connection attempt at ERROR, several lines each; the outbox and dramatiq log
     # one line that says what happened and what follows, so pika speaks only of the unexpected.
-    "loggers": {"django": {"level": "INFO"}, "pika": {"level": "CRITICAL"}, "apscheduler": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"level": "INFO"},
+        "django.request": {"filters": ["health_polls"]},
+        "pika": {"level": "CRITICAL"},
+        "apscheduler": {"level": "WARNING"},
+    },
 }

@@ -1,10 +1,11 @@
-"""Snippet page views counted in the web process's memory and added to `Snippet.hits` every few seconds.
+"""Page views counted in the web process's memory and added to their rows every few seconds: a snippet's
+`Snippet.hits` and a profile's `Author.views` (COUNTERS).
 
 A page view must not wait on a database write (on SQLite it would queue behind every other writer), so the web
-process counts views in memory and a thread of that same process adds them to the rows, one `UPDATE … hits =
-hits + n` per snippet in one transaction, every `SNIPPET_HITS_FLUSH_SECONDS`. Each process flushes its own
-counts, so several gunicorn workers (or several servers) never lose or double one. A clean stop (SIGTERM to
-gunicorn) flushes what is left at exit; a crash or SIGKILL loses at most the views of the last interval.
+process counts views in memory and a thread of that same process adds them to the rows, one `UPDATE … = … + n`
+per row in one transaction, every `SNIPPET_HITS_FLUSH_SECONDS`. Each process flushes its own counts, so several
+gunicorn workers (or several servers) never lose or double one. A clean stop (SIGTERM to gunicorn) flushes what
+is left at exit; a crash or SIGKILL loses at most the views of the last interval.
 
 The buffer is on only where `hits_buffer_start` was called (the WSGI application does it): any other process
 (a shell, a management command, the test client) writes each view at once.
@@ -19,12 +20,15 @@ from collections import Counter
 from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.db.models import F
 
-from djangobin.models import Snippet
+from djangobin.models import Author, Snippet
 
 logger = logging.getLogger(__name__)
 
+# What is counted: a name for each kind of view, and the model and field its views are added to.
+COUNTERS = {"profile": (Author, "views"), "snippet": (Snippet, "hits")}
+
 _lock = threading.Lock()
-_counts: Counter = Counter()
+_counts: Counter = Counter()  # {(counter name, row pk): views not in the row yet}
 _interval: float | None = None  # seconds between flushes; None: no buffer in this process
 _owner_pid: int | None = None  # the process whose thread flushes `_counts` (a fork starts its own)
 _generation = 0  # grows at each start or stop: a flusher thread of an older one ends
@@ -49,22 +53,24 @@ def hits_buffer_stop() -> None:
         _generation += 1
 
 
-def hit_record(*, snippet_id: int) -> int:
-    """Count one view of the snippet: in memory when the buffer is on, else with one atomic UPDATE.
+def hit_record(counter: str, pk: int) -> int:
+    """Count one view of row `pk` of `counter` (a name in COUNTERS): in memory when the buffer is on, else with one
+    atomic UPDATE.
 
-    Returns the views not in the row yet, this one included: what a page adds to the `hits` it read."""
+    Returns the views not in the row yet, this one included: what a page adds to the count it read."""
+    model, field = COUNTERS[counter]
     with _lock:
         if _owner_pid is not None:
             if _owner_pid != os.getpid():
                 _adopt_process()
-            _counts[snippet_id] += 1
-            return _counts[snippet_id]
-    Snippet.objects.filter(pk=snippet_id).update(hits=F("hits") + 1)
+            _counts[counter, pk] += 1
+            return _counts[counter, pk]
+    model.objects.filter(pk=pk).update(**{field: F(field) + 1})
     return 1
 
 
 def hits_flush() -> int:
-    """Add the counted views to their rows in one transaction; return how many views were written.
+    """Add the counted views to their rows in one transaction, one UPDATE per row; return how many views were written.
 
     On a database error the counts go back into the buffer, for the next flush."""
     with _lock:
@@ -74,8 +80,9 @@ def hits_flush() -> int:
         _counts.clear()
     try:
         with transaction.atomic():
-            for snippet_id, views in sorted(taken.items()):  # one lock order for every flusher
-                Snippet.objects.filter(pk=snippet_id).update(hits=F("hits") + views)
+            for (counter, pk), views in sorted(taken.items()):  # one lock order for every flusher
+                model, field = COUNTERS[counter]
+                model.objects.filter(pk=pk).update(**{field: F(field) + views})
     except DatabaseError:
         with _lock:
             _counts.update(taken)
@@ -105,7 +112,7 @@ def _flush_forever(interval, generation):
             try:
                 hits_flush()
             except DatabaseError:
-                logger.exception("Could not write snippet hits; they stay counted for the next flush.")
+                logger.exception("Could not write page views; they stay counted for the next flush.")
     finally:
         connection.close()
 
@@ -116,6 +123,6 @@ def _flush_at_exit(pid):
     try:
         hits_flush()
     except DatabaseError:
-        logger.exception("Could not write snippet hits at exit.")
+        logger.exception("Could not write page views at exit.")
     finally:
         connection.close()

@@ -9,7 +9,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -274,7 +274,7 @@ def profile(request, username):
     author = Author.objects.get_or_create(user=owner)[0]
     is_owner = request.user.is_authenticated and request.user.pk == owner.pk
     if not is_owner:
-        Author.objects.filter(pk=author.pk).update(views=F("views") + 1)
+        accounts.author_profile_view(author_id=author.pk)
     hidden = author.private and not is_owner
     page = None if hidden else _page(request, selectors.snippets_of_user(owner=owner, viewer=request.user))
     return render(

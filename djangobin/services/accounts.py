@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 
+from djangobin.hits import hit_record
 from djangobin.models import Author
 from djangobin.queue import enqueue_on_commit
 from djangobin.tokens import activation_token
@@ -93,6 +94,12 @@ def author_update(*, user, default_language, default_expiration, default_exposur
             "private": private,
         },
     )
+
+
+def author_profile_view(*, author_id: int) -> int:
+    """Count a view of the author's profile by someone else, as snippet views are counted (djangobin/hits.py): no
+    database write per view. Returns the views not yet in the row, this one included."""
+    return hit_record("profile", author_id)
 
 
 def password_reset_mail_request(*, user, site_url):

@@ -87,7 +87,7 @@ def snippet_hit(*, snippet_id: int) -> int:
     one atomic UPDATE; concurrent views all count either way, and nothing else is rewritten.
 
     Returns the views not yet in the row, this one included, for the page to add to the count it read."""
-    return hit_record(snippet_id=snippet_id)
+    return hit_record("snippet", snippet_id)
 
 
 def snippet_delete(*, snippet, user):

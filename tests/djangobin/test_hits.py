@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from djangobin.hits import hit_record, hits_buffer_start, hits_buffer_stop, hits_flush
-from djangobin.models import Snippet
-from tests.factories import make_snippet
+from djangobin.models import Author, Snippet
+from tests.factories import make_snippet, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +31,36 @@ def test_a_buffered_page_view_writes_nothing_to_the_database(client, buffered):
 
     assert [q["sql"] for q in queries if not q["sql"].lstrip().upper().startswith("SELECT")] == []
     assert hits_of(snippet) == 0
+
+
+def profile_views(user):
+    return Author.objects.values_list("views", flat=True).get(user=user)
+
+
+def test_a_buffered_profile_view_writes_nothing_and_reaches_the_row_at_the_flush(client, buffered):
+    user = make_user(username="ann")
+    Author.objects.get_or_create(user=user)
+    client.get("/user/ann/")
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/user/ann/").status_code == 200
+
+    assert [q["sql"] for q in queries if not q["sql"].lstrip().upper().startswith("SELECT")] == []
+    assert profile_views(user) == 0
+    assert hits_flush() == 2
+    assert profile_views(user) == 2
+
+
+def test_snippet_and_profile_views_of_the_same_id_are_counted_apart(buffered):
+    snippet = make_snippet()
+    author = Author.objects.get_or_create(user=make_user(username="bob"))[0]
+    for _ in range(3):
+        hit_record("snippet", snippet.pk)
+    hit_record("profile", author.pk)
+
+    hits_flush()
+
+    assert (hits_of(snippet), profile_views(author.user)) == (3, 1)
 
 
 def test_buffered_views_reach_the_row_at_the_flush_in_one_update_per_snippet(client, buffered):
@@ -62,7 +92,7 @@ def test_views_counted_by_concurrent_threads_all_reach_the_row(buffered):
 
     def view_many_times():
         for _ in range(500):
-            hit_record(snippet_id=snippet.pk)
+            hit_record("snippet", snippet.pk)
 
     threads = [threading.Thread(target=view_many_times) for _ in range(8)]
     for thread in threads:
@@ -76,8 +106,8 @@ def test_views_counted_by_concurrent_threads_all_reach_the_row(buffered):
 
 def test_a_failed_flush_keeps_the_views_for_the_next_one(buffered, monkeypatch):
     snippet = make_snippet()
-    hit_record(snippet_id=snippet.pk)
-    hit_record(snippet_id=snippet.pk)
+    hit_record("snippet", snippet.pk)
+    hit_record("snippet", snippet.pk)
     original = Snippet.objects.filter
 
     def failing_filter(*args, **kwargs):

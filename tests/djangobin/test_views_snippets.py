@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -56,6 +57,24 @@ def test_the_new_paste_form_offers_anonymous_visitors_no_private_exposure(client
 
     assert [value for value, _ in response.context["form"].fields["exposure"].choices] == ["public", "unlisted"]
     assert 'value="private"' not in response.content.decode()
+
+
+def test_the_new_paste_form_is_sent_multipart_so_the_code_arrives_unescaped(client):
+    page = client.get(reverse("djangobin:index")).content.decode()
+
+    form = re.search(r'<form method="post" action="/"[^>]*>', page).group(0)
+    assert 'enctype="multipart/form-data"' in form
+
+
+def test_a_paste_sent_url_encoded_by_a_program_is_stored_as_well(client):
+    code = "m{ <&> %\n" * 3
+    data = {"original_code": code, "language": python().pk, "expiration": "never", "exposure": "public"}
+    form = "application/x-www-form-urlencoded"
+
+    response = client.post(reverse("djangobin:index"), urlencode(data), content_type=form)
+
+    assert response.status_code == 302
+    assert Snippet.objects.get().original_code == code
 
 
 def test_an_anonymous_private_paste_is_refused_with_a_form_error(client):

@@ -5,7 +5,6 @@ the site must keep answering, and the worker's time limit must end each render a
 """
 
 import json
-import statistics
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,9 +17,10 @@ TIME_LIMIT_MS = 2000
 PERL_BOMB = "m{" * (24 * 1024)  # 48 KiB
 LARGEST = 512 * 1024  # SNIPPET_MAX_BYTES
 TIMED_OUT = "Shown as plain text: highlighting took longer than 2 s."
-# On a quiet machine each POST and page answers in well under a second; shared CI machines stall now and then, so
-# the median is held to a second and each answer to three. A POST that lexed these pastes would take minutes.
-TYPICAL, WORST = 1.0, 3.0
+# Issue 9's bound for each POST and page; a POST that lexed these pastes would take minutes. Each costs the web
+# process under 0.1 s of CPU (the form is multipart, so 512 KiB of symbols arrives unescaped), which leaves room
+# for a shared machine's stalls.
+EACH = 1.0
 TOO_BIG = "Shown as plain text: highlighting stops at 256 KiB of code."
 
 
@@ -34,7 +34,7 @@ def post_paste(client, code, language, slow=True):
     token = client.get("/").body.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
     data = {"original_code": code, "language": language, "expiration": "never", "exposure": "public"}
     started = time.monotonic()
-    response = client.submit("/", {**data, "csrfmiddlewaretoken": token})
+    response = client.submit("/", {**data, "csrfmiddlewaretoken": token}, multipart=True)  # as the form's enctype says
     seconds = time.monotonic() - started
     assert response.status == 302, response.body[-2000:]
     slug = response.location.strip("/").rsplit("/", 1)[-1]
@@ -94,11 +94,8 @@ def test_concurrent_perl_bombs_and_the_largest_paste_return_at_once_and_end_plai
     answers = prober.stop()
 
     # Then each POST returned at once, and every other page kept answering meanwhile
-    post_times = [seconds for seconds, _ in posted]
-    assert statistics.median(post_times) < TYPICAL and max(post_times) < WORST, posted
-    assert answers and all(status == 200 for _, status, _ in answers), answers
-    page_times = [seconds for _, _, seconds in answers]
-    assert statistics.median(page_times) < TYPICAL and max(page_times) < WORST, answers
+    assert all(seconds < EACH for seconds, _ in posted), posted
+    assert answers and all(status == 200 and seconds < EACH for _, status, seconds in answers), answers
     # And each bomb ended plain with its note, as did the largest paste (over the highlight limit: never lexed)
     assert [(r["state"], r["note"]) for r in renders] == [("plain", TIMED_OUT)] * 4 + [("plain", TOO_BIG)]
     page = client.get(f"/{posted[0][1]}/").body
@@ -120,6 +117,6 @@ def test_the_largest_paste_let_through_to_the_lexer_is_stopped_by_the_time_limit
     _, small = post_paste(client, "print 1;\n", perl)
 
     # Then the POST returned at once, the bomb ends plain by the time limit, and the thread renders the next paste
-    assert seconds < WORST
+    assert seconds < EACH
     assert final_render(client, bomb) == {"state": "plain", "note": TIMED_OUT, "language": "Perl"}
     assert final_render(client, small, timeout=10)["state"] == "highlighted"

@@ -68,8 +68,13 @@ class Process:
         self._log.close()
 
     def stop(self, timeout=30.0):
+        """SIGTERM to the main process only, as systemd's KillMode=mixed does: dramatiq, gunicorn and honcho pass it
+        on to their children (SIGTERM to the whole group reached each twice, and a dramatiq worker process takes a
+        second one as "kill now"); our other commands are one process. Once it has exited, or after `timeout`,
+        whatever is left of the group is SIGKILLed."""
         if self.popen.poll() is None:
-            self.signal(signal.SIGTERM)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.popen.pid, signal.SIGTERM)
             try:
                 self.popen.wait(timeout=timeout)
             except subprocess.TimeoutExpired:

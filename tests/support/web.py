@@ -5,6 +5,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from dataclasses import dataclass
 
 _CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -19,6 +20,15 @@ class Response:
     @property
     def location(self):
         return self.headers.get("Location", "")
+
+
+def encode_multipart(boundary, fields):
+    """`fields` ({name: str}) as a browser sends a form with enctype="multipart/form-data": values as they are."""
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields.items()
+    ]
+    return ("".join(parts) + f"--{boundary}--\r\n").encode()
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -54,9 +64,17 @@ class WebClient:
             fields.setdefault("csrfmiddlewaretoken", match.group(1))
         return self.submit(path, fields, timeout)
 
-    def submit(self, path, fields, timeout=30):
-        """POST `fields` as a form, as they are (a CSRF token included or not): one request, nothing before it."""
-        body = urllib.parse.urlencode(fields, doseq=True).encode()
+    def submit(self, path, fields, timeout=30, multipart=False):
+        """POST `fields` as a form, as they are (a CSRF token included or not): one request, nothing before it.
+
+        `multipart` encodes them as a form with enctype="multipart/form-data" is sent, else url-encoded."""
+        if multipart:
+            boundary = uuid.uuid4().hex
+            body = encode_multipart(boundary, fields)
+            content_type = f"multipart/form-data; boundary={boundary}"
+        else:
+            body = urllib.parse.urlencode(fields, doseq=True).encode()
+            content_type = "application/x-www-form-urlencoded"
         request = urllib.request.Request(self.url(path), data=body, method="POST")
-        request.add_header("Content-Type", "application/x-www-form-urlencoded")
+        request.add_header("Content-Type", content_type)
         return self._open(request, timeout)
