@@ -1,8 +1,20 @@
 import pytest
+from django.conf import settings
 
 from tests.support.rabbitmq import Vhost
 from tests.support.smtp import SmtpServer
 from tests.support.system import System
+
+
+def pytest_collection_modifyitems(items):
+    """Browser tests run in the SQLite pass only: they check pages and their JavaScript, which do not change with the
+    database, while the server-side behaviour they drive is tested in-process on both databases."""
+    if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        return
+    skip = pytest.mark.skip(reason="browser tests run in the SQLite pass")
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(skip)
 
 
 @pytest.fixture
