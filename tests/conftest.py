@@ -3,7 +3,7 @@ from django.conf import settings
 
 from tests.support.rabbitmq import Vhost
 from tests.support.smtp import SmtpServer
-from tests.support.system import System
+from tests.support.system import ScratchDatabase, System
 
 
 def pytest_collection_modifyitems(items):
@@ -15,6 +15,10 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(skip)
+
+
+def pytest_sessionfinish(session):
+    ScratchDatabase.drop_templates()
 
 
 @pytest.fixture
