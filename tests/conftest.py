@@ -1,7 +1,7 @@
 import pytest
 from django.conf import settings
 
-from tests.support.rabbitmq import Vhost
+from tests.support.rabbitmq import VhostPool
 from tests.support.smtp import SmtpServer
 from tests.support.system import ScratchDatabase, System
 
@@ -21,12 +21,19 @@ def pytest_sessionfinish(session):
     ScratchDatabase.drop_templates()
 
 
+@pytest.fixture(scope="session")
+def vhost_pool():
+    pool = VhostPool()
+    yield pool
+    pool.close()
+
+
 @pytest.fixture
-def rabbitmq_vhost():
+def rabbitmq_vhost(vhost_pool):
     """A RabbitMQ virtual host of this test's own, deleted with all its queues afterwards."""
-    vhost = Vhost().create()
+    vhost = vhost_pool.take()
     yield vhost
-    vhost.delete()
+    vhost_pool.give_back(vhost)
 
 
 @pytest.fixture
