@@ -64,9 +64,8 @@ class VhostPool:
     next one runs: each `rabbitmqctl` call starts an Erlang VM (half a second or more), three per test otherwise."""
 
     def __init__(self):
-        self._ctl = ThreadPoolExecutor(
-            max_workers=2, thread_name_prefix="vhosts"
-        )  # a deletion never holds up a creation
+        # Two threads, so that a deletion never holds up the next creation.
+        self._ctl = ThreadPoolExecutor(max_workers=2, thread_name_prefix="vhosts")
         self._ready = None
         self._deleting = []
 
@@ -79,10 +78,10 @@ class VhostPool:
         self._deleting.append(self._ctl.submit(vhost.delete))
 
     def close(self):
-        """Delete the one made ahead and wait for every deletion; raises the first that failed."""
-        if self._ready is not None:
+        """Delete the one made ahead (if it could be made) and wait for every deletion; raises the first that failed."""
+        if self._ready is not None and self._ready.exception() is None:
             self.give_back(self._ready.result())
-            self._ready = None
+        self._ready = None
         deleting, self._deleting = self._deleting, []
         self._ctl.shutdown(wait=True)
         for future in deleting:
