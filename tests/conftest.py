@@ -1,16 +1,39 @@
 import pytest
+from django.conf import settings
 
-from tests.support.rabbitmq import Vhost
+from tests.support.rabbitmq import VhostPool
 from tests.support.smtp import SmtpServer
-from tests.support.system import System
+from tests.support.system import ScratchDatabase, System
+
+
+def pytest_collection_modifyitems(items):
+    """Browser tests run in the SQLite pass only: they check pages and their JavaScript, which do not change with the
+    database, while the server-side behaviour they drive is tested in-process on both databases."""
+    if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        return
+    skip = pytest.mark.skip(reason="browser tests run in the SQLite pass")
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(skip)
+
+
+def pytest_sessionfinish(session):
+    ScratchDatabase.drop_templates()
+
+
+@pytest.fixture(scope="session")
+def vhost_pool():
+    pool = VhostPool()
+    yield pool
+    pool.close()
 
 
 @pytest.fixture
-def rabbitmq_vhost():
+def rabbitmq_vhost(vhost_pool):
     """A RabbitMQ virtual host of this test's own, deleted with all its queues afterwards."""
-    vhost = Vhost().create()
+    vhost = vhost_pool.take()
     yield vhost
-    vhost.delete()
+    vhost_pool.give_back(vhost)
 
 
 @pytest.fixture

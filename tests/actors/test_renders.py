@@ -28,6 +28,14 @@ def worker():
     broker.flush_all()
 
 
+@pytest.fixture
+def one_second_limit(settings, monkeypatch):
+    """HIGHLIGHT_TIME_LIMIT_MS=1000, as a worker started with it has: the actor's option is read once, at import
+    (the message that saving a snippet enqueues carries none, so it ran under the default ten seconds)."""
+    settings.HIGHLIGHT_TIME_LIMIT_MS = 1000
+    monkeypatch.setitem(highlight_snippet.options, "time_limit", 1000)
+
+
 def run(broker, snippet_id, **options):
     highlight_snippet.send_with_options(args=(snippet_id,), **options)
     broker.join(highlight_snippet.queue_name)
@@ -59,11 +67,10 @@ def test_the_actor_does_nothing_for_a_snippet_that_is_gone():
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_paste_that_outruns_the_time_limit_is_stored_plain_with_a_note_and_not_retried(worker, settings):
-    settings.HIGHLIGHT_TIME_LIMIT_MS = 1000
+def test_a_paste_that_outruns_the_time_limit_is_stored_plain_with_a_note_and_not_retried(worker, one_second_limit):
     snippet = make_snippet(code=PERL_BOMB, language=Language.objects.get(lang_code="perl"))
 
-    run(worker, snippet.pk, time_limit=1000)
+    run(worker, snippet.pk)
 
     render = SnippetRender.objects.get(snippet=snippet)
     assert (render.state, render.html) == ("plain", "")
@@ -73,14 +80,13 @@ def test_a_paste_that_outruns_the_time_limit_is_stored_plain_with_a_note_and_not
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_worker_thread_is_free_for_the_next_paste_after_a_timed_out_one(worker, settings):
-    settings.HIGHLIGHT_TIME_LIMIT_MS = 1000
+def test_the_worker_thread_is_free_for_the_next_paste_after_a_timed_out_one(worker, one_second_limit):
     perl = Language.objects.get(lang_code="perl")
     slow = make_snippet(code=PERL_BOMB, language=perl)
     quick = make_snippet(code="print 1;\n", language=perl)
 
-    run(worker, slow.pk, time_limit=1000)
-    run(worker, quick.pk, time_limit=1000)
+    run(worker, slow.pk)
+    run(worker, quick.pk)
 
     assert SnippetRender.objects.get(snippet=slow).state == "plain"
     assert SnippetRender.objects.get(snippet=quick).state == "highlighted"

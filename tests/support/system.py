@@ -5,8 +5,10 @@ import contextlib
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -85,36 +87,75 @@ class Process:
 
 
 class ScratchDatabase:
-    """A fresh database per system: a SQLite file, or a PostgreSQL database when DATABASE_URL names one."""
+    """A fresh database per system, copied from one that `migrate` built once per test run (running the migrations
+    for each system took seconds): a SQLite file, or a PostgreSQL database when DATABASE_URL names one."""
+
+    _templates = {}  # DATABASE_URL of the test run -> its migrated template (a file path, or a database name)
 
     def __init__(self, directory):
         base = os.environ.get("DATABASE_URL", "")
         self._pg = base.startswith(("postgres://", "postgresql://"))
+        self._base = base
         if self._pg:
-            self._admin_url = base
             self.name = f"djangobin_it_{uuid.uuid4().hex[:12]}"
-            self.url = base.rsplit("/", 1)[0] + "/" + self.name
+            self.url = _pg_url(base, self.name)
         else:
-            self.url = f"sqlite:///{Path(directory) / 'djangobin.sqlite3'}"
+            self.path = Path(directory) / "djangobin.sqlite3"
+            self.url = f"sqlite:///{self.path}"
 
-    def _admin(self, sql):
-        pg_execute(self._admin_url, sql)
-
-    def create(self):
+    def create(self, migrate):
+        """Create this database from the migrated template; `migrate(url)` builds the template the first time."""
+        template = self._templates.get(self._base)
+        if template is None:
+            template = self._templates[self._base] = self._template(migrate)
         if self._pg:
-            self._admin(f'CREATE DATABASE "{self.name}"')
+            pg_execute(self._base, f'CREATE DATABASE "{self.name}" TEMPLATE "{template}"')
+        else:
+            with (
+                contextlib.closing(sqlite3.connect(template)) as source,
+                contextlib.closing(sqlite3.connect(self.path)) as target,
+            ):
+                source.backup(target)
         return self
+
+    def _template(self, migrate):
+        if self._pg:
+            name = f"djangobin_it_template_{uuid.uuid4().hex[:12]}"
+            pg_execute(self._base, f'CREATE DATABASE "{name}"')
+            try:
+                migrate(_pg_url(self._base, name))
+            except BaseException:
+                pg_execute(self._base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                raise
+            return name
+        path = Path(tempfile.mkdtemp(prefix="djangobin-template-")) / "djangobin.sqlite3"
+        migrate(f"sqlite:///{path}")
+        return path
+
+    @classmethod
+    def drop_templates(cls):
+        """Remove the templates of this test run (pytest_sessionfinish calls this)."""
+        for base, template in cls._templates.items():
+            if base.startswith(("postgres://", "postgresql://")):
+                pg_execute(base, f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+            else:
+                shutil.rmtree(Path(template).parent, ignore_errors=True)
+        cls._templates.clear()
 
     def drop(self):
         if self._pg:
-            self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            pg_execute(self._base, f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+def _pg_url(base, name):
+    return base.rsplit("/", 1)[0] + "/" + name
 
 
 class System:
     def __init__(self, directory, rabbitmq_url, smtp=None, env=None):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.database = ScratchDatabase(self.directory).create()
+        self.database = ScratchDatabase(self.directory)
         self.processes = []
         self.env = {
             **os.environ,
@@ -130,17 +171,15 @@ class System:
             **(smtp.env() if smtp else {}),
             **(env or {}),
         }
-        try:
-            self.manage("migrate", "--noinput", "-v", "0")
-        except BaseException:
-            self.database.drop()  # no teardown runs for a fixture that failed to build: drop the scratch database here
-            raise
+        self.database.create(
+            migrate=lambda url: self.manage("migrate", "--noinput", "-v", "0", env={"DATABASE_URL": url})
+        )
 
-    def manage(self, *args, check=True, timeout=120):
+    def manage(self, *args, check=True, timeout=120, env=None):
         return subprocess.run(
             [sys.executable, "manage.py", *args],
             cwd=REPO,
-            env=self.env,
+            env={**self.env, **(env or {})},
             check=check,
             capture_output=True,
             text=True,
