@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import BadHeaderError, EmailMessage
-from django.db.models import Q
+from django.db import connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -121,11 +121,8 @@ def feedback_recipients() -> list[str]:
 
 def feedback_mail_send(*, feedback_id):
     """Mail a contact-form message to ADMINS, once: a feedback already mailed is skipped."""
-    try:
-        feedback = Feedback.objects.get(pk=feedback_id)  # not first(): no ORDER BY to compile per mail
-    except Feedback.DoesNotExist:
-        feedback = None
-    if feedback is None or feedback.mailed_at is not None:
+    feedback = _feedback_unmailed(feedback_id)
+    if feedback is None:
         logger.info("No feedback mail for %s: it is gone or was mailed already.", feedback_id)
         return False
     recipients = feedback_recipients()
@@ -138,5 +135,41 @@ def feedback_mail_send(*, feedback_id):
             settings.EMAIL_SUBJECT_PREFIX + subject, body, settings.SERVER_EMAIL, recipients, reply_to=[feedback.email]
         )
     )
-    Feedback.objects.filter(Q(pk=feedback.pk) & Q(mailed_at__isnull=True)).update(mailed_at=timezone.now())
+    _feedback_mark_mailed(feedback.pk)
     return True
+
+
+# The feedback mail's two queries in plain SQL on the model's names: built by the ORM they were a quarter of a mail's
+# CPU in the worker (compiled anew for every mail; see docs/benchmarks.md, "Mail drain").
+def _feedback_sql(template):
+    meta, quote = Feedback._meta, connection.ops.quote_name
+    return template.format(
+        columns=", ".join(quote(field.column) for field in meta.concrete_fields),
+        table=quote(meta.db_table),
+        id=quote(meta.pk.column),
+        mailed_at=quote(meta.get_field("mailed_at").column),
+    )
+
+
+def _feedback_unmailed(feedback_id):
+    """The feedback, or None if it is gone or was mailed already."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _feedback_sql("SELECT {columns} FROM {table} WHERE {id} = %s AND {mailed_at} IS NULL"), [feedback_id]
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    fields, values = Feedback._meta.concrete_fields, []
+    for field, value in zip(fields, row, strict=True):
+        column = field.get_col(Feedback._meta.db_table)  # converted as the ORM would (SQLite returns datetimes as text)
+        for convert in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
+            value = convert(value, column, connection)
+        values.append(value)
+    return Feedback.from_db(connection.alias, [field.attname for field in fields], values)
+
+
+def _feedback_mark_mailed(feedback_id):
+    sql = _feedback_sql("UPDATE {table} SET {mailed_at} = %s WHERE {id} = %s AND {mailed_at} IS NULL")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(timezone.now()), feedback_id])
