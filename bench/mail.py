@@ -342,7 +342,7 @@ Where the project's worker spends its CPU (py-spy's samples of the thread holdin
 building the message and the SMTP conversation 24-27 % (what the bare actor does too), dramatiq's consumer
 thread 9-17 % (likewise), the feedback's read and update 11-15 %, the ledger's claim and record 9-10 %, middleware
 5-8 %, the templates 4-7 %, the task history's writer 3 % on SQLite and 13 % on PostgreSQL (psycopg binds each
-batch's thousands of parameters in Python). The worker process is bound by that CPU: one process's threads share one GIL.
+batch's thousands of parameters in Python). The worker process is bound by that CPU: its threads share one GIL.
 """,
     )
     return None
