@@ -251,8 +251,8 @@ def report(args, vendor, built, results, big):
     lines = [
         f"### {vendor}",
         "",
-        f"{time.strftime('%Y-%m-%d')}, a 2-core machine that other test suites shared at the time (timings move by "
-        f"10-30 % between runs). {built['rows']:,} snippets (pastes of 2 to {args.paste_lines + 1} lines: "
+        f"{time.strftime('%Y-%m-%d')}, a 2-core machine (timings move by 10-30 % between runs; the load average "
+        f"at each purge's start is below). {built['rows']:,} snippets (pastes of 2 to {args.paste_lines + 1} lines: "
         f"{built['bytes_per_row']:,} bytes of code a row on average, and in the render table "
         f"{built['render_bytes_per_row']:,} bytes of HTML) and {built['links_total']:,} tag links; {expired:,} "
         f"expired. Every copy kept exactly the {built['kept']:,} snippets, their renders and the "
