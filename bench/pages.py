@@ -305,17 +305,18 @@ list (newest, most viewed, same tag and author), holding 60 lines, or 512 KiB in
 tutorial's view is the tutorial's `snippet_detail` on our template: it counts the hit by saving the whole row,
 whose `save()` highlights the code with Pygments' table formatter again, and renders the whole page, sidebar
 included, at each view. Each ratio is taken within its pair, then
-min / median over {rounds} rounds. The machine ({machine}) was shared with other helpers' tests and benchmarks
-while this ran, so absolute rates move from run to run; the paired ratios are what to read."""
+min / median over {rounds} rounds. The machine ({machine}) ran nothing else of weight; absolute rates
+still move from run to run, so the paired ratios are what to read."""
 
 WHY = """What makes the difference (README, "Page views"): a page view writes nothing (views are counted in the web
-process's memory and added to `Snippet.hits` every `SNIPPET_HITS_FLUSH_SECONDS`, default 10 s, by a thread of that
-process); the code is highlighted once, by the worker; an anonymous visitor's snippet page is kept for a minute in
-the process's own memory and served with the current hit count and sidebar filled in, after the one query that
-checks the snippet still exists and has not expired (wrk sends no cookies, so the snippet-page rows measure that
-path; a signed-in owner's page is rendered each time); the sidebar is rendered at most every 5 s; list queries
-never read the code column, and on SQLite the code is the row's last column (migration 0008), so listing a 512 KiB
-paste no longer walks its overflow pages; connections are kept (`CONN_MAX_AGE` 60 s with health checks)."""
+process's memory and added to `Snippet.hits` or `Author.views` every `SNIPPET_HITS_FLUSH_SECONDS`, default 10
+s, by a thread of that process); the code is highlighted once, by the worker; an anonymous visitor's snippet
+page is kept for a minute in the process's own memory and served with the current hit count and sidebar filled
+in, after the one query that checks the snippet still exists and has not expired (wrk sends no cookies, so the
+snippet-page rows measure that path; a signed-in owner's page is rendered each time); the sidebar is rendered
+at most every 5 s; list queries never read the code column, and on SQLite the code is the row's last column
+(migration 0008), so listing a 512 KiB paste no longer walks its overflow pages; connections are kept
+(`CONN_MAX_AGE` 60 s with health checks)."""
 
 
 def main():
