@@ -79,6 +79,13 @@ def test_on_sqlite_the_code_is_the_last_column_so_lists_never_walk_its_overflow_
     assert {"djangobin_snippet_fts_insert", "djangobin_snippet_fts_delete", "djangobin_snippet_fts_update"} <= triggers
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the full-text index is SQLite's FTS5")
+def test_on_sqlite_the_search_index_merges_once_eight_segments_wait_so_purge_commits_rarely_merge():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT v FROM djangobin_snippet_fts_config WHERE k = 'automerge'")
+        assert cursor.fetchone() == (8,)
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_fork_migration_keeps_the_search_index_following_edits_both_ways(latest):
     from djangobin.search import snippet_ids_matching
