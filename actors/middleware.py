@@ -46,11 +46,11 @@ class DbConnections(DbConnectionsMiddleware):
         self._used = threading.local()
 
     def before_process_message(self, broker, message):
-        db.close_old_connections()
+        super().before_process_message(broker, message)
         if time.monotonic() - getattr(self._used, "at", float("-inf")) < self.FRESH_SECONDS:
             for connection in db.connections.all(initialized_only=True):
                 connection.health_check_done = True
 
     def after_process_message(self, broker, message, *, result=None, exception=None):
-        db.close_old_connections()
+        super().after_process_message(broker, message, result=result, exception=exception)
         self._used.at = time.monotonic()

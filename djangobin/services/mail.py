@@ -153,20 +153,8 @@ def _feedback_sql(template):
 
 def _feedback_unmailed(feedback_id):
     """The feedback, or None if it is gone or was mailed already."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _feedback_sql("SELECT {columns} FROM {table} WHERE {id} = %s AND {mailed_at} IS NULL"), [feedback_id]
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    fields, values = Feedback._meta.concrete_fields, []
-    for field, value in zip(fields, row, strict=True):
-        column = field.get_col(Feedback._meta.db_table)  # converted as the ORM would (SQLite returns datetimes as text)
-        for convert in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
-            value = convert(value, column, connection)
-        values.append(value)
-    return Feedback.from_db(connection.alias, [field.attname for field in fields], values)
+    sql = _feedback_sql("SELECT {columns} FROM {table} WHERE {id} = %s AND {mailed_at} IS NULL")
+    return next(iter(Feedback.objects.raw(sql, [feedback_id])), None)
 
 
 def _feedback_mark_mailed(feedback_id):
