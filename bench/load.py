@@ -36,8 +36,9 @@ from bench.load_traffic import (
     summarize,
 )
 from django_project.dbadmin import pg_connect
+from tests.support.ports import free_port
 from tests.support.rabbitmq import Vhost
-from tests.support.smtp import SmtpServer, free_port
+from tests.support.smtp import SmtpServer
 from tests.support.system import REPO, System, wait_for_http
 from tests.support.web import WebClient
 

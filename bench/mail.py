@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import REPO, machine, write_section
 from django_project.dbadmin import pg_execute
+from tests.support.ports import free_port
 from tests.support.rabbitmq import Vhost
 
 READY = "Worker process is ready for action"
@@ -99,14 +100,6 @@ def sink(port, done_path):
     while not stop.is_set():
         time.sleep(0.1)
     controller.stop()
-
-
-def free_port():
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def cpu_seconds(pid):

@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import BENCHMARKS, REPO, production_env, write_section
 from bench.expiry import Scratch
+from tests.support.ports import free_port
 
 SECTION = "Pages"
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/test")
@@ -137,14 +138,6 @@ def child(env, *argv):
 
 def phase(env, name, *args):
     return json.loads(child(env, __file__, "--phase", name, *map(str, args)).strip().splitlines()[-1])
-
-
-def free_port():
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:

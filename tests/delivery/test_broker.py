@@ -13,7 +13,7 @@ from dramatiq.brokers.rabbitmq import DEAD_MESSAGE_TTL
 from dramatiq.brokers.rabbitmq import RabbitmqBroker as DramatiqRabbitmqBroker
 
 from delivery.broker import DelayTooLong, QueueMismatch, RabbitmqBroker, max_delay_for, rabbitmq_urls
-from tests.support.smtp import free_port
+from tests.support.ports import free_port
 
 
 def make_broker(url, **options):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.smtp import free_port
+from tests.support.ports import free_port
 from tests.support.system import READY_LINE, REPO, wait_for_http
 from tests.support.web import WebClient
 

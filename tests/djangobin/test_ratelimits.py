@@ -148,7 +148,7 @@ def test_behind_a_proxy_the_address_the_proxy_appended_is_the_one_counted(client
 def test_a_cache_that_is_down_lets_requests_through_instead_of_failing_them(client, limits, caplog):
     from django.test import override_settings
 
-    from tests.support.smtp import free_port
+    from tests.support.ports import free_port
 
     redis_down = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

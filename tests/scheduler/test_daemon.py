@@ -1,4 +1,3 @@
-import socket
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,6 +9,7 @@ from scheduler.daemon import retry_delay
 from scheduler.jobs import job_get
 from scheduler.models import JobRun, SchedulerHeartbeat, SchedulerLease
 from tests.scheduler.conftest import enqueued
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -31,12 +31,6 @@ def purge():
 
 def ledger():
     return [(run.fire_time, run.outcome) for run in JobRun.objects.filter(job="remove_snippets").order_by("fire_time")]
-
-
-def closed_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_a_first_start_registers_the_next_fire_time_and_enqueues_nothing(make_daemon, stub_broker):
@@ -179,7 +173,7 @@ def test_the_retry_backoff_doubles_from_one_second_up_to_a_minute():
 def test_a_send_that_fails_is_retried_with_backoff_until_it_succeeds_and_the_ledger_shows_the_delay(
     make_daemon, clock, rabbitmq_vhost
 ):
-    down = RabbitmqBroker(url=f"amqp://guest:guest@127.0.0.1:{closed_port()}/", middleware=[])
+    down = RabbitmqBroker(url=f"amqp://guest:guest@127.0.0.1:{free_port()}/", middleware=[])
     daemon = make_daemon(broker=down)
     daemon.heartbeat()
     daemon.catch_up()
@@ -214,7 +208,7 @@ def test_a_send_that_fails_is_retried_with_backoff_until_it_succeeds_and_the_led
 
 
 def test_a_run_still_failing_at_the_next_fire_time_is_superseded_by_it(make_daemon, clock):
-    down = RabbitmqBroker(url=f"amqp://guest:guest@127.0.0.1:{closed_port()}/", middleware=[])
+    down = RabbitmqBroker(url=f"amqp://guest:guest@127.0.0.1:{free_port()}/", middleware=[])
     daemon = make_daemon(broker=down)
     daemon.heartbeat()
     daemon.catch_up()

@@ -11,7 +11,7 @@ import time
 import uuid
 from pathlib import Path
 
-from .smtp import free_port
+from .ports import free_port
 
 # Debian's /usr/sbin wrappers switch to the rabbitmq user and its home; the scripts behind them run as we are.
 _DEBIAN_BIN = Path("/usr/lib/rabbitmq/bin")

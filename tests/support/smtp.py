@@ -1,18 +1,13 @@
 """A real SMTP server on loopback (aiosmtpd) whose behaviour a test can switch: accept, stall, refuse."""
 
 import asyncio
-import socket
 import threading
 import time
 from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
 
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from .ports import free_port
 
 
 class RecordingHandler:

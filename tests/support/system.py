@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django_project.dbadmin import pg_execute
 
-from .smtp import free_port
+from .ports import free_port
 from .web import WebClient
 
 REPO = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ import contextlib
 import socket
 import threading
 
-from .smtp import free_port
+from .ports import free_port
 
 
 class TcpProxy:
