@@ -21,14 +21,15 @@ its messages into a queue declared as the settings say (`manage.py rabbitmq_queu
 from __future__ import annotations
 
 import logging
+import threading
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pika.exceptions
 from django.core.exceptions import ImproperlyConfigured
-from dramatiq.brokers.rabbitmq import DEAD_MESSAGE_TTL
+from dramatiq.brokers.rabbitmq import DEAD_MESSAGE_TTL, _RabbitmqConsumer
 from dramatiq.brokers.rabbitmq import RabbitmqBroker as DramatiqRabbitmqBroker
 from dramatiq.common import dq_name, xq_name
-from dramatiq.errors import BrokerError
+from dramatiq.errors import BrokerError, ConnectionClosed
 from dramatiq.message import Message
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,48 @@ def max_delay_for(consumer_timeout_ms: int) -> int:
     return consumer_timeout_ms - max(consumer_timeout_ms // 10, 1000)
 
 
+class BatchedAckConsumer(_RabbitmqConsumer):
+    """Dramatiq's consumer, with the acks worker threads make while its thread is busy sent together.
+
+    Dramatiq hands each ack to the consumer's thread as a callback of its own, which writes the frame and polls the
+    socket until it is sent: about a sixth of a busy worker's CPU. Here the first waiting ack schedules one callback,
+    and that callback writes every ack that arrived meanwhile, then flushes once. Each message is still acked on its
+    own (never `multiple`), so the order of acks and nacks does not matter.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._waiting_acks = []
+        self._waiting_acks_lock = threading.Lock()
+
+    def ack(self, message):
+        try:
+            self.known_tags.remove(message._tag)
+        except KeyError:
+            logger.warning("Failed to ack message %s: not in known tags.", message.message_id)
+            return
+        with self._waiting_acks_lock:
+            first = not self._waiting_acks
+            self._waiting_acks.append(message._tag)
+        if first:
+            try:
+                self.connection.add_callback_threadsafe(self._send_acks)
+            except (pika.exceptions.AMQPConnectionError, pika.exceptions.AMQPChannelError) as error:
+                with self._waiting_acks_lock:  # the connection is gone, and RabbitMQ redelivers what it held
+                    self._waiting_acks.clear()
+                raise ConnectionClosed(error) from None
+
+    def _send_acks(self):
+        """In the consumer's thread: write every waiting ack, then flush the connection once."""
+        with self._waiting_acks_lock:
+            tags, self._waiting_acks = self._waiting_acks, []
+        if not tags:
+            return
+        for tag in tags[:-1]:
+            self.channel._impl.basic_ack(delivery_tag=tag)  # buffered; the last ack below flushes them all
+        self.channel.basic_ack(delivery_tag=tags[-1])
+
+
 class RabbitmqBroker(DramatiqRabbitmqBroker):
     """Dramatiq's RabbitmqBroker with a choice of queue type, a delivery limit and a cap on delays (see module)."""
 
@@ -91,6 +134,10 @@ class RabbitmqBroker(DramatiqRabbitmqBroker):
         self.queue_type = queue_type
         self.delivery_limit = delivery_limit
         self.max_delay_ms = max_delay_for(consumer_timeout_ms)
+
+    @property
+    def consumer_class(self):
+        return BatchedAckConsumer
 
     def queue_declarations(self, queue_name: str) -> list[tuple[str, dict]]:
         """(name, arguments) of `queue_name`, its delay queue and its dead-letter queue, as declared here."""

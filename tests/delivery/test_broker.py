@@ -3,6 +3,7 @@ declares, the delivery limit, the delay cap and the error a queue of the wrong t
 
 import json
 import subprocess
+import threading
 import time
 
 import dramatiq
@@ -149,3 +150,32 @@ def test_a_retry_backoff_longer_than_the_cap_is_shortened_to_it(rabbitmq_vhost):
     finally:
         broker.close()
     assert sent.options["eta"] - sent.message_timestamp <= 54_000 + 1000
+
+
+def test_acks_that_worker_threads_make_meanwhile_reach_rabbitmq_in_one_callback_of_the_consumer(rabbitmq_vhost):
+    broker = make_broker(rabbitmq_vhost.url)
+    broker.declare_queue("mail")
+    for n in range(40):
+        broker.enqueue(dramatiq.Message(queue_name="mail", actor_name="noop", args=(n,), kwargs={}, options={}))
+    consumer = broker.consume("mail", prefetch=40, timeout=100)
+    try:
+        received = []
+        while len(received) < 40:
+            message = next(consumer)
+            if message is not None:
+                received.append(message)
+        callbacks = []
+        schedule = consumer.connection.add_callback_threadsafe
+        consumer.connection.add_callback_threadsafe = lambda callback: (callbacks.append(callback), schedule(callback))
+        # Eight worker threads ack while the consumer's thread (this one) is not polling.
+        threads = [threading.Thread(target=lambda k=k: [consumer.ack(m) for m in received[k::8]]) for k in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(callbacks) == 1
+        consumer.connection.process_data_events(time_limit=0)
+    finally:
+        consumer.close()
+        broker.close()
+    rabbitmq_vhost.wait_until_empty("mail", timeout=10)
