@@ -8,8 +8,10 @@ one transaction, many rows per statement.
 """
 
 import datetime as dt
+import json
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db import connection, transaction
 
@@ -97,22 +99,37 @@ _LAST_WRITE = (
 
 @dataclass(frozen=True)
 class _Statement:
-    """An `INSERT … VALUES (…), (…) … ON CONFLICT …` for any number of rows (all values as parameters)."""
+    """An `INSERT … ON CONFLICT …` of any number of rows into `table`, every value a parameter.
 
-    head: str
-    columns: int
+    On SQLite the rows go in as `VALUES (…), (…)`. On PostgreSQL they go in as one JSON parameter that
+    `json_populate_recordset` turns into rows of the table's own type: psycopg binds each parameter in Python and
+    re-parses any statement too long for its cache, which made the VALUES form most of a busy worker's history CPU.
+    """
+
+    table: str
+    columns: tuple
     tail: str
 
+    @property
+    def head(self):
+        return f"INSERT INTO {self.table} ({', '.join(self.columns)})"
+
     def sql(self, rows):
-        row = "(" + ", ".join(["%s"] * self.columns) + ")"
+        row = "(" + ", ".join(["%s"] * len(self.columns)) + ")"
         return f"{self.head} VALUES {', '.join([row] * rows)} {self.tail}"
+
+    @cached_property
+    def json_sql(self):
+        columns = ", ".join(self.columns)
+        source = f"json_populate_recordset(NULL::{self.table}, %s)"
+        return f"{self.head} SELECT {columns} FROM {source} {self.tail}"  # noqa: S608 (constant names only)
 
 
 def _insert(set_clause):
     # Only this module's constant column names are interpolated; values always go in as parameters.
     return _Statement(
-        head=f"INSERT INTO dashboard_task ({', '.join(_TASK_COLUMNS)})",
-        columns=len(_TASK_COLUMNS),
+        table="dashboard_task",
+        columns=_TASK_COLUMNS,
         tail=f"ON CONFLICT (message_id) DO UPDATE SET {', '.join(set_clause)}",
     )
 
@@ -142,13 +159,13 @@ _DEAD_LETTER = _insert(
 _STAT_COUNTS = ("succeeded", "failed", "retried", "skipped", "runtime_sum_ms", *(name for _, name in RUNTIME_BUCKETS))
 _ADD_COUNTS = ", ".join(f"{name} = {{table}}.{name} + excluded.{name}" for name in _STAT_COUNTS)
 _STAT_INSERT = _Statement(
-    head=f"INSERT INTO dashboard_taskstat (minute, actor_name, queue_name, {', '.join(_STAT_COUNTS)})",
-    columns=3 + len(_STAT_COUNTS),
+    table="dashboard_taskstat",
+    columns=("minute", "actor_name", "queue_name", *_STAT_COUNTS),
     tail="ON CONFLICT (minute, actor_name, queue_name) DO UPDATE SET " + _ADD_COUNTS.format(table="dashboard_taskstat"),
 )
 _COUNTER_INSERT = _Statement(
-    head=f"INSERT INTO taskhistory_taskcounter (actor_name, queue_name, {', '.join(_STAT_COUNTS)})",
-    columns=2 + len(_STAT_COUNTS),
+    table="taskhistory_taskcounter",
+    columns=("actor_name", "queue_name", *_STAT_COUNTS),
     tail="ON CONFLICT (actor_name, queue_name) DO UPDATE SET " + _ADD_COUNTS.format(table="taskhistory_taskcounter"),
 )
 _ATTEMPT_COLUMNS = (
@@ -164,8 +181,8 @@ _ATTEMPT_COLUMNS = (
     "traceback",
 )
 _ATTEMPT_INSERT = _Statement(
-    head=f"INSERT INTO taskhistory_taskattempt ({', '.join(_ATTEMPT_COLUMNS)})",
-    columns=len(_ATTEMPT_COLUMNS),
+    table="taskhistory_taskattempt",
+    columns=_ATTEMPT_COLUMNS,
     tail="ON CONFLICT (message_id, attempt) DO NOTHING",
 )
 _OUTCOME_COLUMN = {
@@ -279,12 +296,20 @@ def _waves(events):
     return waves, list(dead_letters.values())
 
 
+_json_rows = json.JSONEncoder(ensure_ascii=False, default=dt.datetime.isoformat).encode
+
+
 def _statements(statement, rows):
-    """Many rows per statement: one call into the database per chunk, not per row.
+    """Many rows per statement: one call into the database per chunk (all rows at once on PostgreSQL), not per row.
 
     In a worker process this matters more than the SQL: a driver releases the GIL around every statement, and
     each release hands the GIL back and forth with the worker threads (Python's convoy effect).
     """
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        yield statement.json_sql, [_json_rows([dict(zip(statement.columns, row, strict=True)) for row in rows])]
+        return
     for start in range(0, len(rows), ROWS_PER_STATEMENT):
         chunk = rows[start : start + ROWS_PER_STATEMENT]
         yield statement.sql(len(chunk)), [value for row in chunk for value in row]
