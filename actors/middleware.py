@@ -36,8 +36,9 @@ class DbConnections(DbConnectionsMiddleware):
 
     Around every message it calls `close_old_connections()`, after which Django checks a kept connection before its
     next query (CONN_HEALTH_CHECKS): on PostgreSQL a `SELECT 1` round trip per message. A connection that served a
-    message without error less than FRESH_SECONDS ago skips that check: should the server drop it in that moment, the
-    message's first query fails, the attempt is retried, and the failed connection is closed after it.
+    message without error less than FRESH_SECONDS ago was closed after it if it had to be, so the next message skips
+    both the call and the check: should the server drop it in that moment, the message's first query fails, the
+    attempt is retried, and the failed connection is closed after it.
     """
 
     FRESH_SECONDS = 1.0
@@ -46,10 +47,11 @@ class DbConnections(DbConnectionsMiddleware):
         self._used = threading.local()
 
     def before_process_message(self, broker, message):
-        super().before_process_message(broker, message)
-        if time.monotonic() - getattr(self._used, "at", float("-inf")) < self.FRESH_SECONDS:
-            for connection in db.connections.all(initialized_only=True):
-                connection.health_check_done = True
+        if time.monotonic() - getattr(self._used, "at", float("-inf")) >= self.FRESH_SECONDS:
+            super().before_process_message(broker, message)
+            return
+        for connection in db.connections.all(initialized_only=True):
+            connection.health_check_done = True
 
     def after_process_message(self, broker, message, *, result=None, exception=None):
         super().after_process_message(broker, message, result=result, exception=exception)

@@ -46,17 +46,17 @@ WITHOUT_HISTORY = ", no task history"
 RENDER = """
 import json, sys
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.utils import timezone
 from djangobin.models import Feedback
+from djangobin.services.mail import feedback_mail_render
 mails = []
 for n in range({n}):
     feedback = Feedback(name="Ann", email="ann@example.com", purpose="bug", message=f"Bench mail {{n}}: " + "x" * 300,
                         created_on=timezone.now())
-    subject = " ".join(render_to_string("djangobin/email/feedback_subject.txt", {{"feedback": feedback}}).split())
+    subject, body = feedback_mail_render(feedback)
     mails.append({{
         "subject": settings.EMAIL_SUBJECT_PREFIX + subject,
-        "body": render_to_string("djangobin/email/feedback_email.txt", {{"feedback": feedback}}),
+        "body": body,
         "from_email": settings.SERVER_EMAIL, "to": [a for _, a in settings.ADMINS], "reply_to": [feedback.email],
     }})
 open({path!r}, "w").write(json.dumps(mails))

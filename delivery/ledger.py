@@ -18,12 +18,12 @@ when a worker dies between the work and its record (the milliseconds from the SM
 UPDATE), when the record cannot be written (logged), when a worker's RabbitMQ connection drops while it is
 still working and the copy reaches another worker (one reaching the same worker process waits for the
 attempt it still runs, `_working_here`), or, on PostgreSQL, when the database server crashes
-within a fraction of a second of a ledger write (its commits do not wait for the disk, see `_write`).
+within a fraction of a second of a ledger write (its commits do not wait for the disk, see `_statements`).
 """
 
+import functools
 import logging
 from datetime import timedelta
-from functools import wraps
 
 import dramatiq
 from django.db import DatabaseError, connection
@@ -61,44 +61,48 @@ def lease_covering(*, time_limit_ms: int, blocking_call_timeout: float) -> float
     return time_limit_ms / 1000 + _TIME_LIMIT_CHECK_SECONDS + blocking_call_timeout + _RECORD_SECONDS
 
 
-def _names(*fields):
-    """The ledger table's name and the given columns', quoted for raw SQL."""
+@functools.cache
+def _statements(vendor):
+    """The claim and the record in SQL on the model's names (values go as parameters), for the backend `vendor`.
+
+    On PostgreSQL each commits without waiting for the WAL to reach the disk (`synchronous_commit` off, in the same
+    round trip): an fsync per commit costs up to ten milliseconds on a busy disk. A database crash may then forget
+    the last fraction of a second of ledger rows, which can at most let a copy mail again, never lose a mail.
+    """
     meta, quote = DeliveredMessage._meta, connection.ops.quote_name
-    return quote(meta.db_table), *(quote(meta.get_field(field).column) for field in fields)
+    table = quote(meta.db_table)
+    message_id, actor_name, claimed_until, delivered_at = (
+        quote(meta.get_field(field).column) for field in ("message_id", "actor_name", "claimed_until", "delivered_at")
+    )
+    unflushed = "SET LOCAL synchronous_commit TO OFF; " if vendor == "postgresql" else ""
+    claim = (
+        f"{unflushed}INSERT INTO {table} ({message_id}, {actor_name}, {claimed_until}) VALUES (%s, %s, %s) "  # noqa: S608
+        f"ON CONFLICT ({message_id}) DO NOTHING RETURNING 1"
+    )
+    record = f"{unflushed}UPDATE {table} SET {delivered_at} = %s, {claimed_until} = NULL WHERE {message_id} = %s"  # noqa: S608
+    return claim, record
 
 
 def _write(sql, params):
     """Run one ledger statement (its own transaction in a worker, which runs in autocommit); return its first row,
-    if it has any.
-
-    On PostgreSQL its commit returns before the WAL reaches the disk (`synchronous_commit` off, in the same round
-    trip): an fsync per commit costs up to ten milliseconds on a busy disk. A database crash may then forget the
-    last fraction of a second of ledger rows, which can at most let a copy mail again, never lose a mail.
-    """
-    unflushed = connection.vendor == "postgresql"
+    if it has any."""
     with connection.cursor() as cursor:
-        cursor.execute(("SET LOCAL synchronous_commit TO OFF; " if unflushed else "") + sql, params)
-        if unflushed:
-            cursor.nextset()
+        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cursor.nextset()  # past the SET LOCAL
         return cursor.fetchone() if cursor.description else None
 
 
 def _claim_new(message, until):
     """Insert the claim in one statement; False if the message id has a row already (delivered, or claimed)."""
-    table, message_id, actor_name, claimed_until = _names("message_id", "actor_name", "claimed_until")
-    # Names come from the model, values go as parameters.
-    sql = (
-        f"INSERT INTO {table} ({message_id}, {actor_name}, {claimed_until}) VALUES (%s, %s, %s) "  # noqa: S608
-        f"ON CONFLICT ({message_id}) DO NOTHING RETURNING 1"
-    )
+    claim, _ = _statements(connection.vendor)
     until = connection.ops.adapt_datetimefield_value(until)
-    return _write(sql, [message.message_id, message.actor_name, until]) is not None
+    return _write(claim, [message.message_id, message.actor_name, until]) is not None
 
 
 def _record_delivered(message):
-    table, message_id, claimed_until, delivered_at = _names("message_id", "claimed_until", "delivered_at")
-    sql = f"UPDATE {table} SET {delivered_at} = %s, {claimed_until} = NULL WHERE {message_id} = %s"  # noqa: S608
-    _write(sql, [connection.ops.adapt_datetimefield_value(timezone.now()), message.message_id])
+    _, record = _statements(connection.vendor)
+    _write(record, [connection.ops.adapt_datetimefield_value(timezone.now()), message.message_id])
 
 
 def _claim(message, lease):
@@ -135,7 +139,7 @@ def once_per_message(*, lease):
     lease = timedelta(seconds=lease) if not isinstance(lease, timedelta) else lease
 
     def decorator(fn):
-        @wraps(fn)
+        @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             message = CurrentMessage.get_current_message()
             if message is None:  # called directly, not by a worker

@@ -1,5 +1,6 @@
 """Rendering and sending the site's mail; run by workers, never in a request."""
 
+import functools
 import logging
 import smtplib
 
@@ -119,6 +120,13 @@ def feedback_recipients() -> list[str]:
     return list(superusers.order_by("pk").values_list("email", flat=True))
 
 
+def feedback_mail_render(feedback):
+    """The feedback mail's subject and body. Its date is formatted here: Django's `date` filter cost twice as much as
+    the rest of the template."""
+    created = timezone.localtime(feedback.created_on).strftime("%Y-%m-%d %H:%M:%S %Z")
+    return _render("feedback", {"feedback": feedback, "created": created})
+
+
 def feedback_mail_send(*, feedback_id):
     """Mail a contact-form message to ADMINS, once: a feedback already mailed is skipped."""
     feedback = _feedback_unmailed(feedback_id)
@@ -129,7 +137,7 @@ def feedback_mail_send(*, feedback_id):
     if not recipients:
         nobody = " and no active superuser has an email address" if settings.DEBUG else ""
         raise PermanentMailError(f"DJANGO_ADMINS is empty{nobody}: there is nobody to mail feedback to.")
-    subject, body = _render("feedback", {"feedback": feedback})
+    subject, body = feedback_mail_render(feedback)
     mail_deliver(
         EmailMessage(
             settings.EMAIL_SUBJECT_PREFIX + subject, body, settings.SERVER_EMAIL, recipients, reply_to=[feedback.email]
@@ -141,23 +149,43 @@ def feedback_mail_send(*, feedback_id):
 
 # The feedback mail's two queries in plain SQL on the model's names: built by the ORM they were a quarter of a mail's
 # CPU in the worker (compiled anew for every mail; see docs/benchmarks.md, "Mail drain").
-def _feedback_sql(template):
+@functools.cache
+def _feedback_statements(vendor):
+    """The feedback's read and its `mailed_at` update, for the database backend `vendor` (quoting differs)."""
     meta, quote = Feedback._meta, connection.ops.quote_name
-    return template.format(
-        columns=", ".join(quote(field.column) for field in meta.concrete_fields),
-        table=quote(meta.db_table),
-        id=quote(meta.pk.column),
-        mailed_at=quote(meta.get_field("mailed_at").column),
-    )
+    names = {
+        "columns": ", ".join(quote(field.column) for field in meta.concrete_fields),
+        "table": quote(meta.db_table),
+        "id": quote(meta.pk.column),
+        "mailed_at": quote(meta.get_field("mailed_at").column),
+    }
+    read = "SELECT {columns} FROM {table} WHERE {id} = %s AND {mailed_at} IS NULL".format(**names)  # noqa: S608
+    mark = "UPDATE {table} SET {mailed_at} = %s WHERE {id} = %s AND {mailed_at} IS NULL".format(**names)  # noqa: S608
+    return read, mark
+
+
+def _feedback_from_row(row):
+    """The Feedback a row of its concrete columns holds, each value converted as the ORM converts it."""
+    fields = Feedback._meta.concrete_fields
+    values = []
+    for field, value in zip(fields, row, strict=True):
+        column = field.get_col(Feedback._meta.db_table)
+        for convert in (*connection.ops.get_db_converters(column), *field.get_db_converters(connection)):
+            value = convert(value, column, connection)
+        values.append(value)
+    return Feedback.from_db(connection.alias, [field.attname for field in fields], values)
 
 
 def _feedback_unmailed(feedback_id):
     """The feedback, or None if it is gone or was mailed already."""
-    sql = _feedback_sql("SELECT {columns} FROM {table} WHERE {id} = %s AND {mailed_at} IS NULL")
-    return next(iter(Feedback.objects.raw(sql, [feedback_id])), None)
+    read, _ = _feedback_statements(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(read, [feedback_id])
+        row = cursor.fetchone()
+    return None if row is None else _feedback_from_row(row)
 
 
 def _feedback_mark_mailed(feedback_id):
-    sql = _feedback_sql("UPDATE {table} SET {mailed_at} = %s WHERE {id} = %s AND {mailed_at} IS NULL")
+    _, mark = _feedback_statements(connection.vendor)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(timezone.now()), feedback_id])
+        cursor.execute(mark, [connection.ops.adapt_datetimefield_value(timezone.now()), feedback_id])

@@ -1,4 +1,5 @@
 import smtplib
+from datetime import UTC, datetime
 
 import dramatiq
 import pytest
@@ -57,6 +58,16 @@ def test_feedback_mail_goes_to_admins_once_even_when_delivered_twice(settings):
     assert "It broke" in mail.outbox[0].body
     feedback.refresh_from_db()
     assert feedback.mailed_at is not None
+
+
+def test_feedback_mail_dates_the_message_in_the_sites_time_zone(settings):
+    settings.ADMINS, settings.TIME_ZONE = [("Ops", "ops@example.com")], "Europe/Berlin"
+    feedback = Feedback.objects.create(name="Ann", email="ann@example.com", purpose="bug", message="m")
+    Feedback.objects.filter(pk=feedback.pk).update(created_on=datetime(2026, 7, 1, 22, 30, 5, tzinfo=UTC))
+    send_feedback_mail.fn(feedback.pk)
+    [message] = mail.outbox
+    assert "Date: 2026-07-02 00:30:05 CEST" in message.body
+    assert message.subject == "[djangobin] New bug from Ann <ann@example.com>"
 
 
 def test_feedback_with_no_admins_configured_fails_visibly_not_silently(settings):

@@ -82,3 +82,35 @@ def test_closing_says_quit(smtp):
     mail_message_send(mail(1))
     mail_connection_close()
     smtp.wait_until(lambda: smtp.handler.quits == 1, timeout=5, what="QUIT")
+
+
+ADDRESSES = [
+    ("site@example.com", ["admin@example.com"]),
+    ("djangobin <noreply@example.com>", ["Site Admin <admin@example.com>", "ops@example.com"]),
+    ("Zoë Müller <zoe@example.com>", ["Jörg <joerg@bücher.example>"]),
+]
+
+
+@pytest.mark.parametrize(("sender", "recipients"), ADDRESSES, ids=["plain", "display names", "non-ASCII and IDN"])
+def test_the_kept_connection_sends_the_envelope_and_headers_django_sends(smtp, sender, recipients):
+    from django.core.mail import get_connection
+
+    def message(backend=None):
+        return EmailMessage("Hello", "body", sender, recipients, reply_to=[sender], connection=backend)
+
+    for _ in range(2):  # the second time from the parsed addresses this process kept
+        mail_message_send(message())
+    message(get_connection()).send()
+    assert smtp.handler.envelopes[0] == smtp.handler.envelopes[1] == smtp.handler.envelopes[2]
+    headers = [
+        {name: str(value) for name, value in sent.items() if name not in ("Date", "Message-ID")}
+        for _, sent in smtp.messages
+    ]
+    assert headers[0] == headers[1] == headers[2]
+
+
+def test_an_address_that_does_not_parse_fails_each_time(smtp):
+    for _ in range(2):
+        with pytest.raises(ValueError, match="Invalid address"):
+            mail_message_send(EmailMessage("Hello", "body", "site@example.com", ["a@b@c"]))
+    assert smtp.messages == []

@@ -16,6 +16,7 @@ class RecordingHandler:
 
     def __init__(self):
         self.messages = []
+        self.envelopes = []  # (MAIL FROM, RCPT TOs) of each accepted message, as the client sent them
         self.reply = "250 OK"  # or e.g. "451 try later", "550 no such user"
         self.replies = []  # one-off replies used, in order, before `reply`
         self.refused_recipients = {}  # address -> RCPT reply, e.g. {"x@example.com": "550 5.1.1 no such user"}
@@ -72,6 +73,7 @@ class RecordingHandler:
                 message = message_from_bytes(envelope.content, policy=policy.default)
                 with self._lock:
                     self.messages.append((envelope.rcpt_tos, message))
+                    self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
             return reply
         finally:
             with self._lock:
