@@ -26,7 +26,7 @@ import logging
 from datetime import timedelta
 
 import dramatiq
-from django.db import DatabaseError, connection
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 from django.db.models import Q
 from django.utils import timezone
 from dramatiq.middleware import CurrentMessage
@@ -83,26 +83,30 @@ def _statements(vendor):
     return claim, record
 
 
-def _write(sql, params):
+def _write(db, sql, params):
     """Run one ledger statement (its own transaction in a worker, which runs in autocommit); return its first row,
     if it has any."""
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
-        if connection.vendor == "postgresql":
+        if db.vendor == "postgresql":
             cursor.nextset()  # past the SET LOCAL
         return cursor.fetchone() if cursor.description else None
 
 
+# Each function looks the thread's connection up once: every attribute of the `connection` proxy is a lookup.
 def _claim_new(message, until):
     """Insert the claim in one statement; False if the message id has a row already (delivered, or claimed)."""
-    claim, _ = _statements(connection.vendor)
-    until = connection.ops.adapt_datetimefield_value(until)
-    return _write(claim, [message.message_id, message.actor_name, until]) is not None
+    db = connections[DEFAULT_DB_ALIAS]
+    claim, _ = _statements(db.vendor)
+    return (
+        _write(db, claim, [message.message_id, message.actor_name, db.ops.adapt_datetimefield_value(until)]) is not None
+    )
 
 
 def _record_delivered(message):
-    _, record = _statements(connection.vendor)
-    _write(record, [connection.ops.adapt_datetimefield_value(timezone.now()), message.message_id])
+    db = connections[DEFAULT_DB_ALIAS]
+    _, record = _statements(db.vendor)
+    _write(db, record, [db.ops.adapt_datetimefield_value(timezone.now()), message.message_id])
 
 
 def _claim(message, lease):

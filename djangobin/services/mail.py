@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import BadHeaderError, EmailMessage
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -164,28 +164,30 @@ def _feedback_statements(vendor):
     return read, mark
 
 
-def _feedback_from_row(row):
+def _feedback_from_row(db, row):
     """The Feedback a row of its concrete columns holds, each value converted as the ORM converts it."""
     fields = Feedback._meta.concrete_fields
     values = []
     for field, value in zip(fields, row, strict=True):
         column = field.get_col(Feedback._meta.db_table)
-        for convert in (*connection.ops.get_db_converters(column), *field.get_db_converters(connection)):
-            value = convert(value, column, connection)
+        for convert in (*db.ops.get_db_converters(column), *field.get_db_converters(db)):
+            value = convert(value, column, db)
         values.append(value)
-    return Feedback.from_db(connection.alias, [field.attname for field in fields], values)
+    return Feedback.from_db(db.alias, [field.attname for field in fields], values)
 
 
 def _feedback_unmailed(feedback_id):
     """The feedback, or None if it is gone or was mailed already."""
-    read, _ = _feedback_statements(connection.vendor)
-    with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]
+    read, _ = _feedback_statements(db.vendor)
+    with db.cursor() as cursor:
         cursor.execute(read, [feedback_id])
         row = cursor.fetchone()
-    return None if row is None else _feedback_from_row(row)
+    return None if row is None else _feedback_from_row(db, row)
 
 
 def _feedback_mark_mailed(feedback_id):
-    _, mark = _feedback_statements(connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(mark, [connection.ops.adapt_datetimefield_value(timezone.now()), feedback_id])
+    db = connections[DEFAULT_DB_ALIAS]
+    _, mark = _feedback_statements(db.vendor)
+    with db.cursor() as cursor:
+        cursor.execute(mark, [db.ops.adapt_datetimefield_value(timezone.now()), feedback_id])
