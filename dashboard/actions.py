@@ -3,6 +3,7 @@
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -106,9 +107,9 @@ def actor_retry_failed(request, actor_name):
     def retry():
         sent, remaining = services.tasks_retry_failed(actor_name=actor_name, user=request.user)
         done = f"Re-sent {_count(sent, 'failed task')} of {actor_name}; {remaining} still waiting."
-        return done, reverse("dashboard:tasks") + f"?actor={actor_name}"
+        return done, reverse("dashboard:tasks") + "?" + urlencode({"actor": actor_name})
 
-    back_url = reverse("dashboard:tasks") + f"?actor={actor_name}&status=failed"
+    back_url = reverse("dashboard:tasks") + "?" + urlencode({"actor": actor_name, "status": "failed"})
     return _confirm_then_act(request, back_url=back_url, confirmation=confirmation, act=retry)
 
 
