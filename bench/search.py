@@ -169,8 +169,8 @@ Zipf law, 2 to 40 lines a paste; 70 % public, 15 % unlisted, 15 % private, a ten
 the search page runs it: the selector, then page 1 of 20 through Django's paginator (count and rows, language and
 author joined). Queries: single words from each frequency band (the 10 words found in most pastes, common, medium,
 rare) and pairs. The baseline is the old search, `title LIKE '%q%' OR original_code LIKE '%q%'` over public live
-snippets, newest first, timed on the first queries of the same list in the same run. The machine (2 cores) was
-shared with other helpers' test suites while measuring: absolute times are noisy, the ratio is the comparison.
+snippets, newest first, timed on the first queries of the same list in the same run. Absolute times move with the
+machine's load, given with each run; the ratio is the comparison.
 
 How the search stays bounded: each index is asked for the newest 200 matching snippets the searcher may see
 (FTS5 walks its matches newest first; PostgreSQL either reads the GIN index or walks the primary key backwards,
@@ -193,7 +193,7 @@ def report(args, vendor, results):
         f"### {vendor}",
         "",
         f"{time.strftime('%Y-%m-%d')}, {args.rows:,} snippets, {len(new)} queries; the machine's load average was "
-        f"{results['load']:.1f} on 2 cores when the queries began (other helpers' suites).",
+        f"{results['load']:.1f} on 2 cores when the queries began.",
         "",
         "| queries | count | p50 | p95 | max |",
         "|---|---|---|---|---|",
