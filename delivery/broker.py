@@ -77,9 +77,9 @@ class BatchedAckConsumer(_RabbitmqConsumer):
     """Dramatiq's consumer, with the acks worker threads make while its thread is busy sent together.
 
     Dramatiq hands each ack to the consumer's thread as a callback of its own, which writes the frame and polls the
-    socket until it is sent: about a sixth of a busy worker's CPU. Here the first waiting ack schedules one callback,
-    and that callback writes every ack that arrived meanwhile, then flushes once. Each message is still acked on its
-    own (never `multiple`), so the order of acks and nacks does not matter.
+    socket until it is sent, while the worker threads wait for the GIL. Here the first waiting ack schedules one
+    callback, and that callback writes every ack that arrived meanwhile, then flushes once. Each message is still
+    acked on its own (never `multiple`), so the order of acks and nacks does not matter.
     """
 
     def __init__(self, *args, **kwargs):

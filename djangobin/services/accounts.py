@@ -96,10 +96,10 @@ def author_update(*, user, default_language, default_expiration, default_exposur
     )
 
 
-def author_profile_view(*, author_id: int) -> int:
+def author_profile_view(*, author_id: int) -> None:
     """Count a view of the author's profile by someone else, as snippet views are counted (djangobin/hits.py): no
-    database write per view. Returns the views not yet in the row, this one included."""
-    return hit_record("profile", author_id)
+    database write per view."""
+    hit_record("profile", author_id)
 
 
 def password_reset_mail_request(*, user, site_url):

@@ -178,7 +178,7 @@ def _snippets_delete_by_ids(ids):
     """
     member, params = _one_of(ids)
     snippets = _SNIPPET_TABLES[-1][0]
-    forked_from = connection.ops.quote_name("forked_from_id")
+    forked_from = connection.ops.quote_name(Snippet._meta.get_field("forked_from").column)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"UPDATE {snippets} SET {forked_from} = NULL WHERE {forked_from} {member}", params)  # noqa: S608
         for table, column in _SNIPPET_TABLES:
