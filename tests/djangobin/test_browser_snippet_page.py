@@ -22,6 +22,7 @@ def create(page, code, title=""):
     page.fill("input[name=title]", title)
     page.click("button:has-text('Create snippet')")
     expect(page.locator("h1")).to_have_text(title or "Untitled")
+    page.wait_for_load_state()  # the new page's stylesheet, which the layout checks depend on
     return page.url
 
 
@@ -128,8 +129,9 @@ def test_the_last_language_chosen_is_chosen_again_on_a_blank_editor(web, browser
     assert page.locator("select[name=language]").input_value() == "detect"
 
 
-def background(page, selector):
-    return page.locator(selector).first.evaluate("el => getComputedStyle(el).backgroundColor")
+def expect_background(page, selector, colour):
+    """Waits for the colour, as a page reached by a click may still be loading its stylesheet."""
+    expect(page.locator(selector).first).to_have_css("background-color", colour)
 
 
 def test_dark_mode_follows_the_systems_colour_scheme_on_the_site_the_code_and_the_dashboard(system, web, browser):
@@ -143,11 +145,11 @@ def test_dark_mode_follows_the_systems_colour_scheme_on_the_site_the_code_and_th
     problems = console_problems(dark)
     dark.goto(url)
 
-    assert background(light, "body") == "rgb(243, 245, 247)"
-    assert background(dark, "body") == "rgb(15, 21, 28)"
-    assert background(light, "#code pre.highlight") == "rgb(248, 248, 248)"
-    assert background(dark, "#code pre.highlight") == "rgb(13, 17, 23)"
-    assert dark.locator("h1").evaluate("el => getComputedStyle(el).color") == "rgb(227, 232, 238)"
+    expect_background(light, "body", "rgb(243, 245, 247)")
+    expect_background(dark, "body", "rgb(15, 21, 28)")
+    expect_background(light, "#code pre.highlight", "rgb(248, 248, 248)")
+    expect_background(dark, "#code pre.highlight", "rgb(13, 17, 23)")
+    expect(dark.locator("h1")).to_have_css("color", "rgb(227, 232, 238)")
     assert problems == []
 
     dark.goto("/dashboard/")
@@ -155,4 +157,4 @@ def test_dark_mode_follows_the_systems_colour_scheme_on_the_site_the_code_and_th
     dark.fill("#id_password", STAFF_PASSWORD)
     dark.click("input[type=submit]")
     expect(dark.locator("h1")).to_have_text("Overview")
-    assert background(dark, "body") == "rgb(15, 21, 28)"
+    expect_background(dark, "body", "rgb(15, 21, 28)")
