@@ -4,7 +4,8 @@ RabbitMQ delivers at least once: a worker killed after the SMTP server accepted 
 gets that message again, and the outbox may publish a message twice when a confirm was lost. Before the work
 the worker claims the message id (a unique row, with a lease); after it, it marks it delivered. That is two
 statements an attempt, each its own transaction: the claim is one `INSERT … ON CONFLICT DO NOTHING` (only a
-copy finding a row reads it, and may take it over with a conditional UPDATE), the record one UPDATE. So:
+copy finding a row reads it, and may take it over with a conditional UPDATE), the record one UPDATE, which
+carries the work's own last write when the work hands it over (`write_with_record`). So:
 
 - a redelivery of a delivered message is skipped;
 - a copy arriving while another worker holds the claim is retried once the lease may have run out, and the
@@ -18,15 +19,17 @@ when a worker dies between the work and its record (the milliseconds from the SM
 UPDATE), when the record cannot be written (logged), when a worker's RabbitMQ connection drops while it is
 still working and the copy reaches another worker (one reaching the same worker process waits for the
 attempt it still runs, `_working_here`), or, on PostgreSQL, when the database server crashes
-within a fraction of a second of a ledger write (its commits do not wait for the disk, see `_statements`).
+within a fraction of a second of a ledger write (its commits do not wait for the disk, see `_write`).
 """
 
 import functools
 import logging
+import threading
+from contextlib import nullcontext
 from datetime import timedelta
 
 import dramatiq
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from dramatiq.middleware import CurrentMessage
@@ -63,34 +66,56 @@ def lease_covering(*, time_limit_ms: int, blocking_call_timeout: float) -> float
 
 @functools.cache
 def _statements(vendor):
-    """The claim and the record in SQL on the model's names (values go as parameters), for the backend `vendor`.
-
-    On PostgreSQL each commits without waiting for the WAL to reach the disk (`synchronous_commit` off, in the same
-    round trip): an fsync per commit costs up to ten milliseconds on a busy disk. A database crash may then forget
-    the last fraction of a second of ledger rows, which can at most let a copy mail again, never lose a mail.
-    """
+    """The claim and the record in SQL on the model's names (values go as parameters), for the backend `vendor`."""
     meta, quote = DeliveredMessage._meta, connection.ops.quote_name
     table = quote(meta.db_table)
     message_id, actor_name, claimed_until, delivered_at = (
         quote(meta.get_field(field).column) for field in ("message_id", "actor_name", "claimed_until", "delivered_at")
     )
-    unflushed = "SET LOCAL synchronous_commit TO OFF; " if vendor == "postgresql" else ""
     claim = (
-        f"{unflushed}INSERT INTO {table} ({message_id}, {actor_name}, {claimed_until}) VALUES (%s, %s, %s) "  # noqa: S608
+        f"INSERT INTO {table} ({message_id}, {actor_name}, {claimed_until}) VALUES (%s, %s, %s) "  # noqa: S608
         f"ON CONFLICT ({message_id}) DO NOTHING RETURNING 1"
     )
-    record = f"{unflushed}UPDATE {table} SET {delivered_at} = %s, {claimed_until} = NULL WHERE {message_id} = %s"  # noqa: S608
+    record = f"UPDATE {table} SET {delivered_at} = %s, {claimed_until} = NULL WHERE {message_id} = %s"  # noqa: S608
     return claim, record
 
 
-def _write(db, sql, params):
-    """Run one ledger statement (its own transaction in a worker, which runs in autocommit); return its first row,
-    if it has any."""
-    with db.cursor() as cursor:
-        cursor.execute(sql, params)
-        if db.vendor == "postgresql":
-            cursor.nextset()  # past the SET LOCAL
+def _write(db, statements):
+    """Run `statements`, (sql, params) pairs, as one transaction (a worker runs in autocommit); return the last
+    one's first row, if it has any.
+
+    On PostgreSQL they go in one round trip, and commit without waiting for the WAL to reach the disk (an fsync per
+    commit costs up to ten milliseconds on a busy disk). A database crash may then forget the last fraction of a
+    second of ledger rows, and the work's writes that went with them, which can at most let a copy mail again,
+    never lose a mail.
+    """
+    if db.vendor == "postgresql":
+        sql = "; ".join(["SET LOCAL synchronous_commit TO OFF", *(sql for sql, _ in statements)])
+        with db.cursor() as cursor:
+            cursor.execute(sql, [value for _, params in statements for value in params])
+            while cursor.nextset():  # to the last statement's result
+                pass
+            return cursor.fetchone() if cursor.description else None
+    with transaction.atomic(using=db.alias) if len(statements) > 1 else nullcontext(), db.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
         return cursor.fetchone() if cursor.description else None
+
+
+# The writes of this thread's current attempt that go with its record (write_with_record); None outside one.
+_attempt = threading.local()
+
+
+def write_with_record(sql, params):
+    """Make the work's last write, one statement, part of the transaction that records the current message as
+    delivered: one commit instead of two (one round trip on PostgreSQL), and after a crash the two cannot disagree.
+    It runs at once when called outside a worker's attempt; it is dropped if the attempt fails."""
+    writes = getattr(_attempt, "writes", None)
+    if writes is None:
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute(sql, params)
+    else:
+        writes.append((sql, params))
 
 
 # Each function looks the thread's connection up once: every attribute of the `connection` proxy is a lookup.
@@ -98,15 +123,14 @@ def _claim_new(message, until):
     """Insert the claim in one statement; False if the message id has a row already (delivered, or claimed)."""
     db = connections[DEFAULT_DB_ALIAS]
     claim, _ = _statements(db.vendor)
-    return (
-        _write(db, claim, [message.message_id, message.actor_name, db.ops.adapt_datetimefield_value(until)]) is not None
-    )
+    params = [message.message_id, message.actor_name, db.ops.adapt_datetimefield_value(until)]
+    return _write(db, [(claim, params)]) is not None
 
 
-def _record_delivered(message):
+def _record_delivered(message, writes):
     db = connections[DEFAULT_DB_ALIAS]
     _, record = _statements(db.vendor)
-    _write(db, record, [db.ops.adapt_datetimefield_value(timezone.now()), message.message_id])
+    _write(db, [*writes, (record, [db.ops.adapt_datetimefield_value(timezone.now()), message.message_id])])
 
 
 def _claim(message, lease):
@@ -158,6 +182,7 @@ def once_per_message(*, lease):
                 )
                 return None
             _working_here.add(message.message_id)
+            _attempt.writes = []
             try:
                 try:
                     result = fn(*args, **kwargs)
@@ -168,11 +193,12 @@ def once_per_message(*, lease):
                     )
                     raise
                 try:
-                    _record_delivered(message)
+                    _record_delivered(message, _attempt.writes)
                 except DatabaseError:
                     # The work is done: failing now would retry it and deliver it twice.
                     logger.exception("Message %s was delivered but could not be recorded as such.", message.message_id)
             finally:
+                _attempt.writes = None
                 _working_here.discard(message.message_id)
             return result
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from delivery import ledger
 from djangobin.exceptions import PermanentMailError, TransientMailError
 from djangobin.mail_connection import mail_message_send
 from djangobin.models import Author, Feedback
@@ -187,7 +188,7 @@ def _feedback_unmailed(feedback_id):
 
 
 def _feedback_mark_mailed(feedback_id):
+    """Goes with the delivery ledger's record of the mail, in its transaction, when a worker sends it."""
     db = connections[DEFAULT_DB_ALIAS]
     _, mark = _feedback_statements(db.vendor)
-    with db.cursor() as cursor:
-        cursor.execute(mark, [db.ops.adapt_datetimefield_value(timezone.now()), feedback_id])
+    ledger.write_with_record(mark, [db.ops.adapt_datetimefield_value(timezone.now()), feedback_id])

@@ -148,6 +148,59 @@ def test_on_postgresql_the_claim_and_the_record_do_not_wait_for_the_disk_flush(a
     assert [sql.split()[5] for sql in ledger] == ["INSERT", "UPDATE"]
 
 
+def test_the_feedbacks_mailed_mark_commits_with_the_ledgers_record_in_one_transaction(settings, as_worker):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from djangobin.models import Feedback
+
+    settings.ADMINS = [("Ops", "ops@example.com")]
+    feedback = Feedback.objects.create(name="Ann", email="a@example.com", purpose="bug", message="m")
+    message = send_feedback_mail.message(feedback.pk)
+    as_worker(message)
+    with CaptureQueriesContext(connection) as queries:
+        send_feedback_mail(feedback.pk)
+
+    feedback.refresh_from_db()
+    assert feedback.mailed_at is not None
+    assert DeliveredMessage.objects.get(message_id=message.message_id).delivered_at is not None
+    updates = [query["sql"] for query in queries if "UPDATE" in query["sql"]]
+    if connection.vendor == "postgresql":
+        [both] = updates
+        assert both.startswith('SET LOCAL synchronous_commit TO OFF; UPDATE "djangobin_feedback"')
+        assert '; UPDATE "delivery_deliveredmessage"' in both
+    else:  # one transaction: the two UPDATEs inside a savepoint of the test's own
+        assert [sql.split()[1] for sql in updates] == ['"djangobin_feedback"', '"delivery_deliveredmessage"']
+
+
+@pytest.mark.django_db(transaction=True)
+def test_when_the_ledger_cannot_record_a_mail_its_feedback_is_not_marked_mailed_either(settings, as_worker, caplog):
+    # Given a ledger whose record fails (the database refuses it)
+    from django.db import connection
+
+    from delivery import ledger
+    from djangobin.models import Feedback
+
+    settings.ADMINS = [("Ops", "ops@example.com")]
+    claim, _ = ledger._statements(connection.vendor)
+    broken = (claim, "UPDATE delivery_deliveredmessage SET no_such_column = %s WHERE message_id = %s")
+    feedback = Feedback.objects.create(name="Ann", email="a@example.com", purpose="bug", message="m")
+    message = send_feedback_mail.message(feedback.pk)
+    as_worker(message)
+
+    # When a worker sends its feedback mail
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ledger, "_statements", lambda vendor: broken)
+        send_feedback_mail(feedback.pk)
+
+    # Then the mail went once, not retried, the failure is logged, and the two rows agree: neither says "done"
+    assert len(mail.outbox) == 1
+    assert "was delivered but could not be recorded" in caplog.text
+    feedback.refresh_from_db()
+    assert feedback.mailed_at is None
+    assert DeliveredMessage.objects.get(message_id=message.message_id).delivered_at is None
+
+
 def test_a_copy_redelivered_to_the_process_still_working_on_it_waits_instead_of_mailing_again(as_worker):
     # Given a message this worker process is sending while its RabbitMQ connection dropped
     from dramatiq.brokers.rabbitmq import _RabbitmqMessage
