@@ -12,7 +12,7 @@ and each ratio is taken within its pair, then min and median over the rounds. It
 SQLite database, then on a scratch PostgreSQL database (unless --databases sqlite), and rewrites the "Pages"
 section of docs/benchmarks.md.
 
-    .venv/bin/python bench/pages.py [--seconds 5] [--rounds 3] [--databases sqlite,postgresql] [--no-write]
+    .venv/bin/python bench/pages.py [--seconds 10] [--rounds 3] [--databases sqlite,postgresql] [--no-write]
 """
 
 import argparse
@@ -314,7 +314,7 @@ at most every 5 s; list queries never read the code column, and on SQLite the co
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=int, default=5, help="length of each wrk measurement")
+    parser.add_argument("--seconds", type=int, default=10, help="length of each wrk measurement")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--no-write", action="store_true", help="print the section, do not rewrite the doc")
