@@ -188,7 +188,7 @@ def _feedback_unmailed(feedback_id):
 
 
 def _feedback_mark_mailed(feedback_id):
-    """Goes with the delivery ledger's record of the mail, in its transaction, when a worker sends it."""
+    """Goes with the delivery ledger's record of the mail when a worker sends it (`ledger.write_with_record`)."""
     db = connections[DEFAULT_DB_ALIAS]
     _, mark = _feedback_statements(db.vendor)
     ledger.write_with_record(mark, [db.ops.adapt_datetimefield_value(timezone.now()), feedback_id])
