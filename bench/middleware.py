@@ -149,8 +149,8 @@ def main():
 `bench/middleware.py` (`make bench-dashboard`), run {dt.date.today()}: one `dramatiq` worker process with
 {options.threads} threads drains {options.messages:,} no-op messages from RabbitMQ on loopback (a scratch
 virtual host), SQLite database, production settings otherwise. {options.rounds} rounds, each running the
-worker with `taskhistory.middleware.TaskHistory` and then without it, back to back. Machine: {machine()}, shared
-with other test suites, so single rounds are noisy: compare the ratios.
+worker with `taskhistory.middleware.TaskHistory` and then without it, back to back. Machine: {machine()}; single
+rounds are noisy (the machine's speed moves from minute to minute): compare the ratios.
 
 | | best drain time (from "ready") | messages/s | send, ms/message (median) |
 |---|---|---|---|
