@@ -325,7 +325,7 @@ Every project round had {"all" if complete else "NOT all"} {options.mails:,} mai
 ledger and (with the task history on) as succeeded in the history. What a project mail costs beyond the bare
 actor's: the ledger's claim (one statement), reading the feedback (one SELECT, one fetch), rendering its two
 templates, then the feedback's `mailed_at` update and the ledger's record (on PostgreSQL one transaction in one
-round trip, which does not wait for the disk; on SQLite two commits, as one transaction over both cost 15 %; a kept
+round trip, which does not wait for the disk; on SQLite two commits, as a transaction over both cost 10-15 %; a kept
 connection is health-checked only after a second idle, not before every message); the task history's writer
 thread adds one upsert row and one attempt row a mail, batched every half second (on PostgreSQL each statement's
 rows as one JSON parameter). The SMTP conversation itself is shorter than the baseline's: MAIL, RCPT and DATA on
