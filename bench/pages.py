@@ -7,10 +7,10 @@ by wrk on loopback.
 - the home page with one and with eight 512 KiB pastes in "recent snippets", and the snippet page, trending, tag
   and profile pages with eight of them (in every list), against the same rows holding small pastes.
 
-Three rounds; each page is loaded at the same time as its baseline (two servers when they need two databases),
-and each ratio is taken within its pair, then min and median over the rounds. It runs on a scratch
-SQLite database, then on a scratch PostgreSQL database (unless --databases sqlite), and rewrites the "Pages"
-section of docs/benchmarks.md.
+Three rounds; each page is loaded at the same time as its baseline (two servers when they need two databases,
+trading the two cores every quarter second), and each ratio is taken within its pair, then min and median over
+the rounds. It runs on a scratch SQLite database, then on a scratch PostgreSQL database (unless --databases
+sqlite), and rewrites the "Pages" section of docs/benchmarks.md.
 
     .venv/bin/python bench/pages.py [--seconds 10] [--rounds 3] [--databases sqlite,postgresql] [--no-write]
 """
@@ -29,14 +29,22 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import NamedTuple
+
+import dj_database_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import BENCHMARKS, REPO, production_env, write_section
 from bench.expiry import Scratch
+from django_project.dbadmin import pg_connect
 from tests.support.ports import free_port
 
 SECTION = "Pages"
+ALL_CORES = os.sched_getaffinity(0)
+CORES = sorted(ALL_CORES)[:2]
+SWAP_SECONDS = 0.25
+UNBOUND = set()  # processes pin() was not allowed to bind
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/test")
 BIG_BYTES = 512 * 1024
 TIMES = "\N{MULTIPLICATION SIGN}"
@@ -144,6 +152,7 @@ class Server:
     """gunicorn as production runs it: 2 sync workers."""
 
     def __init__(self, env, directory, name):
+        self.database_url = env["DATABASE_URL"]
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = open(Path(directory) / f"gunicorn-{name}.log", "w")  # noqa: SIM115 (closed in stop)
@@ -162,44 +171,115 @@ class Server:
                 raise SystemExit(f"gunicorn did not start:\n{Path(self.log.name).read_text()[-3000:]}")
             time.sleep(0.2)
 
+    def pids(self):
+        """The processes serving the site: gunicorn's and, on PostgreSQL, the backends of its database
+        (bench/settings_pages.py keeps them for the whole run, so none ends inside a window)."""
+        master = self.process.pid
+        pids = [master, *map(int, Path(f"/proc/{master}/task/{master}/children").read_text().split())]
+        if self.database_url.startswith("postgres"):
+            name = dj_database_url.parse(self.database_url)["NAME"]
+            with pg_connect(PG_URL) as connection:
+                rows = connection.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [name])
+                pids += [pid for (pid,) in rows]
+        return pids
+
+    def cpu(self):
+        """CPU seconds so far of each process serving the site."""
+        return {pid: cpu_seconds(pid) for pid in self.pids()}
+
     def stop(self):
         self.process.terminate()
         self.process.wait(timeout=30)
         self.log.close()
 
 
-def wrk_pair(urls, seconds):
-    """Requests per second at each of two URLs loaded at the same time (wrk, 2 threads, 2 connections each), so
-    that both share whatever else the machine runs; fails on any non-2xx answer."""
+class Load(NamedTuple):
+    """What a wrk window measured at one server."""
 
-    def run(duration):
-        argvs = [["wrk", "-t2", "-c2", f"-d{duration}s", url] for url in urls]
-        processes = [subprocess.Popen(argv, stdout=subprocess.PIPE, text=True) for argv in argvs]
-        return [process.communicate()[0] for process in processes]
+    requests: int
+    seconds: float
+    cpu: float  # CPU seconds of the processes serving the site
 
-    run(1)  # warm both servers' workers
-    return _rates(urls, run(seconds))
+    @property
+    def rate(self):
+        return self.requests / self.seconds
 
+    @property
+    def cpu_ms(self):
+        return 1000 * self.cpu / self.requests
 
-def wrk_one_then_other(urls, seconds):
-    """Requests per second at each of two URLs of one server, one after the other, each alone (wrk, 2 threads, 4
-    connections): a page against a costlier baseline, which loaded at the same time would take the CPU from it."""
-
-    def run(url, duration):
-        return subprocess.run(["wrk", "-t2", "-c4", f"-d{duration}s", url], capture_output=True, text=True).stdout
-
-    for url in urls:
-        run(url, 1)  # warm both workers
-    return _rates(urls, [run(url, seconds) for url in urls])
+    def __str__(self):
+        return f"{self.rate:,.0f} req/s, {self.cpu_ms:.2f} ms CPU a request"
 
 
-def _rates(urls, outputs):
-    rates = []
-    for url, out in zip(urls, outputs, strict=True):
+def cpu_seconds(pid):
+    """User and system CPU of a process, all its threads, in seconds (0 for one that has ended)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # stat's utime and stime
+
+
+def pin(pids, cores):
+    """Bind every thread of the processes `pids` to `cores`, skipping any that has ended or is not ours to bind
+    (PostgreSQL's backends, unless this runs as root or as their owner: they are then left to the scheduler)."""
+    for pid in pids:
+        try:
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                os.sched_setaffinity(int(task.name), cores)
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+        except PermissionError:
+            if pid not in UNBOUND:
+                UNBOUND.add(pid)
+                print(f"  process {pid} cannot be bound to a core; the scheduler places it", flush=True)
+
+
+def loads(targets, seconds, connections, swap=False):
+    """Load each (server, URL) of `targets` at the same time with a wrk of its own (2 threads); a Load for each.
+    With `swap`, each of two servers, with its wrk, is bound to a core of its own, and they trade cores every
+    SWAP_SECONDS. Fails on any non-2xx answer."""
+    before = [server.cpu() for server, _ in targets]
+    argvs = [["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", url] for _, url in targets]
+    processes = [subprocess.Popen(argv, stdout=subprocess.PIPE, text=True) for argv in argvs]
+    if swap:
+        groups = [[*was, process.pid] for was, process in zip(before, processes, strict=True)]
+        cores = CORES
+        while any(process.poll() is None for process in processes):
+            for pids, core in zip(groups, cores, strict=True):
+                pin(pids, {core})
+            cores = cores[::-1]
+            time.sleep(SWAP_SECONDS)
+        for pids in groups:
+            pin(pids, ALL_CORES)
+    outputs = [process.communicate()[0] for process in processes]
+    after = [server.cpu() for server, _ in targets]
+    results = []
+    for (_, url), out, was, now in zip(targets, outputs, before, after, strict=True):
         if "Non-2xx" in out or "Socket errors" in out:
             raise SystemExit(f"errors while loading {url}:\n{out}")
-        rates.append(float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)))
-    return rates
+        requests = int(re.search(r"(\d+) requests in", out).group(1))
+        rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+        cpu = sum(seconds - was.get(pid, 0.0) for pid, seconds in now.items())
+        results.append(Load(requests, requests / rate, cpu))
+    return results
+
+
+def wrk_pair(targets, seconds):
+    """Two URLs of two servers loaded at the same time (2 connections each), trading cores every SWAP_SECONDS:
+    on a shared machine a core is not as fast as the other from moment to moment, and the scheduler does not
+    share them equally between two servers; swapping, neither favours either."""
+    loads(targets, 1, 2)  # warm both servers' workers
+    return loads(targets, seconds, 2, swap=True)
+
+
+def wrk_one_then_other(targets, seconds):
+    """Two URLs of one server, one after the other, each alone (4 connections): a page against a costlier
+    baseline, which loaded at the same time would take the CPU from it."""
+    for target in targets:
+        loads([target], 1, 4)  # warm both workers
+    return [loads([target], seconds, 4)[0] for target in targets]
 
 
 PAGES = {
@@ -235,10 +315,12 @@ def bench_database(scratch, directory, rounds, seconds):
         for number in range(rounds):
             measured = []
             for label, key, _, base, _ in ROWS:
-                urls = [servers[k.split("@")[1]].base + PAGES[k.split("@")[0]].format(slug=slug) for k in (key, base)]
-                pair = (wrk_pair if key.split("@")[0] == base.split("@")[0] else wrk_one_then_other)(urls, seconds)
+                targets = []
+                for page, name in (k.split("@") for k in (key, base)):
+                    targets.append((servers[name], servers[name].base + PAGES[page].format(slug=slug)))
+                pair = (wrk_pair if key.split("@")[0] == base.split("@")[0] else wrk_one_then_other)(targets, seconds)
                 measured.append(pair)
-                print(f"  round {number + 1}: {label}: {pair[0]:,.0f} req/s, baseline {pair[1]:,.0f} req/s", flush=True)
+                print(f"  round {number + 1}: {label}: {pair[0]}, baseline {pair[1]}", flush=True)
             results.append(measured)
     finally:
         for server in servers.values():
@@ -273,39 +355,55 @@ def table(results):
 
     rate = "{:,.0f}".format
     ratio = ("{:.2f}" + TIMES).format
-    lines = [
-        "| page | req/s (min / median) | baseline | baseline req/s | ratio min / median | target |",
-        "|---|---|---|---|---|---|",
-    ]
+    header = "page | req/s | CPU ms a request | baseline | req/s | CPU ms a request | ratio of req/s | ratio of CPU"
+    lines = [f"| {header} | target |", "|---|---|---|---|---|---|---|---|---|"]
     for row, (label, _, base_label, _, target) in enumerate(ROWS):
         pairs = [measured[row] for measured in results]
-        ratios = [page / baseline for page, baseline in pairs]
-        if target is None:
-            verdict = "none: the same data twice"
-        else:
-            met = "met" if min(ratios) >= target else "median met" if statistics.median(ratios) >= target else "MISSED"
-            verdict = f"≥ {target}{TIMES} ({met})"
-        lines.append(
-            f"| {label} | {span([p for p, _ in pairs], rate)} | {base_label} | "
-            f"{span([b for _, b in pairs], rate)} | {span(ratios, ratio)} | {verdict} |"
-        )
+        by_rate = [page.rate / baseline.rate for page, baseline in pairs]
+        by_cpu = [baseline.cpu_ms / page.cpu_ms for page, baseline in pairs]
+        cells = [
+            label,
+            span([page.rate for page, _ in pairs], rate),
+            f"{statistics.median(page.cpu_ms for page, _ in pairs):.2f}",
+            base_label,
+            span([baseline.rate for _, baseline in pairs], rate),
+            f"{statistics.median(baseline.cpu_ms for _, baseline in pairs):.2f}",
+            span(by_rate, ratio),
+            span(by_cpu, ratio),
+            verdict(target, by_rate),
+        ]
+        lines.append(f"| {' | '.join(cells)} |")
     return "\n".join(lines)
+
+
+def verdict(target, by_rate):
+    if target is None:
+        return "none: the same data twice"
+    met = "met" if min(by_rate) >= target else "median met" if statistics.median(by_rate) >= target else "MISSED"
+    return f"≥ {target}{TIMES} ({met})"
 
 
 INTRO = """`bench/pages.py` (`make bench-pages`) builds one scratch database per state (small pastes; one 512 KiB
 paste; eight), serves each with its own gunicorn (2 sync workers, production settings: DEBUG off, kept database
 connections). A page and its big-paste twin are loaded at the same time by two wrk on loopback (2 threads and 2
-connections each, {seconds} s after a 1 s warm-up), so both share whatever else the machine runs; the snippet
-page and its baselines (the tutorial's view, the raw view) one right after the other, each alone (2 threads, 4
+connections each, {seconds} s after a 1 s warm-up). Each server, with its database's backends and its wrk, is
+bound to one of the two cores and the other server to the other, and every {swap} s they trade cores: two servers
+left to the scheduler do not get equal shares, and on a shared machine one core is not as fast as the other from
+moment to moment, which moved a ratio of identical pages by up to 10 % before. The snippet page and its
+baselines (the tutorial's view, the raw view) are loaded one right after the other, each alone (2 threads, 4
 connections), as a costlier baseline loaded at the same time would take the CPU from the page. The data: {small}
 small public pastes, the 60-line one (highlighted by the worker's code beforehand) and eight more that head every
 list (newest, most viewed, same tag and author), holding 60 lines, or 512 KiB in the big-paste databases. The
 tutorial's view is the tutorial's `snippet_detail` on our template: it counts the hit by saving the whole row,
 whose `save()` highlights the code with Pygments' table formatter again, and renders the whole page, sidebar
 included, at each view. The last row pairs the home page with itself on a copy of its database: how far the
-method alone moves a ratio. Each ratio is taken within its pair, then min / median over {rounds} rounds. The
-machine ({machine}) ran nothing else of weight; absolute rates still move from run to run, so the paired ratios
-are what to read."""
+method alone moves a ratio. "CPU ms a request" is the CPU time of every process serving the page over the window
+(from `/proc`: gunicorn's and, on PostgreSQL, its database's backends, kept open for the whole run rather than
+renewed each minute), divided by wrk's request count, median over the rounds; "ratio of CPU" is the baseline's
+over the page's. Each ratio is taken within its pair, then min / median over {rounds} rounds; a target is met
+when the ratio of request rates meets it in every round. The machine ({machine}) ran nothing else of weight;
+absolute rates still move from run to run, so the paired ratios are what to read."""
+
 
 WHY = """What makes the difference (README, "Page views"): a page view writes nothing (views are counted in the web
 process's memory and added to `Snippet.hits` or `Author.views` every `SNIPPET_HITS_FLUSH_SECONDS`, default 10
@@ -333,7 +431,9 @@ def main():
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: `make bench-pages` installs Debian's wrk.")
     machine = f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}"
-    parts = [INTRO.format(seconds=args.seconds, small=SMALL_PASTES, rounds=args.rounds, machine=machine)]
+    parts = [
+        INTRO.format(seconds=args.seconds, swap=SWAP_SECONDS, small=SMALL_PASTES, rounds=args.rounds, machine=machine)
+    ]
     for vendor in args.databases.split(","):
         with tempfile.TemporaryDirectory(prefix="bench-pages-") as directory:
             scratch = Scratch(directory, PG_URL if vendor == "postgresql" else None)
