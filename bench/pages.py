@@ -243,7 +243,7 @@ def loads(targets, seconds, connections, swap=False):
     before = [server.cpu() for server, _ in targets]
     argvs = [["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", url] for _, url in targets]
     processes = [subprocess.Popen(argv, stdout=subprocess.PIPE, text=True) for argv in argvs]
-    if swap:
+    if swap and len(CORES) == 2:  # a machine of one core has nothing to trade
         groups = [[*was, process.pid] for was, process in zip(before, processes, strict=True)]
         cores = CORES
         while any(process.poll() is None for process in processes):
@@ -261,7 +261,7 @@ def loads(targets, seconds, connections, swap=False):
             raise SystemExit(f"errors while loading {url}:\n{out}")
         requests = int(re.search(r"(\d+) requests in", out).group(1))
         rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-        cpu = sum(seconds - was.get(pid, 0.0) for pid, seconds in now.items())
+        cpu = sum(used - was.get(pid, 0.0) for pid, used in now.items())
         results.append(Load(requests, requests / rate, cpu))
     return results
 
