@@ -7,6 +7,8 @@ import sys
 import uuid
 from pathlib import Path
 
+from django_project.dbadmin import pg_connect
+
 REPO = Path(__file__).resolve().parents[1]
 BENCHMARKS = REPO / "docs" / "benchmarks.md"
 INTRO = """# Benchmarks
@@ -20,6 +22,27 @@ absolute times, between machines.
 def machine():
     """The Python and core count a run measured on, for a section's text."""
     return f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores"
+
+
+def process_stat(pid):
+    """A process's parent pid and its user + system CPU seconds (all its threads), from /proc; None once it ended."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids):
+    """User + system CPU seconds of the living processes `pids`."""
+    return sum(stat[1] for pid in pids if (stat := process_stat(pid)))
+
+
+def database_backends(url, name):
+    """The pids of the PostgreSQL backends connected to the database `name`, asked through `url`."""
+    with pg_connect(url, autocommit=True) as connection:
+        rows = connection.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [name]).fetchall()
+    return [pid for (pid,) in rows]
 
 
 def production_env(database_url, **extra):

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import machine, write_section
+from bench.common import cpu_seconds, database_backends, machine, write_section
 from bench.load_traffic import (
     MAX_IN_FLIGHT,
     MIX,
@@ -35,7 +35,6 @@ from bench.load_traffic import (
     run_rate,
     summarize,
 )
-from django_project.dbadmin import pg_connect
 from tests.support.ports import free_port
 from tests.support.rabbitmq import Vhost
 from tests.support.smtp import SmtpServer
@@ -135,11 +134,7 @@ class Deployment:
             parts["rabbitmq"] = [
                 int(Path(node.env["RABBITMQ_PID_FILE"]).read_text()) for node in self.cluster.nodes if node.node_up
             ]
-        with pg_connect(DATABASE_URL, autocommit=True) as connection:
-            rows = connection.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.system.database.name]
-            ).fetchall()
-        parts["postgresql"] = [pid for (pid,) in rows]
+        parts["postgresql"] = database_backends(DATABASE_URL, self.system.database.name)
         return {name: cpu_seconds(pids) for name, pids in parts.items()}
 
     def close(self):
@@ -150,18 +145,6 @@ class Deployment:
             self.cluster.stop()
         if self.vhost:
             self.vhost.delete()
-
-
-def cpu_seconds(pids):
-    """User plus system CPU time of the living processes `pids`, from /proc."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def wait_for_mails(handler, keys, timeout):

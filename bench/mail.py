@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import REPO, machine, write_section
+from bench.common import REPO, machine, process_stat, write_section
 from django_project.dbadmin import pg_execute
 from tests.support.ports import free_port
 from tests.support.rabbitmq import Vhost
@@ -37,7 +37,6 @@ from tests.support.rabbitmq import Vhost
 READY = "Worker process is ready for action"
 THREADS = 8
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/test"
-TICKS = os.sysconf("SC_CLK_TCK")
 ADMIN = "Site Admin <admin@example.com>"
 HISTORYLESS = "bench.settings_without_history"
 LOADS = []  # the machine's 1-minute load average as each run starts
@@ -102,15 +101,9 @@ def sink(port, done_path):
     controller.stop()
 
 
-def cpu_seconds(pid):
+def tree_cpu_seconds(pid):
     """User + system CPU of `pid` and every process under it (read from /proc)."""
-    stats = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        stats[int(stat.parent.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / TICKS)
+    stats = {int(entry.name): stat for entry in Path("/proc").glob("[0-9]*") if (stat := process_stat(entry.name))}
     total, todo = 0.0, [pid]
     while todo:
         current = todo.pop()
@@ -175,13 +168,13 @@ def drain(worker_args, env, directory, mails):
                 if worker.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"the worker did not start:\n{log_path.read_text()[-2000:]}")
                 time.sleep(0.005)
-            started, cpu_started = time.perf_counter(), cpu_seconds(worker.pid)
+            started, cpu_started = time.perf_counter(), tree_cpu_seconds(worker.pid)
             deadline = time.monotonic() + 600
             while not (done.exists() and done.stat().st_size >= mails):
                 if worker.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"the worker did not drain the queue:\n{log_path.read_text()[-2000:]}")
                 time.sleep(0.005)
-            finished, cpu_finished = time.perf_counter(), cpu_seconds(worker.pid)
+            finished, cpu_finished = time.perf_counter(), tree_cpu_seconds(worker.pid)
         finally:
             # The main process forwards SIGTERM to its worker processes: a second one would kill them.
             worker.send_signal(signal.SIGTERM)

@@ -35,9 +35,8 @@ import dj_database_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import BENCHMARKS, REPO, production_env, write_section
+from bench.common import BENCHMARKS, REPO, cpu_seconds, database_backends, production_env, write_section
 from bench.expiry import Scratch
-from django_project.dbadmin import pg_connect
 from tests.support.ports import free_port
 
 SECTION = "Pages"
@@ -177,15 +176,12 @@ class Server:
         master = self.process.pid
         pids = [master, *map(int, Path(f"/proc/{master}/task/{master}/children").read_text().split())]
         if self.database_url.startswith("postgres"):
-            name = dj_database_url.parse(self.database_url)["NAME"]
-            with pg_connect(PG_URL) as connection:
-                rows = connection.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [name])
-                pids += [pid for (pid,) in rows]
+            pids += database_backends(PG_URL, dj_database_url.parse(self.database_url)["NAME"])
         return pids
 
     def cpu(self):
         """CPU seconds so far of each process serving the site."""
-        return {pid: cpu_seconds(pid) for pid in self.pids()}
+        return {pid: cpu_seconds([pid]) for pid in self.pids()}
 
     def stop(self):
         self.process.terminate()
@@ -210,15 +206,6 @@ class Load(NamedTuple):
 
     def __str__(self):
         return f"{self.rate:,.0f} req/s, {self.cpu_ms:.2f} ms CPU a request"
-
-
-def cpu_seconds(pid):
-    """User and system CPU of a process, all its threads, in seconds (0 for one that has ended)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except FileNotFoundError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # stat's utime and stime
 
 
 def pin(pids, cores):
