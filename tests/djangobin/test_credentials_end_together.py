@@ -3,9 +3,13 @@
 Ended tokens stay listed on the settings page with when and why, and a new one is one click away.
 """
 
+from io import StringIO
+
 import pytest
 from django.contrib.auth.hashers import MD5PasswordHasher
+from django.contrib.auth.management.commands import changepassword
 from django.contrib.auth.tokens import default_token_generator
+from django.core.management import call_command
 from django.template.defaultfilters import date
 from django.test import Client
 from django.urls import reverse
@@ -203,3 +207,12 @@ def test_a_password_re_hashed_at_login_ends_no_token(client, user, settings):
     user.refresh_from_db()
     assert user.password.startswith("md5_renamed$")
     assert read_private_snippet(user, raw).status_code == 200
+
+
+def test_a_password_set_with_manage_py_changepassword_ends_the_accounts_tokens(user, monkeypatch):
+    _, raw = api_token_create(user=user, name="laptop")
+    monkeypatch.setattr(changepassword.getpass, "getpass", lambda prompt="": NEW_PASSWORD)
+
+    call_command("changepassword", "ann", stdout=StringIO())
+
+    assert read_private_snippet(user, raw).status_code == 401
