@@ -211,14 +211,21 @@ RATELIMIT_BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
 _RATE = re.compile(r"^\d+/\d*[smhd]$")
 
 
+RATE_KINDS = ("ip", "account", "account_any_ip")
+
+
 def env_rates(name, default):
-    """`PER_IP[,PER_ACCOUNT]`, each like 10/h or 30/10m (s, m, h, d), or `off`: {"ip": …, "account": …}."""
+    """`PER_IP[,PER_ACCOUNT[,PER_ACCOUNT_ANY_IP]]`, each like 10/h or 30/10m (s, m, h, d), or `off`:
+    {"ip": …, "account": …, "account_any_ip": …}. The account limit counts an account from one client address,
+    the last one counts it from all addresses together."""
     raw = env_str(name, default)
     parts = [part.strip() for part in raw.split(",")]
-    if len(parts) > 2:
-        raise ImproperlyConfigured(f"{name}={raw!r}: give at most two rates, per IP and per account.")
+    if len(parts) > len(RATE_KINDS):
+        raise ImproperlyConfigured(
+            f"{name}={raw!r}: give at most three rates, per IP, per account from one IP and per account from any IP."
+        )
     rates = {}
-    for kind, rate in zip(("ip", "account"), [*parts, "off"], strict=False):
+    for kind, rate in zip(RATE_KINDS, [*parts, "off", "off"], strict=False):
         if rate.lower() in {"off", "", "0"}:
             continue
         if not _RATE.match(rate):
@@ -229,8 +236,8 @@ def env_rates(name, default):
 
 RATELIMITS = {
     "signup": env_rates("DJANGO_RATE_SIGNUP", "10/h"),
-    "login": env_rates("DJANGO_RATE_LOGIN", "30/10m,10/15m"),
-    "password_reset": env_rates("DJANGO_RATE_PASSWORD_RESET", "10/h,3/h"),
+    "login": env_rates("DJANGO_RATE_LOGIN", "30/10m,10/15m,60/h"),
+    "password_reset": env_rates("DJANGO_RATE_PASSWORD_RESET", "10/h,3/h,20/h"),
     "resend_activation": env_rates("DJANGO_RATE_RESEND_ACTIVATION", "10/h,3/h"),
     "contact": env_rates("DJANGO_RATE_CONTACT", "10/h"),
     "snippet": env_rates("DJANGO_RATE_SNIPPET", "60/h,120/h"),

@@ -95,9 +95,10 @@ class AuthorUserAdmin(UserAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     """Staff may see and revoke (delete) tokens, never make one: its secret exists only in its owner's hands."""
 
-    list_display = ("name", "user", "prefix", "created_on", "last_used_on")
+    list_display = ("name", "user", "prefix", "created_on", "last_used_on", "revoked_at", "revoked_reason")
+    list_filter = ("revoked_reason",)
     search_fields = ("name", "prefix", "user__username")
-    readonly_fields = ("user", "name", "prefix", "created_on", "last_used_on")
+    readonly_fields = ("user", "name", "prefix", "created_on", "last_used_on", "revoked_at", "revoked_reason")
     exclude = ("key_hash",)
 
     def has_add_permission(self, request):

@@ -190,7 +190,14 @@ class SnippetRender(models.Model):
 
 
 class ApiToken(models.Model):
-    """A personal API token: only its SHA-256 is stored, so a database leak does not leak working tokens."""
+    """A personal API token: only its SHA-256 is stored, so a database leak does not leak working tokens.
+
+    An ended token stays as a row with when and why it ended, so its owner can see which programs stopped working.
+    """
+
+    class EndReason(models.TextChoices):
+        OWNER = "owner", "revoked by you"
+        PASSWORD = "password", "the password was changed or reset"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100, help_text="What the token is for, e.g. laptop pastebinit.")
@@ -200,6 +207,8 @@ class ApiToken(models.Model):
     )
     created_on = models.DateTimeField(default=timezone.now, editable=False)
     last_used_on = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_reason = models.CharField(max_length=10, choices=EndReason.choices, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_on", "-pk"]

@@ -1,5 +1,6 @@
 """Rate limits on the forms that create accounts, send mail or store data: per client IP and per account
-(the account together with the client IP, so that one client cannot spend another's limit).
+(the account together with the client IP, so that one client cannot spend another's limit), and, with a higher
+limit, per account across every address, so that guesses spread over many addresses are bounded too.
 
 Counting is django-ratelimit's (fixed windows in the default cache: Redis when REDIS_URL is set, so every
 web process shares the counts). Rates come from settings.RATELIMITS, tuned or switched off from the
@@ -12,6 +13,8 @@ from functools import wraps
 from django.conf import settings
 from django.shortcuts import render
 from django_ratelimit.core import get_usage, is_ratelimited
+
+from djangobin.selectors import user_for_login
 
 logger = logging.getLogger(__name__)
 
@@ -26,18 +29,40 @@ def client_ip(request):
     return request.META.get("REMOTE_ADDR") or "0.0.0.0"  # noqa: S104  (a key, not a bind address)
 
 
-def posted_account(field):
-    """A key function: the account a form names in `field` (however it is spelt) together with the client's address.
+def posted_account(field: str) -> "PostedAccount":
+    """A key function: the account a form names in `field` together with the client's address (see PostedAccount)."""
+    return PostedAccount(field)
+
+
+class PostedAccount:
+    """A key function: the account a form names in `field` together with the client's address; and, as
+    `.anywhere`, that account alone, for a higher limit counted across every address.
 
     Keyed on both, so that nobody can spend someone else's limit: guesses from one address lock that address out
-    of the account, while the owner, from their own address, still logs in (or gets their reset mail).
+    of the account, while the owner, from their own address, still logs in (or gets their reset mail). The limit
+    across addresses bounds guessing spread over many addresses, at the cost of pausing the owner's logins too.
+    Whatever spelling names the account (username, email address, in any case) counts as that account; a name
+    of no account counts as itself, lower-cased, so it is limited alike and the limit tells nothing of who exists.
     """
 
-    def key(group, request):
-        account = request.POST.get(field, "").strip().lower()[:254]
+    def __init__(self, field: str):
+        self.field = field
+
+    def account(self, request) -> str:
+        """The account the form names: `user:<pk>`, or `name:<what was typed>` when it names none; "" if blank."""
+        cache = request.__dict__.setdefault("_posted_accounts", {})
+        if self.field not in cache:
+            typed = request.POST.get(self.field, "").strip()[:254]
+            user = user_for_login(typed) if typed and "\x00" not in typed else None
+            cache[self.field] = f"user:{user.pk}" if user else (f"name:{typed.lower()}" if typed else "")
+        return cache[self.field]
+
+    def __call__(self, group, request) -> str:
+        account = self.account(request)
         return f"{account}|{client_ip(request)}" if account else ""
 
-    return key
+    def anywhere(self, group, request) -> str:
+        return self.account(request)
 
 
 def signed_in_user(group, request):
@@ -63,8 +88,19 @@ def _client_address(group, request):
     return client_ip(request)
 
 
+def _keys(name, request, per_account):
+    """The counts a POST goes into, by kind of limit: its address, and the account it names if it names one."""
+    keys = {"ip": _client_address}
+    if per_account is not None and per_account(name, request):
+        keys["account"] = per_account
+        if hasattr(per_account, "anywhere"):
+            keys["account_any_ip"] = per_account.anywhere
+    return keys
+
+
 def ratelimited(name, *, per_account=None, failures_only=False):
-    """Limit POSTs to a view by settings.RATELIMITS[name]: "ip" per client address, "account" per `per_account`.
+    """Limit POSTs to a view by settings.RATELIMITS[name]: "ip" per client address, "account" per `per_account`,
+    and "account_any_ip" per the account alone where `per_account` names one (see `posted_account`).
 
     With `failures_only`, only a POST the view answers without a redirect counts (a form that worked redirects,
     one that failed is shown again), and a POST is refused once a count has reached its limit: a correct login
@@ -76,17 +112,17 @@ def ratelimited(name, *, per_account=None, failures_only=False):
         def wrapper(request, *args, **kwargs):
             if request.method != "POST" or not settings.RATELIMIT_ENABLE:
                 return view(request, *args, **kwargs)
-            keys = {"ip": _client_address}
-            if per_account is not None and per_account(name, request):
-                keys["account"] = per_account
-            usages = [_usage(request, name, kind, key, increment=not failures_only) for kind, key in keys.items()]
+            keys = _keys(name, request, per_account)
+            usages = {kind: _usage(request, name, kind, key, increment=not failures_only) for kind, key in keys.items()}
             if failures_only:
-                over = any(usage and usage["count"] >= usage["limit"] for usage in usages)
+                over = [kind for kind, usage in usages.items() if usage and usage["count"] >= usage["limit"]]
             else:
-                over = any(usage and usage["should_limit"] for usage in usages)
+                over = [kind for kind, usage in usages.items() if usage and usage["should_limit"]]
             if over:
-                logger.warning("Rate limit %s exceeded by %s.", name, client_ip(request))
-                return render(request, "djangobin/ratelimited.html", {"limit": name}, status=429)
+                logger.warning("Rate limit %s (%s) exceeded by %s.", name, ", ".join(over), client_ip(request))
+                wait = max(usages[kind]["time_left"] for kind in over)
+                context = {"limit": name, "account_wide": over == ["account_any_ip"], "wait_minutes": -(-wait // 60)}
+                return render(request, "djangobin/ratelimited.html", context, status=429)
             response = view(request, *args, **kwargs)
             if failures_only and not 300 <= response.status_code < 400:
                 for kind, key in keys.items():
@@ -134,9 +170,7 @@ def limit_wait(request, name, *, per_account=None):
     settings.RATELIMITS[name] as `ratelimited` does, and return the seconds until it is let through, 0 if now."""
     if request.method != "POST" or not settings.RATELIMIT_ENABLE:
         return 0
-    keys = {"ip": lambda group, request: client_ip(request)}
-    if per_account is not None and per_account(name, request):
-        keys["account"] = per_account
+    keys = _keys(name, request, per_account)
     waits = [0]
     for kind, key in keys.items():
         rate = settings.RATELIMITS.get(name, {}).get(kind)

@@ -190,4 +190,14 @@ def tag_by_slug_or_404(slug: str) -> Tag:
 
 
 def api_tokens_of_user(*, user) -> QuerySet[ApiToken]:
-    return ApiToken.objects.filter(user=user)
+    """The tokens that still work."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+
+
+ENDED_TOKENS_SHOWN = 20
+
+
+def api_tokens_ended_of_user(*, user) -> QuerySet[ApiToken]:
+    """The tokens that ended, most recently ended first: enough to tell which programs need a new one."""
+    ended = ApiToken.objects.filter(user=user, revoked_at__isnull=False)
+    return ended.order_by("-revoked_at", "-pk")[:ENDED_TOKENS_SHOWN]

@@ -1,4 +1,5 @@
-"""The settings page: paste defaults and profile privacy, and the personal API tokens (made and revoked here)."""
+"""The settings page: paste defaults and profile privacy, and the personal API tokens (made and revoked here; the
+ones ended by the owner or by a new password are listed with why, each with a button that makes its successor)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +20,7 @@ def _settings_page(request, *, form=None, token_form=None, new_token="", status=
             "form": form,
             "token_form": token_form or ApiTokenForm(),
             "tokens": selectors.api_tokens_of_user(user=request.user),
+            "ended_tokens": selectors.api_tokens_ended_of_user(user=request.user),
             "new_token": new_token,
         },
         status=status,

@@ -1,5 +1,7 @@
 """Personal API tokens: made and revoked on the settings page, sent as `Authorization: Bearer <token>`.
 
+Every token of an account ends when its password is changed or reset (see djangobin/signals.py), as its sessions do.
+
 A token is 32 random bytes, so a plain SHA-256 of it is enough to store (no salt or slow hash needed: nothing
 guessable goes in). The token itself is shown once, when made, and never again.
 """
@@ -28,14 +30,24 @@ def api_token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, st
 
 
 def api_token_revoke(*, user: AbstractBaseUser, token_id: int) -> bool:
-    """Delete one of `user`'s tokens; False when it is not theirs (or already gone)."""
-    deleted, _ = ApiToken.objects.filter(pk=token_id, user=user).delete()
-    return bool(deleted)
+    """End one of `user`'s live tokens; False when it is not theirs (or already ended)."""
+    ended = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=ApiToken.EndReason.OWNER
+    )
+    return bool(ended)
+
+
+def api_tokens_end_for_password(*, user: AbstractBaseUser) -> int:
+    """End every live token of `user` because their password changed: whoever had the old password may have made
+    or copied a token, and a reset must lock them out of the API as it does out of the site. Returns how many."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=ApiToken.EndReason.PASSWORD
+    )
 
 
 def api_token_user(*, raw: str) -> AbstractBaseUser | None:
-    """The active account a token belongs to, or None; notes when the token was last used."""
-    token = ApiToken.objects.select_related("user").filter(key_hash=_hash(raw)).first()
+    """The active account a live token belongs to, or None; notes when the token was last used."""
+    token = ApiToken.objects.select_related("user").filter(key_hash=_hash(raw), revoked_at__isnull=True).first()
     if token is None or not token.user.is_active:
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_on=timezone.now())

@@ -207,3 +207,73 @@ def test_wrong_passwords_at_the_admin_login_are_limited_like_the_sites(client, l
 
     assert owner.status_code == 302
     assert client.session["_auth_user_id"] == str(admin.pk)
+
+
+# Issue 19, item 7: a higher limit per account counted across every client address.
+
+ADDRESSES = [f"203.0.113.{n}" for n in range(1, 50)]
+
+
+@pytest.fixture
+def account_limits(limits):
+    limits["login"] = {**limits["login"], "account_any_ip": "5/h"}
+    limits["password_reset"] = {**limits["password_reset"], "account_any_ip": "4/h"}
+    return limits
+
+
+def test_failed_logins_from_many_addresses_against_one_account_hit_the_per_account_limit(client, account_limits):
+    make_user(username="victim", email="victim@example.com")
+    statuses = [log_in(client, "victim", "guess", ip).status_code for ip in ADDRESSES[:6]]
+
+    assert statuses == [200] * 5 + [429]
+    assert "too many attempts from many places" in log_in(client, "victim", "guess", ADDRESSES[6]).content.decode()
+
+
+def test_a_username_and_its_email_address_share_one_allowance(client, account_limits):
+    make_user(username="victim", email="victim@example.com")
+    spellings = ["victim", "victim@example.com", "VICTIM@Example.com ", "Victim", "victim@example.com", "victim"]
+
+    statuses = [log_in(client, login, "guess", ip).status_code for login, ip in zip(spellings, ADDRESSES, strict=False)]
+
+    assert statuses == [200] * 5 + [429]
+
+
+def test_a_correct_password_after_the_account_limit_is_refused_until_the_window_passes(
+    client, account_limits, monkeypatch
+):
+    import django_ratelimit.core
+
+    victim = make_user(username="victim", email="victim@example.com")
+    for ip in ADDRESSES[:5]:
+        log_in(client, "victim@example.com", "guess", ip)
+
+    refused = log_in(client, "victim", "correct horse battery", OWNER)
+    assert refused.status_code == 429
+    assert "even with the right password" in refused.content.decode()
+    assert "_auth_user_id" not in client.session
+
+    an_hour_later = django_ratelimit.core.time.time() + 3600
+    monkeypatch.setattr(django_ratelimit.core.time, "time", lambda: an_hour_later)
+    assert log_in(client, "victim", "correct horse battery", OWNER).status_code == 302
+    assert client.session["_auth_user_id"] == str(victim.pk)
+
+
+def test_a_name_of_no_account_is_limited_alike_so_the_limit_tells_nothing_of_who_exists(client, account_limits):
+    statuses = [log_in(client, "Ghost", "guess", ip).status_code for ip in ADDRESSES[:6]]
+    assert statuses == [200] * 5 + [429]
+    assert log_in(client, "ghost", "guess", ADDRESSES[6]).status_code == 429
+
+
+def test_reset_requests_for_one_account_from_many_addresses_hit_the_per_account_limit(client, account_limits):
+    make_user(email="victim@example.com")
+    emails = ["victim@example.com", "Victim@example.com", "VICTIM@EXAMPLE.COM", "victim@example.com "] * 2
+    statuses = [
+        post(client, "djangobin:password_reset", {"email": email}, ip=ip).status_code
+        for email, ip in zip(emails[:5], ADDRESSES, strict=False)
+    ]
+    assert statuses == [302] * 4 + [429]
+
+
+def test_a_login_naming_no_account_with_a_nul_character_is_counted_and_never_a_500(client, account_limits):
+    statuses = [log_in(client, "vic\x00tim", "guess", ip).status_code for ip in ADDRESSES[:6]]
+    assert statuses == [200] * 5 + [429]
