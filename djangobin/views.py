@@ -26,7 +26,7 @@ from djangobin.forms import (
     SignupForm,
     SnippetForm,
 )
-from djangobin.models import Author, Exposure
+from djangobin.models import Author
 from djangobin.ratelimits import posted_account, ratelimited, ratelimited_reads, signed_in_user
 from djangobin.search import SEARCH_RESULTS
 from djangobin.services import accounts, burn, feedback, snippets
@@ -176,7 +176,8 @@ def snippet_fork(request, slug):
         "language": source.language_id,
         "title": source.title,
         "forked_from": source.slug,
-        "exposure": source.exposure if user is not None else Exposure.PUBLIC,
+        # Always one the form offers this visitor: a private source is its signed-in owner's alone.
+        "exposure": source.exposure,
     }
     form = SnippetForm(initial=initial, user=user)
     return render(request, "djangobin/index.html", {"form": form, "fork_source": source})

@@ -37,6 +37,24 @@ def test_the_fork_page_is_the_editor_filled_with_the_sources_code_language_and_t
     assert "A new paste from" in response.content.decode()
 
 
+def test_an_anonymous_fork_of_an_unlisted_snippet_starts_unlisted_not_public(client):
+    source = make_snippet(exposure=Exposure.UNLISTED)
+
+    response = client.get(fork_url(source))
+
+    assert response.context["form"].initial["exposure"] == Exposure.UNLISTED
+    assert '<option value="unlisted" selected>' in response.content.decode()
+
+
+def test_the_owners_fork_of_their_private_snippet_starts_private(client, user):
+    source = make_snippet(user=user, exposure=Exposure.PRIVATE)
+    client.force_login(user)
+
+    response = client.get(fork_url(source))
+
+    assert '<option value="private" selected>' in response.content.decode()
+
+
 def test_a_paste_posted_from_the_fork_page_links_back_and_the_source_lists_it(client):
     source = make_snippet(title="Source")
 
