@@ -89,7 +89,7 @@ def test_forking_a_burn_after_reading_snippet_is_refused_to_others_and_does_not_
     assert client.get(fork_url(source)).status_code == 404
     assert new_snippet(paste(client, forked_from=source.slug)).forked_from is None
     assert Snippet.objects.filter(pk=source.pk).exists()
-    assert "New paste from this" not in Client().get(source.get_absolute_url()).content.decode()  # (this burns it)
+    assert "New paste from this" not in Client().post(source.get_absolute_url()).content.decode()  # (this burns it)
 
 
 def test_the_author_of_a_burn_after_reading_snippet_may_fork_it_from_the_same_browser_or_account(client, user):
