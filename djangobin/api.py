@@ -27,7 +27,8 @@ from djangobin.sites import site_url
 EXPIRY_DAYS_MAX = 365  # as dpaste.com
 TITLE_MAX_LENGTH = Snippet._meta.get_field("title").max_length
 BURN_WARNING = (
-    "Burn after reading: the first view by anyone but its author (the token's account) deletes the snippet for good."
+    "Burn after reading: the first read by anyone but its author (the token's account) deletes the snippet for good:"
+    " at once on its raw and download URLs, once the reader confirms on its page."
 )
 # dpaste's expiry_days is any number of days; ours are the form's choices, so the nearest one is taken.
 _EXPIRATION_DAYS = [(Expiration.WEEK, 7), (Expiration.MONTH, 30), (Expiration.SIX_MONTHS, 182), (Expiration.YEAR, 365)]

@@ -26,7 +26,7 @@ from djangobin.forms import (
     SignupForm,
     SnippetForm,
 )
-from djangobin.models import Author, Exposure
+from djangobin.models import Author
 from djangobin.ratelimits import posted_account, ratelimited, ratelimited_reads, signed_in_user
 from djangobin.search import SEARCH_RESULTS
 from djangobin.services import accounts, burn, feedback, snippets
@@ -79,23 +79,59 @@ def _fork_source(request, slug):
         return None
 
 
+def _burn(snippet):
+    """Burn `snippet` for this request, which may then show it; 404 unless this request's DELETE removed the row."""
+    prefetch_related_objects([snippet], "tags", "render")  # the tag links and the render go with the row
+    if not burn.snippet_burn(snippet_id=snippet.pk):
+        raise Http404("No such snippet.")
+    snippet.burned = True
+
+
+def _no_store(response):
+    response["Cache-Control"] = "no-store"  # no copy anywhere to outlive the snippet
+    return response
+
+
 def burn_on_read(view):
-    """A view that shows a snippet's code: the first reader of a burn-after-reading snippet other than its author
-    deletes it, and only the request whose DELETE removed the row may show it (others get 404)."""
+    """A view that hands a snippet's code to terminal clients (raw, download), which cannot confirm: the first GET
+    of a burn-after-reading snippet by anyone but its author deletes it, and only the request whose DELETE removed
+    the row may show it (others get 404). A HEAD (link checkers, `curl -I`) gets the headers alone and burns nothing.
+    """
 
     @wraps(view)
     def wrapper(request, snippet):
         snippet.burned = False
         if not snippet.burn_after_reading:
             return view(request, snippet)
+        if request.method == "HEAD":
+            response = view(request, snippet)
+            length = len(response.content)
+            response.content = b""  # the code never leaves the view, whatever the server does with a HEAD
+            response["Content-Length"] = str(length)
+            return _no_store(response)
         if not _is_author(request, snippet):
-            prefetch_related_objects([snippet], "tags", "render")  # the tag links and the render go with the row
-            if not burn.snippet_burn(snippet_id=snippet.pk):
-                raise Http404("No such snippet.")
-            snippet.burned = True
+            _burn(snippet)
+        return _no_store(view(request, snippet))
+
+    return wrapper
+
+
+def burn_on_confirm(view):
+    """The snippet page's burn: link checkers and chat unfurlers GET (or HEAD) a page nobody reads, so a reader of a
+    burn-after-reading snippet other than its author first gets a page asking them to confirm, without the code;
+    their POST ("Show and delete") burns it, and only the POST whose DELETE removed the row shows it (others 404)."""
+
+    @wraps(view)
+    def wrapper(request, snippet):
+        snippet.burned = False
+        if snippet.burn_after_reading and not _is_author(request, snippet):
+            if request.method != "POST":
+                return _no_store(render(request, "djangobin/snippet_burn_confirm.html", {"snippet": snippet}))
+            _burn(snippet)
+        elif request.method == "POST":
+            return redirect(snippet)  # nothing to confirm: the author, or an ordinary snippet
         response = view(request, snippet)
-        response["Cache-Control"] = "no-store"  # no copy anywhere to outlive the snippet
-        return response
+        return _no_store(response) if snippet.burn_after_reading else response
 
     return wrapper
 
@@ -176,7 +212,8 @@ def snippet_fork(request, slug):
         "language": source.language_id,
         "title": source.title,
         "forked_from": source.slug,
-        "exposure": source.exposure if user is not None else Exposure.PUBLIC,
+        # Always one the form offers this visitor: a private source is its signed-in owner's alone.
+        "exposure": source.exposure,
     }
     form = SnippetForm(initial=initial, user=user)
     return render(request, "djangobin/index.html", {"form": form, "fork_source": source})
@@ -185,8 +222,9 @@ def snippet_fork(request, slug):
 FORKS_SHOWN = 20
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @snippet_view
-@burn_on_read
+@burn_on_confirm
 def snippet_detail(request, snippet):
     if not snippet.burned:
         snippet.hits += snippets.snippet_hit(snippet_id=snippet.pk)  # this view and this process's unflushed ones

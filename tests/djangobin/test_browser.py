@@ -20,6 +20,10 @@ def web(system):
     return system.start_web()
 
 
+def rows(system, slug):
+    return system.shell(f"from djangobin.models import Snippet; print(Snippet.objects.filter(slug={slug!r}).count())")
+
+
 def log_in(page):
     page.goto("/login/")
     page.locator("main form input:not([type=hidden])").first.fill(EMAIL)
@@ -47,7 +51,13 @@ def test_a_burn_after_reading_paste_is_shown_to_its_first_reader_then_gone_for_e
     reader = browser.new_context(base_url=web.base_url).new_page()
     reader_problems = console_problems(reader)
     reader.goto(url)
-    # Then the reader sees the code and the warning that it is now deleted
+    # Then they are asked to confirm first, without the code, and the snippet is still there
+    expect(reader.locator("[role=alert]")).to_contain_text("deleted for good as you open it")
+    expect(reader.locator("main")).not_to_contain_text("4711")
+    slug = url.rstrip("/").rsplit("/", 1)[1]
+    assert rows(system, slug) == "1"
+    # And when they click "Show and delete", they see the code and the warning that it is now deleted
+    reader.click("button:has-text('Show and delete')")
     expect(reader.locator("main")).to_contain_text("4711")
     expect(reader.locator("[role=alert]")).to_contain_text("this snippet was deleted as you opened it")
     assert problems == [] and reader_problems == []
@@ -55,11 +65,22 @@ def test_a_burn_after_reading_paste_is_shown_to_its_first_reader_then_gone_for_e
     for page in (reader, author):
         response = page.goto(url)
         assert response.status == 404
-    slug = url.rstrip("/").rsplit("/", 1)[1]
-    assert (
-        system.shell(f"from djangobin.models import Snippet; print(Snippet.objects.filter(slug={slug!r}).count())")
-        == "0"
+    assert rows(system, slug) == "0"
+
+
+def test_a_reader_whose_browser_runs_no_javascript_confirms_and_reads_just_the_same(system, web, browser):
+    slug = system.shell(
+        "from tests.factories import make_snippet\n"
+        "print(make_snippet(code='the vault code is 4711', burn_after_reading=True).slug)"
     )
+    reader = browser.new_context(base_url=web.base_url, java_script_enabled=False).new_page()
+
+    reader.goto(f"/{slug}/")
+    reader.click("button:has-text('Show and delete')")
+
+    expect(reader.locator("main")).to_contain_text("4711")
+    expect(reader.locator("[role=alert]")).to_contain_text("this snippet was deleted as you opened it")
+    assert rows(system, slug) == "0"
 
 
 def test_the_user_menu_closes_on_escape_and_on_a_click_outside(web, browser):

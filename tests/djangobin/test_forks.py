@@ -37,6 +37,24 @@ def test_the_fork_page_is_the_editor_filled_with_the_sources_code_language_and_t
     assert "A new paste from" in response.content.decode()
 
 
+def test_an_anonymous_fork_of_an_unlisted_snippet_starts_unlisted_not_public(client):
+    source = make_snippet(exposure=Exposure.UNLISTED)
+
+    response = client.get(fork_url(source))
+
+    assert response.context["form"].initial["exposure"] == Exposure.UNLISTED
+    assert '<option value="unlisted" selected>' in response.content.decode()
+
+
+def test_the_owners_fork_of_their_private_snippet_starts_private(client, user):
+    source = make_snippet(user=user, exposure=Exposure.PRIVATE)
+    client.force_login(user)
+
+    response = client.get(fork_url(source))
+
+    assert '<option value="private" selected>' in response.content.decode()
+
+
 def test_a_paste_posted_from_the_fork_page_links_back_and_the_source_lists_it(client):
     source = make_snippet(title="Source")
 
@@ -71,7 +89,7 @@ def test_forking_a_burn_after_reading_snippet_is_refused_to_others_and_does_not_
     assert client.get(fork_url(source)).status_code == 404
     assert new_snippet(paste(client, forked_from=source.slug)).forked_from is None
     assert Snippet.objects.filter(pk=source.pk).exists()
-    assert "New paste from this" not in Client().get(source.get_absolute_url()).content.decode()  # (this burns it)
+    assert "New paste from this" not in Client().post(source.get_absolute_url()).content.decode()  # (this burns it)
 
 
 def test_the_author_of_a_burn_after_reading_snippet_may_fork_it_from_the_same_browser_or_account(client, user):

@@ -87,6 +87,7 @@ def site_pages(client):
     owner = make_user(username="owner")
     snippet = make_snippet(title="a page", tags=["csp"], user=owner)
     gone = make_snippet(title="gone")
+    burning = make_snippet(title="burns", burn_after_reading=True)  # its page asks to confirm ("Show and delete")
     Snippet.objects.filter(pk=gone.pk).update(expires_at=timezone.now() - timedelta(days=1))
     anonymous = [
         "/",
@@ -108,6 +109,7 @@ def site_pages(client):
         "/search/?query=page",
         f"/{snippet.slug}/",
         f"/{gone.slug}/",
+        f"/{burning.slug}/",
         "/no-such-snippet/",
         "/sitemap.xml",
     ]
