@@ -74,7 +74,7 @@ def _declare_queues(url):
 
 
 def _task_rows(count, now, rng):
-    """Rows for dashboard_task, newest last, plus the per-minute counts they imply."""
+    """Rows for taskhistory_task, newest last, plus the per-minute counts they imply."""
     from taskhistory.minutes import epoch_minute
     from taskhistory.models import RUNTIME_BUCKETS
     from taskhistory.store import _datetime_adapter
@@ -171,11 +171,11 @@ def _fill(count, rng):
         )
         for start in range(0, len(rows), 50_000):
             cursor.executemany(
-                f"INSERT INTO dashboard_task ({columns}) VALUES ({', '.join(['%s'] * 20)}, NULL, '', '')",  # noqa: S608
+                f"INSERT INTO taskhistory_task ({columns}) VALUES ({', '.join(['%s'] * 20)}, NULL, '', '')",  # noqa: S608
                 rows[start : start + 50_000],
             )
         cursor.executemany(
-            f"INSERT INTO dashboard_taskstat (minute, actor_name, queue_name, skipped, {', '.join(stat_columns)}) "  # noqa: S608
+            f"INSERT INTO taskhistory_taskstat (minute, actor_name, queue_name, skipped, {', '.join(stat_columns)}) "  # noqa: S608
             f"VALUES (%s, %s, %s, 0, {', '.join(['%s'] * len(stat_columns))})",
             [
                 [minute, actor, queue, *(counts[name] for name in stat_columns)]
@@ -246,15 +246,15 @@ def _failed_for_bulk(rng):
     )
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO dashboard_task ({columns}) VALUES ({', '.join(['%s'] * 20)}, NULL, '', '')",  # noqa: S608
+            f"INSERT INTO taskhistory_task ({columns}) VALUES ({', '.join(['%s'] * 20)}, NULL, '', '')",  # noqa: S608
             rows,
         )
 
 
 def _bulk_retry(client, rng):
     """(request ms, ms until every task is re-sent): the confirmed POST, then what the actor does (run here)."""
-    from dashboard.bulk import bulk_operation_apply
-    from dashboard.models import BulkOperation
+    from taskhistory.bulk import bulk_operation_apply
+    from taskhistory.models import BulkOperation
 
     _failed_for_bulk(rng)
     form = {"action": "retry", "scope": "filter", "filter_query": f"status=failed&actor={BULK_ACTOR}", "confirm": "yes"}

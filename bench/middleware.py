@@ -93,7 +93,7 @@ def one_round(settings, messages, threads):
             if settings == VARIANTS["with history"]:
                 with sqlite3.connect(directory / "bench.sqlite3") as db:
                     (recorded,) = db.execute(
-                        "SELECT count(*) FROM dashboard_task WHERE status = 'succeeded'"
+                        "SELECT count(*) FROM taskhistory_task WHERE status = 'succeeded'"
                     ).fetchone()
             return {
                 "send_ms": send_seconds / messages * 1000,

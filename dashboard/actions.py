@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.admin.models import DELETION
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -13,10 +14,13 @@ from django.views.decorators.http import require_http_methods
 from dramatiq.common import xq_name
 
 from delivery import queues
+from taskhistory import bulk, selectors, services
+from taskhistory.models import BulkOperation
+from taskhistory.services import ActionError
 
-from . import bulk, selectors, services
 from .access import operator_required
-from .models import BulkOperation
+from .audit import action_log
+from .scheduling import scheduler_job_run as job_run_now
 from .views import get_task_or_404
 
 
@@ -50,7 +54,7 @@ def _confirm_then_act(request, *, back_url, confirmation, act):
         return render(request, "dashboard/confirm.html", {**context, "cancel_url": back_url})
     try:
         done, url = act()
-    except services.ActionError as error:
+    except ActionError as error:
         messages.error(request, str(error))
         return redirect(back_url)
     if done:
@@ -72,7 +76,8 @@ def task_retry(request, message_id):
     task = get_task_or_404(message_id)
 
     def retry():
-        new_id = services.task_retry(task=task, user=request.user)
+        new_id = services.task_retry(task=task)
+        action_log(user=request.user, obj=task, message=f"Retried from the dashboard as message {new_id}.")
         return f"Task {task.message_id} was re-sent as this new task.", reverse("dashboard:task", args=[new_id])
 
     return _confirm_then_act(
@@ -105,7 +110,12 @@ def actor_retry_failed(request, actor_name):
         )
 
     def retry():
-        sent, remaining = services.tasks_retry_failed(actor_name=actor_name, user=request.user)
+        sent, remaining = services.tasks_retry_failed(actor_name=actor_name)
+        action_log(
+            user=request.user,
+            repr_text=f"actor {actor_name}",
+            message=f"Retried {sent} failed tasks of {actor_name} from the dashboard; {remaining} left.",
+        )
         done = f"Re-sent {_count(sent, 'failed task')} of {actor_name}; {remaining} still waiting."
         return done, reverse("dashboard:tasks") + "?" + urlencode({"actor": actor_name})
 
@@ -117,7 +127,14 @@ def actor_retry_failed(request, actor_name):
 @require_http_methods(["GET", "POST"])
 def scheduler_job_run(request, job_name):
     def run():
-        message_id = services.scheduler_job_run(job_name=job_name, user=request.user)
+        run = job_run_now(job_name=job_name)
+        message_id = run.message_id
+        action_log(
+            user=request.user,
+            obj=run if run.pk else None,
+            repr_text=f"scheduler job {job_name}",
+            message=f"Ran {job_name} now from the dashboard as message {message_id}.",
+        )
         return f"{job_name} was sent as this task.", reverse("dashboard:task", args=[message_id])
 
     return _confirm_then_act(
@@ -151,18 +168,25 @@ def queue_purge_dead_letters(request, queue_name):
         )
 
     def purge():
-        purged = services.dead_letters_purge(queue_name=queue_name, user=request.user)
+        purged = services.dead_letters_purge(queue_name=queue_name)
+        action_log(
+            user=request.user,
+            repr_text=f"RabbitMQ queue {xq_name(queue_name)}",
+            message=f"Purged {purged} dead-lettered messages from the dashboard.",
+            flag=DELETION,
+        )
         return f"Purged {_count(purged, 'message')} from {xq_name(queue_name)}.", None
 
     return _confirm_then_act(request, back_url=reverse("dashboard:overview"), confirmation=confirmation, act=purge)
 
 
-def _task_action(request, message_id, *, verb, lines, service, done):
-    """A single-task action: confirm, do it, go back to the task either way."""
+def _task_action(request, message_id, *, verb, lines, service, logged, done):
+    """A single-task action: confirm, do it, log it, go back to the task either way."""
     task = get_task_or_404(message_id)
 
     def act():
-        service(task=task, user=request.user)
+        service(task=task)
+        action_log(user=request.user, obj=task, message=logged)
         return done, None
 
     return _confirm_then_act(
@@ -184,6 +208,7 @@ def task_cancel(request, message_id):
         verb="Cancel",
         lines=["Every worker skips its message instead of running it; one already started runs to its end."],
         service=services.task_cancel,
+        logged="Cancelled from the dashboard before it ran.",
         done="The task was cancelled: workers will skip its message.",
     )
 
@@ -197,6 +222,7 @@ def task_dismiss(request, message_id):
         verb="Dismiss",
         lines=["It leaves the list of failed tasks to retry; the history keeps it under “Dismissed”."],
         service=services.task_dismiss,
+        logged="Dismissed from the dashboard (left off the retry list).",
         done="The task was dismissed.",
     )
 
@@ -213,6 +239,7 @@ def queue_pause(request, queue_name):
             "arriving and wait in RabbitMQ until you resume it.",
         ],
         service=services.queue_pause,
+        logged="Paused consumption from the dashboard.",
         done=f"{queue_name} is paused.",
     )
 
@@ -226,15 +253,17 @@ def queue_resume(request, queue_name):
         title=f"Resume the queue {queue_name}?",
         lines=["Workers take its messages again within about a second."],
         service=services.queue_resume,
+        logged="Resumed consumption from the dashboard.",
         done=f"{queue_name} is consumed again.",
     )
 
 
-def _queue_action(request, queue_name, *, title, lines, service, done):
-    """A queue's pause or resume: confirm, do it, back to the overview."""
+def _queue_action(request, queue_name, *, title, lines, service, logged, done):
+    """A queue's pause or resume: confirm, do it, log it, back to the overview."""
 
     def act():
-        service(queue_name=queue_name, user=request.user)
+        service(queue_name=queue_name)
+        action_log(user=request.user, repr_text=f"RabbitMQ queue {queue_name}", message=logged)
         return done, None
 
     return _confirm_then_act(
@@ -287,6 +316,12 @@ def tasks_bulk(request):
     def start():
         operation = bulk.bulk_operation_create(
             action=action, message_ids=chosen, filter_query=filter_query, user=request.user
+        )
+        what = f"the {len(chosen)} chosen tasks" if chosen else f"tasks matching ?{filter_query}"
+        action_log(
+            user=request.user,
+            obj=operation,
+            message=f"Asked to {action} {operation.total} tasks ({what}) from the dashboard.",
         )
         return None, reverse("dashboard:operation", args=[operation.pk])  # the operation's page says it all
 

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from django.db.models import Sum
 from django.utils import timezone
 
+from taskhistory import selectors
 from taskhistory.minutes import epoch_minute
 from taskhistory.models import Task, TaskStat
 
-from . import charts, selectors
+from . import charts
 
 SAMPLE = 1_000
 WINDOWS = (

@@ -4,7 +4,9 @@ from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from . import actors_page, health, metrics, pages, scheduling, selectors
+from taskhistory import selectors
+
+from . import actors_page, health, metrics, pages, scheduling
 from .access import staff_or_api_token
 from .health_log import health_log_change
 from .views import get_operation_or_404, get_task_or_404, task_list_context

@@ -6,8 +6,9 @@ from django.db import connection
 from django.utils import timezone
 
 from delivery import queues
+from taskhistory import selectors
 
-from . import scheduling, selectors
+from . import scheduling
 
 
 @dataclass

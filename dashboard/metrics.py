@@ -8,8 +8,10 @@ from django.utils import timezone
 
 from delivery.outbox import outbox_pending_count
 from delivery.parked import outbox_parked_count
+from delivery.queues import broker_view
+from taskhistory import selectors
 
-from . import scheduling, selectors
+from . import scheduling
 
 
 def _escape(value):
@@ -122,7 +124,7 @@ def _outbox(out):
 def exposition() -> str:
     now = timezone.now()
     out = _Exposition()
-    _queues(out, selectors.broker_view(selectors.known_queues(now=now)), selectors.queue_latency(now=now))
+    _queues(out, broker_view(selectors.known_queues(now=now)), selectors.queue_latency(now=now))
     _tasks(out)
     _workers(out, now)
     _scheduler(out, now)

@@ -9,7 +9,7 @@ from delivery.outbox import PARK_AFTER_FAILURES, outbox_pending_count
 from delivery.parked import OutboxMessageNotParked, outbox_message_retry, outbox_parked_messages
 
 from .access import operator_required, staff_required
-from .services import action_log
+from .audit import action_log
 
 PAGE_ROWS = 200
 

@@ -7,9 +7,11 @@ Every JSON document carries, besides its data, a flat `live` map (and `html` for
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from delivery.queues import broker_view
+from taskhistory import selectors
 from taskhistory.statuses import OPEN
 
-from . import charts, selectors
+from . import charts
 
 TOTAL_ROWS = (
     ("delayed", "Delayed (sent for later)"),
@@ -43,7 +45,7 @@ def _headline(totals, broker):
 
 def overview(*, now=None):
     now = now or timezone.now()
-    broker = selectors.broker_view(selectors.known_queues(now=now))
+    broker = broker_view(selectors.known_queues(now=now))
     workers = selectors.workers(now=now)
     totals = selectors.status_totals(now=now)
     return {

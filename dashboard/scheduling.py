@@ -1,7 +1,7 @@
 """The scheduler daemon as the dashboard shows it: its jobs, their runs in the ledger, its heartbeats.
 
 Reads the scheduler app (scheduler/jobs.py, models.py, cron.py) and never writes its tables: running a job now
-goes through the daemon's own `run_now` (services.scheduler_job_run), which records it in the ledger exactly
+goes through the daemon's own `run_now` (scheduler_job_run below), which records it in the ledger exactly
 like `runscheduler --run-now`.
 """
 
@@ -14,7 +14,9 @@ from django.utils import timezone
 from scheduler.cron import latest_fire_time
 from scheduler.jobs import declared_jobs
 from scheduler.models import JobRun, SchedulerHeartbeat, SchedulerLease
+from taskhistory.middleware import history_flush
 from taskhistory.models import Task
+from taskhistory.services import ActionError
 from taskhistory.statuses import Status
 
 HEARTBEAT_RED_AFTER = dt.timedelta(minutes=2)
@@ -148,3 +150,25 @@ def jobs_health(*, now: dt.datetime | None = None) -> list[JobHealth]:
         last = succeeded.aggregate(at=Max("finished_at"))["at"]
         health.append(JobHealth(name=job.name, last_success_at=last, missed=state.missed))
     return health
+
+
+def scheduler_job_run(*, job_name: str) -> JobRun | None:
+    """Enqueue a scheduler job at once, as `runscheduler --run-now JOB` does; returns its ledger row.
+
+    The job table belongs to the scheduler app (scheduler/jobs.py); the daemon's `run_now` records the run.
+    """
+    from scheduler.daemon import SchedulerDaemon
+    from scheduler.jobs import job_get
+
+    try:
+        job = job_get(job_name)
+    except KeyError as error:
+        raise ActionError(error.args[0]) from None
+    try:
+        message = SchedulerDaemon([job]).run_now(job)
+    except Exception as error:
+        raise ActionError(f"Could not enqueue {job.name}: {type(error).__name__}: {error}") from error
+    history_flush()
+    return JobRun.objects.filter(job=job.name, message_id=message.message_id).first() or JobRun(
+        job=job.name, message_id=message.message_id
+    )

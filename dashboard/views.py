@@ -5,9 +5,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from . import actors_page, pages, scheduling, selectors
+from taskhistory import selectors
+from taskhistory.forms import TaskFilterForm
+
+from . import actors_page, pages, scheduling
 from .access import staff_required
-from .forms import TaskFilterForm
 
 
 @staff_required

@@ -302,3 +302,27 @@ def dead_letters_requeue(*, queue_name: str, broker=None) -> int:
         if channel.is_open:
             channel.close()
     return moved
+
+
+@dataclass
+class BrokerView:
+    queues: list = field(default_factory=list)
+    error: str = ""
+    management_error: str = ""
+    management: bool = False
+
+
+def broker_view(names):
+    """RabbitMQ's counts for `names`; an unreachable broker is reported, never raised."""
+    view = BrokerView(management=bool(settings.RABBITMQ_MANAGEMENT_URL))
+    try:
+        view.queues = queue_counts(names)
+    except BrokerUnavailable as error:
+        view.error = str(error)
+        view.queues = [QueueCounts(name=name) for name in names]
+    if view.management:
+        try:
+            with_management(view.queues)
+        except BrokerUnavailable as error:
+            view.management_error = str(error)
+    return view

@@ -10,6 +10,22 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
+# Old environment names still read, each {new name: old name}; `renamed_in_use` lists the ones a deployment sets,
+# which the taskhistory app's system check reports as deprecated.
+RENAMED = {"TASKHISTORY_RETENTION_DAYS": "DASHBOARD_RETENTION_DAYS"}
+
+
+def renamed_in_use() -> list[tuple[str, str]]:
+    """(old, new) for every old name set in the environment without its new name."""
+    return [(old, new) for new, old in RENAMED.items() if old in os.environ and new not in os.environ]
+
+
+def _with_old_name(name):
+    """The variable to read for `name`: the old one when only it is set."""
+    old = RENAMED.get(name)
+    return old if old is not None and name not in os.environ and old in os.environ else name
+
+
 def env_str(name, default=""):
     return os.environ.get(name, default).strip()
 
@@ -27,6 +43,7 @@ def env_bool(name, default=False):
 
 
 def env_int(name, default, *, minimum=None, maximum=None):
+    name = _with_old_name(name)
     raw = os.environ.get(name)
     if raw is None or not raw.strip():
         return default

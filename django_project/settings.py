@@ -289,16 +289,17 @@ DRAMATIQ_BROKER = {
 }
 DRAMATIQ_AUTODISCOVER_MODULES = ["mail", "snippets", "renders", "dashboard"]
 
-# Dashboard (/dashboard/, staff only): task history kept this many days; a bearer token for /dashboard/metrics;
-# the RabbitMQ management API (e.g. http://guest:guest@127.0.0.1:15672/) for unacked counts and rates.
-DASHBOARD_RETENTION_DAYS = env_int("DASHBOARD_RETENTION_DAYS", 7, minimum=1)
+# Task history: kept this many days (DASHBOARD_RETENTION_DAYS is its old name, still read, with a warning).
+TASKHISTORY_RETENTION_DAYS = env_int("TASKHISTORY_RETENTION_DAYS", 7, minimum=1)
+# Dashboard (/dashboard/, staff only): a bearer token for /dashboard/api/ and /dashboard/metrics; the RabbitMQ
+# management API (e.g. http://guest:guest@127.0.0.1:15672/) for unacked counts and rates.
 DASHBOARD_API_TOKEN = env_str("DASHBOARD_API_TOKEN")
 DASHBOARD_METRICS_TOKEN = env_str("DASHBOARD_METRICS_TOKEN")  # the older name of DASHBOARD_API_TOKEN, still read
 RABBITMQ_MANAGEMENT_URL = env_str("RABBITMQ_MANAGEMENT_URL")
 
 # Scheduler (`manage.py runscheduler`): crontab expressions on the wall clock of TIME_ZONE.
 SCHEDULER_PURGE_CRON = env_str("SCHEDULER_PURGE_CRON", "0 0 * * *")
-# When the dashboard's task history older than DASHBOARD_RETENTION_DAYS is deleted.
+# When task history older than TASKHISTORY_RETENTION_DAYS is deleted.
 SCHEDULER_PRUNE_CRON = env_str("SCHEDULER_PRUNE_CRON", "30 0 * * *")
 # The leader's lease, in seconds: heartbeats come every third of it, and a standby takes over from a dead
 # leader within about 1⅓ of it.

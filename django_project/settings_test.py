@@ -19,7 +19,7 @@ DRAMATIQ_BROKER = {
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # The dashboard's task history: outside worker processes, write each event in the thread that sends it, inside
 # the test's transaction, rather than from a background thread (taskhistory/recorder.py).
-DASHBOARD_HISTORY_IMMEDIATE = True
+TASKHISTORY_IMMEDIATE = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

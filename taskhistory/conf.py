@@ -12,8 +12,8 @@ WORKER_DROP_SECONDS = 300
 
 def immediate_writes() -> bool:
     """Tests only: outside worker processes, write each event in the thread that records it (see recorder.py)."""
-    return getattr(settings, "DASHBOARD_HISTORY_IMMEDIATE", False)
+    return getattr(settings, "TASKHISTORY_IMMEDIATE", False)
 
 
 def retention_days() -> int:
-    return settings.DASHBOARD_RETENTION_DAYS
+    return settings.TASKHISTORY_RETENTION_DAYS

@@ -1,14 +1,38 @@
-"""What task history remembers: each message's life, per-minute counts, and live worker processes.
-
-The tables keep the names they had when these models lived in the dashboard app (`dashboard_…`).
+"""What task history remembers: each message's life, per-minute counts, live worker processes, and the bulk
+operations operators ask for. Only this app writes these tables (the recorder's upsert, taskhistory/services.py).
 """
 
 import json
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from .minutes import minute_start
 from .statuses import FINAL, RETRYABLE, WAITING, Status
+
+# What an operator may still do with a task, each rule once: the querysets below and Task's `can_*` properties
+# read these, so the retry list, the buttons and the bulk actions agree.
+_RETRYABLE = Q(status__in=RETRYABLE, retried_as="")
+_DISMISSIBLE = Q(status__in=RETRYABLE, dismissed_at__isnull=True)
+_CANCELLABLE = Q(status__in=WAITING)
+
+
+class TaskQuerySet(models.QuerySet):
+    def retryable(self):
+        """Failed or skipped, and not re-sent yet (a task is re-sent at most once)."""
+        return self.filter(_RETRYABLE)
+
+    def awaiting_retry(self):
+        """The retry list: retryable and not dismissed (an operator looked at it and left it alone)."""
+        return self.filter(_RETRYABLE & _DISMISSIBLE)
+
+    def dismissible(self):
+        return self.filter(_DISMISSIBLE)
+
+    def cancellable(self):
+        """Not started yet."""
+        return self.filter(_CANCELLABLE)
 
 
 class Task(models.Model):
@@ -45,8 +69,10 @@ class Task(models.Model):
     )
     updated_at = models.DateTimeField()
 
+    objects = TaskQuerySet.as_manager()
+
     class Meta:
-        db_table = "dashboard_task"
+        db_table = "taskhistory_task"
         # Newest first under every filter the task list offers; the id breaks ties for keyset pages.
         indexes = [
             models.Index(fields=["enqueued_at", "id"], name="dashboard_task_time"),
@@ -77,11 +103,15 @@ class Task(models.Model):
 
     @property
     def can_retry(self):
-        return self.status in RETRYABLE
+        return self.status in RETRYABLE and not self.retried_as  # _RETRYABLE
+
+    @property
+    def can_dismiss(self):
+        return self.status in RETRYABLE and self.dismissed_at is None  # _DISMISSIBLE
 
     @property
     def can_cancel(self):
-        return self.status in WAITING
+        return self.status in WAITING  # _CANCELLABLE
 
     @property
     def queue_seconds(self):
@@ -127,7 +157,7 @@ class TaskStat(models.Model):
     le_2m = models.PositiveIntegerField(default=0)
 
     class Meta:
-        db_table = "dashboard_taskstat"
+        db_table = "taskhistory_taskstat"
         constraints = [
             models.UniqueConstraint(fields=["minute", "actor_name", "queue_name"], name="dashboard_taskstat_unique")
         ]
@@ -179,7 +209,7 @@ class WorkerProcess(models.Model):
     last_seen = models.DateTimeField()
 
     class Meta:
-        db_table = "dashboard_workerprocess"
+        db_table = "taskhistory_workerprocess"
         constraints = [models.UniqueConstraint(fields=["host", "pid"], name="dashboard_worker_unique")]
 
     def __str__(self):
@@ -237,3 +267,40 @@ class TaskAttempt(models.Model):
 
     def __str__(self):
         return f"{self.message_id} attempt {self.attempt}"
+
+
+class BulkOperation(models.Model):
+    """Retry, cancel or dismiss many tasks at once: asked for in a request, done by an actor, progress shown.
+
+    It covers either the chosen message ids or every task matching a filter (the task list's query string)
+    up to `up_to_task_id`, so tasks arriving after the press are left alone.
+    """
+
+    class Action(models.TextChoices):
+        RETRY = "retry", "Retry"
+        CANCEL = "cancel", "Cancel"
+        DISMISS = "dismiss", "Dismiss"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+
+    action = models.CharField(max_length=10, choices=Action.choices)
+    message_ids = models.TextField(default="[]", help_text="JSON list of the chosen message ids; empty: the filter.")
+    filter_query = models.TextField(blank=True, default="", help_text="The task list's query string.")
+    up_to_task_id = models.BigIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0, help_text="Tasks it covers, counted when it was asked for.")
+    done = models.PositiveIntegerField(default=0)
+    passed_over = models.PositiveIntegerField(default=0, help_text="Tasks that no longer qualified.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.total} tasks"
+
+    @property
+    def progress_percent(self):
+        return 100 if not self.total else min(100, round(100 * (self.done + self.passed_over) / self.total))

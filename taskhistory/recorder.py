@@ -10,7 +10,7 @@ better than losing a message.
 `flush()` writes the buffer at once and returns when it is in the database: the dashboard's own actions use it
 so that the task they just sent is there when they show it.
 
-Tests set DASHBOARD_HISTORY_IMMEDIATE (settings_test.py): outside worker processes each event is then written
+Tests set TASKHISTORY_IMMEDIATE (settings_test.py): outside worker processes each event is then written
 in the thread that records it, inside the test's transaction.
 """
 

@@ -33,3 +33,13 @@ STAGE_DEAD_LETTERED = 5
 def rank(*, retries, stage):
     """The order of an event: later attempts outrank earlier ones, later stages of an attempt outrank earlier."""
     return retries * 10 + stage
+
+
+def stage_of(rank_value: int) -> int:
+    """The stage a rank encodes (what `rank` adds to the attempt's tens)."""
+    return rank_value % 10
+
+
+def stage_of_sql(column: str) -> str:
+    """`stage_of` as SQL: integer division on both SQLite and PostgreSQL, so the stage is what remains."""
+    return f"({column} - {column} / 10 * 10)"

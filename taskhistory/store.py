@@ -17,7 +17,7 @@ from django.db import connection, transaction
 
 from .events import ATTEMPT_COLUMNS, BLANK_MEANS_MISSING, LATEST, MESSAGE_COLUMNS, dumps
 from .models import RUNTIME_BUCKETS
-from .statuses import STAGE_DONE, STAGE_READY, Status
+from .statuses import STAGE_DONE, STAGE_READY, Status, stage_of, stage_of_sql
 
 _TASK_COLUMNS = (
     "message_id",
@@ -51,20 +51,19 @@ _DATETIMES = {"enqueued_at", "queued_at", "eta", "started_at", "finished_at", "d
 
 
 # A dead-lettered message that is sent again under its own id (`manage.py retrymail`) starts a new life: its
-# enqueue happened after the dead-lettering, which no late write of its first life can claim. `rank / 10 * 10`
-# is integer arithmetic on both backends (the stage is what remains).
+# enqueue happened after the dead-lettering, which no late write of its first life can claim.
 _REVIVED = (
-    "(dashboard_task.dead_lettered_at IS NOT NULL AND excluded.dead_lettered_at IS NULL "
-    "AND excluded.updated_at > dashboard_task.dead_lettered_at "
-    f"AND excluded.rank - excluded.rank / 10 * 10 <= {STAGE_READY})"
+    "(taskhistory_task.dead_lettered_at IS NOT NULL AND excluded.dead_lettered_at IS NULL "
+    "AND excluded.updated_at > taskhistory_task.dead_lettered_at "
+    f"AND {stage_of_sql('excluded.rank')} <= {STAGE_READY})"
 )
-_RANKED_HIGHER = "excluded.rank >= dashboard_task.rank"
+_RANKED_HIGHER = "excluded.rank >= taskhistory_task.rank"
 _NEWER = f"({_REVIVED} OR {_RANKED_HIGHER})"
 
 
 def _latest(column):
     """The value of the higher-ranked event (ties go to the one written last)."""
-    return f"{column} = CASE WHEN {_NEWER} THEN excluded.{column} ELSE dashboard_task.{column} END"
+    return f"{column} = CASE WHEN {_NEWER} THEN excluded.{column} ELSE taskhistory_task.{column} END"
 
 
 def _value(side, column):
@@ -74,9 +73,9 @@ def _value(side, column):
 
 def _message_column(column):
     """The higher-ranked event's value when it has one, else the other's."""
-    new, old = _value("excluded", column), _value("dashboard_task", column)
+    new, old = _value("excluded", column), _value("taskhistory_task", column)
     return (
-        f"{column} = CASE WHEN {_NEWER} THEN COALESCE({new}, dashboard_task.{column}) "
+        f"{column} = CASE WHEN {_NEWER} THEN COALESCE({new}, taskhistory_task.{column}) "
         f"ELSE COALESCE({old}, excluded.{column}) END"
     )
 
@@ -86,14 +85,14 @@ def _attempt_column(column):
     same_attempt = _message_column(column).split(" = ", 1)[1]
     return (
         f"{column} = CASE WHEN {_REVIVED} THEN excluded.{column} "
-        f"WHEN excluded.retries = dashboard_task.retries THEN {same_attempt} "
-        f"WHEN {_NEWER} THEN excluded.{column} ELSE dashboard_task.{column} END"
+        f"WHEN excluded.retries = taskhistory_task.retries THEN {same_attempt} "
+        f"WHEN {_NEWER} THEN excluded.{column} ELSE taskhistory_task.{column} END"
     )
 
 
 _LAST_WRITE = (
-    "updated_at = CASE WHEN excluded.updated_at > dashboard_task.updated_at "
-    "THEN excluded.updated_at ELSE dashboard_task.updated_at END"
+    "updated_at = CASE WHEN excluded.updated_at > taskhistory_task.updated_at "
+    "THEN excluded.updated_at ELSE taskhistory_task.updated_at END"
 )
 
 
@@ -128,7 +127,7 @@ class _Statement:
 def _insert(set_clause):
     # Only this module's constant column names are interpolated; values always go in as parameters.
     return _Statement(
-        table="dashboard_task",
+        table="taskhistory_task",
         columns=_TASK_COLUMNS,
         tail=f"ON CONFLICT (message_id) DO UPDATE SET {', '.join(set_clause)}",
     )
@@ -139,7 +138,7 @@ _UPSERT = _insert(
         *map(_latest, LATEST),
         *map(_attempt_column, ATTEMPT_COLUMNS),
         *map(_message_column, MESSAGE_COLUMNS),
-        f"dead_lettered_at = CASE WHEN {_REVIVED} THEN NULL ELSE dashboard_task.dead_lettered_at END",
+        f"dead_lettered_at = CASE WHEN {_REVIVED} THEN NULL ELSE taskhistory_task.dead_lettered_at END",
         _LAST_WRITE,
     ]
 )
@@ -147,9 +146,9 @@ _UPSERT = _insert(
 # A rejection into the dead-letter queue adds its time; a failed or skipped task keeps its status.
 _DEAD_LETTER = _insert(
     [
-        "dead_lettered_at = COALESCE(dashboard_task.dead_lettered_at, excluded.dead_lettered_at)",
-        "status = CASE WHEN dashboard_task.status IN ('failed', 'skipped') THEN dashboard_task.status "
-        f"WHEN {_RANKED_HIGHER} THEN excluded.status ELSE dashboard_task.status END",
+        "dead_lettered_at = COALESCE(taskhistory_task.dead_lettered_at, excluded.dead_lettered_at)",
+        "status = CASE WHEN taskhistory_task.status IN ('failed', 'skipped') THEN taskhistory_task.status "
+        f"WHEN {_RANKED_HIGHER} THEN excluded.status ELSE taskhistory_task.status END",
         _latest("rank"),
         *map(_message_column, ("last_error", "traceback")),
         _LAST_WRITE,
@@ -159,9 +158,10 @@ _DEAD_LETTER = _insert(
 _STAT_COUNTS = ("succeeded", "failed", "retried", "skipped", "runtime_sum_ms", *(name for _, name in RUNTIME_BUCKETS))
 _ADD_COUNTS = ", ".join(f"{name} = {{table}}.{name} + excluded.{name}" for name in _STAT_COUNTS)
 _STAT_INSERT = _Statement(
-    table="dashboard_taskstat",
+    table="taskhistory_taskstat",
     columns=("minute", "actor_name", "queue_name", *_STAT_COUNTS),
-    tail="ON CONFLICT (minute, actor_name, queue_name) DO UPDATE SET " + _ADD_COUNTS.format(table="dashboard_taskstat"),
+    tail="ON CONFLICT (minute, actor_name, queue_name) DO UPDATE SET "
+    + _ADD_COUNTS.format(table="taskhistory_taskstat"),
 )
 _COUNTER_INSERT = _Statement(
     table="taskhistory_taskcounter",
@@ -231,7 +231,7 @@ def _stat_sums(events):
     sums = defaultdict(lambda: dict.fromkeys(_STAT_COUNTS, 0))
     for event in events:
         column = _OUTCOME_COLUMN.get(event.status)
-        if column is None or event.is_dead_letter or event.rank % 10 != STAGE_DONE:
+        if column is None or event.is_dead_letter or stage_of(event.rank) != STAGE_DONE:
             continue
         counts = sums[(event.minute, event.actor_name, event.queue_name)]
         counts[column] += 1
@@ -257,7 +257,7 @@ def _attempt_rows(events, adapt):
     """One row per finished attempt (its "finished" event), before the batch's events are merged."""
     rows = []
     for event in events:
-        if event.rank % 10 != STAGE_DONE or event.is_dead_letter or event.finished_at is None:
+        if stage_of(event.rank) != STAGE_DONE or event.is_dead_letter or event.finished_at is None:
             continue
         started = adapt(event.started_at) if event.started_at is not None else None
         error = event.last_error if event.status != Status.SUCCEEDED else ""

@@ -91,10 +91,10 @@ def test_retry_all_re_sends_every_failed_task_of_one_actor_not_yet_retried(staff
 
 
 def test_retry_all_stops_at_its_limit_and_says_how_many_are_left(staff, sent):
-    from dashboard import services
+    from taskhistory import services
 
     for _ in range(5):
         make_task(status="failed")
-    assert services.tasks_retry_failed(actor_name="send_feedback_mail", user=staff, limit=2) == (2, 3)
-    assert services.tasks_retry_failed(actor_name="send_feedback_mail", user=staff, limit=10) == (3, 0)
+    assert services.tasks_retry_failed(actor_name="send_feedback_mail", limit=2) == (2, 3)
+    assert services.tasks_retry_failed(actor_name="send_feedback_mail", limit=10) == (3, 0)
     assert sent.queues["mail"].qsize() == 5

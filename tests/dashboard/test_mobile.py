@@ -30,7 +30,7 @@ def test_every_dashboard_page_fits_a_390_px_screen_without_sideways_scrolling(sy
         f"make_task(status='failed', message_id='{MESSAGE_ID}', args=['a-long-argument-' * 8])\n"
         "for n in range(30): make_task(status='succeeded')\n"
         "make_stat(minute=timezone.now(), succeeded=30, failed=1, le_10ms=30)\n"
-        "from dashboard.models import BulkOperation\n"
+        "from taskhistory.models import BulkOperation\n"
         "BulkOperation.objects.create(pk=1, action='retry', total=3, done=1)\n"
     )
     web = system.start_web()

@@ -5,8 +5,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
-from dashboard.models import BulkOperation
-from taskhistory.models import CancelledMessage, PausedQueue, Task
+from taskhistory.models import BulkOperation, CancelledMessage, PausedQueue, Task
 from tests.taskhistory.factories import make_task
 
 pytestmark = pytest.mark.django_db

@@ -154,14 +154,14 @@ def test_a_database_that_cannot_be_written_never_stops_messages_from_being_proce
         ran.append(1)
 
     with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE dashboard_task RENAME TO dashboard_task_away")
+        cursor.execute("ALTER TABLE taskhistory_task RENAME TO taskhistory_task_away")
     try:
         with caplog.at_level(logging.WARNING), running_worker(broker) as worker:
             important.send()
             drain(broker, worker)
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE dashboard_task_away RENAME TO dashboard_task")
+            cursor.execute("ALTER TABLE taskhistory_task_away RENAME TO taskhistory_task")
 
     assert ran == [1]
     assert broker.dead_letters == []
@@ -207,7 +207,7 @@ def test_a_long_running_message_shows_as_running_on_its_worker_before_it_finishe
 
 
 def test_outside_tests_a_sending_thread_does_no_database_work_and_a_flush_writes_what_it_sent(broker, settings):
-    settings.DASHBOARD_HISTORY_IMMEDIATE = False  # production: a background thread writes
+    settings.TASKHISTORY_IMMEDIATE = False  # production: a background thread writes
 
     @dramatiq.actor(broker=broker, queue_name="mail")
     def notify(user_id):

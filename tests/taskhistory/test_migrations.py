@@ -57,7 +57,30 @@ def test_a_database_from_before_the_move_keeps_its_tasks_and_the_operate_permiss
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_fresh_database_gets_the_history_tables_under_their_old_names():
-    tables = connection.introspection.table_names()
-    assert {"dashboard_task", "dashboard_taskstat", "dashboard_workerprocess"} <= set(tables)
-    assert Task._meta.db_table == "dashboard_task"
+def test_a_fresh_database_gets_the_history_tables_under_their_owners_name():
+    tables = set(connection.introspection.table_names())
+    assert {"taskhistory_task", "taskhistory_taskstat", "taskhistory_workerprocess"} <= tables
+    assert "taskhistory_bulkoperation" in tables
+    assert not {"dashboard_task", "dashboard_taskstat", "dashboard_workerprocess", "dashboard_bulkoperation"} & tables
+
+
+BEFORE_THE_RENAME = [("dashboard", "0002_task_history_moved"), ("taskhistory", "0002_counters_and_control")]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_rename_to_the_owners_name_keeps_every_task_and_bulk_operation():
+    leaves = _leaves()
+    old = _migrate(BEFORE_THE_RENAME).loader.project_state(BEFORE_THE_RENAME).apps
+    now = timezone.now()
+    old.get_model("taskhistory", "Task").objects.create(
+        message_id="m-2", actor_name="send_feedback_mail", queue_name="mail", status="failed", enqueued_at=now,
+        updated_at=now,
+    )  # fmt: skip
+    old.get_model("dashboard", "BulkOperation").objects.create(action="retry", total=3)
+
+    _migrate(leaves)
+
+    from taskhistory.models import BulkOperation
+
+    assert Task.objects.get().message_id == "m-2"
+    assert (BulkOperation.objects.get().action, BulkOperation.objects.get().total) == ("retry", 3)

@@ -1,4 +1,4 @@
-"""History older than DASHBOARD_RETENTION_DAYS is pruned by an actor; recent and still-open tasks stay."""
+"""History older than TASKHISTORY_RETENTION_DAYS is pruned by an actor; recent and still-open tasks stay."""
 
 import datetime as dt
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_finished_tasks_and_counts_older_than_the_retention_are_deleted(settings):
-    settings.DASHBOARD_RETENTION_DAYS = 7
+    settings.TASKHISTORY_RETENTION_DAYS = 7
     now = timezone.now()
     old = [make_task(status=status, ago=dt.timedelta(days=8)) for status in ("succeeded", "failed", "skipped")]
     kept = make_task(status="succeeded", ago=dt.timedelta(days=6))

@@ -10,27 +10,26 @@ import json
 import logging
 
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max
 from django.http import QueryDict
 from django.utils import timezone
 
 from delivery.outbox import enqueue_on_commit
-from taskhistory.middleware import history_flush
-from taskhistory.models import Task
-from taskhistory.statuses import RETRYABLE, WAITING
 
 from . import selectors, services
 from .forms import TaskFilterForm
-from .models import BulkOperation
+from .middleware import history_flush
+from .models import BulkOperation, Task
 
 logger = logging.getLogger(__name__)
 
 BATCH = 200
 MAX_CHOSEN = 1_000
+# The Task queryset's rule for each action (models.py): the same as its single-task button's.
 _ELIGIBLE = {
-    BulkOperation.Action.RETRY: Q(status__in=RETRYABLE, retried_as="", dismissed_at__isnull=True),
-    BulkOperation.Action.CANCEL: Q(status__in=WAITING),
-    BulkOperation.Action.DISMISS: Q(status__in=RETRYABLE, dismissed_at__isnull=True),
+    BulkOperation.Action.RETRY: "awaiting_retry",
+    BulkOperation.Action.CANCEL: "cancellable",
+    BulkOperation.Action.DISMISS: "dismissible",
 }
 
 
@@ -54,7 +53,7 @@ def bulk_tasks(operation: BulkOperation):
             return Task.objects.none()
         tasks = selectors.tasks_filtered(form.filters(), now=operation.created_at)
         tasks = tasks.filter(pk__lte=operation.up_to_task_id)
-    return tasks.filter(_ELIGIBLE[operation.action]).order_by()
+    return getattr(tasks, _ELIGIBLE[operation.action])().order_by()
 
 
 def bulk_operation_create(*, action: str, message_ids: list[str], filter_query: str, user) -> BulkOperation:
@@ -72,12 +71,6 @@ def bulk_operation_create(*, action: str, message_ids: list[str], filter_query: 
         operation.total = bulk_tasks(operation).count()
         operation.save(update_fields=["total"])
         enqueue_on_commit("actors.dashboard.apply_bulk_operation", operation.pk)
-        what = f"the {len(message_ids)} chosen tasks" if message_ids else f"tasks matching ?{filter_query}"
-        services.action_log(
-            user=user,
-            obj=operation,
-            message=f"Asked to {action} {operation.total} tasks ({what}) from the dashboard.",
-        )
     return operation
 
 

@@ -1,8 +1,9 @@
+"""The task list's filter, as the dashboard's form offers it and as a bulk operation stores it (its query string)."""
+
 from django import forms
 
-from taskhistory.statuses import Status
-
 from .selectors import DEAD_LETTERED, DISMISSED, WINDOWS, TaskFilters
+from .statuses import Status
 
 WINDOW_LABELS = {
     "15m": "last 15 minutes",

@@ -1,26 +1,21 @@
-"""Reads behind the dashboard's pages and JSON: each bounded by an index or by the per-minute counts.
+"""Reads of the task history: each bounded by an index or by the per-minute counts.
 
-Nothing here counts or groups the whole task history: lists are keyset pages over the (…, enqueued_at, id)
-indexes, totals and charts read TaskStat (one row per minute and actor) plus the few tasks still open.
+Nothing here counts or groups the whole history: lists are keyset pages over the (…, enqueued_at, id) indexes,
+totals and charts read TaskStat (one row per minute and actor) plus the few tasks still open. The dashboard's
+pages, JSON and metrics read through here, never the tables themselves.
 """
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import Count, F, Min, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from delivery import queues
-from taskhistory import conf as history_conf
-from taskhistory import control
-from taskhistory.minutes import epoch_minute, minute_start
-from taskhistory.models import RUNTIME_BUCKETS, Task, TaskAttempt, TaskCounter, TaskStat, WorkerProcess
-from taskhistory.statuses import OPEN, RETRYABLE, Status
-
-from . import registry
-from .models import BulkOperation
+from . import conf, control, registry
+from .minutes import epoch_minute, minute_start
+from .models import RUNTIME_BUCKETS, BulkOperation, Task, TaskAttempt, TaskCounter, TaskStat, WorkerProcess
+from .statuses import OPEN, RETRYABLE, Status
 
 PER_PAGE = 50
 COUNT_CAP = 10_000
@@ -75,7 +70,7 @@ def tasks_filtered(filters, *, now=None):
     """The tasks matching `filters`, newest first."""
     tasks = Task.objects.all()
     if filters.status == DEAD_LETTERED:
-        tasks = tasks.filter(status__in=RETRYABLE, dead_lettered_at__isnull=False, dismissed_at__isnull=True)
+        tasks = tasks.dismissible().filter(dead_lettered_at__isnull=False)
     elif filters.status == DISMISSED:
         tasks = tasks.filter(status__in=RETRYABLE, dismissed_at__isnull=False)
     elif filters.status in RETRYABLE:
@@ -124,8 +119,7 @@ def task_get(message_id):
 
 def tasks_retryable_of_actor(actor_name):
     """Failed or skipped tasks of an actor not yet re-sent nor dismissed, oldest first."""
-    tasks = Task.objects.filter(actor_name=actor_name, status__in=RETRYABLE, retried_as="", dismissed_at__isnull=True)
-    return tasks.order_by("enqueued_at", "id")
+    return Task.objects.awaiting_retry().filter(actor_name=actor_name).order_by("enqueued_at", "id")
 
 
 def status_totals(*, now=None):
@@ -192,50 +186,12 @@ class WorkerRow:
 def workers(*, now=None):
     """Worker processes heard from within the drop age, stale ones marked."""
     now = now or timezone.now()
-    rows = WorkerProcess.objects.filter(last_seen__gte=now - dt.timedelta(seconds=history_conf.WORKER_DROP_SECONDS))
+    rows = WorkerProcess.objects.filter(last_seen__gte=now - dt.timedelta(seconds=conf.WORKER_DROP_SECONDS))
     result = []
     for process in rows.order_by("host", "pid"):
         age = max((now - process.last_seen).total_seconds(), 0.0)
-        result.append(WorkerRow(process=process, age_seconds=age, stale=age > history_conf.WORKER_STALE_SECONDS))
+        result.append(WorkerRow(process=process, age_seconds=age, stale=age > conf.WORKER_STALE_SECONDS))
     return result
-
-
-def known_actors(*, now=None):
-    """Actor names to offer as filters: the code's actors and any that finished work in the last week."""
-    since = epoch_minute((now or timezone.now()) - dt.timedelta(days=7))
-    recent = TaskStat.objects.filter(minute__gte=since).values_list("actor_name", flat=True).distinct()
-    return sorted(set(registry.actors()) | set(recent))
-
-
-def known_queues(*, now=None):
-    since = epoch_minute((now or timezone.now()) - dt.timedelta(days=1))
-    recent = set(TaskStat.objects.filter(minute__gte=since).values_list("queue_name", flat=True).distinct())
-    live = {queue for row in workers(now=now) for queue in row.process.queue_list}
-    return sorted(set(registry.queues()) | recent | live)
-
-
-@dataclass
-class BrokerView:
-    queues: list = field(default_factory=list)
-    error: str = ""
-    management_error: str = ""
-    management: bool = False
-
-
-def broker_view(names):
-    """RabbitMQ's counts for `names`; an unreachable broker is reported, never raised."""
-    view = BrokerView(management=bool(settings.RABBITMQ_MANAGEMENT_URL))
-    try:
-        view.queues = queues.queue_counts(names)
-    except queues.BrokerUnavailable as error:
-        view.error = str(error)
-        view.queues = [queues.QueueCounts(name=name) for name in names]
-    if view.management:
-        try:
-            queues.with_management(view.queues)
-        except queues.BrokerUnavailable as error:
-            view.management_error = str(error)
-    return view
 
 
 _OUTCOMES = ("succeeded", "failed", "retried", "skipped")
@@ -301,10 +257,25 @@ def queues_paused() -> set[str]:
     return control.paused_queues()
 
 
-def bulk_operation_get(operation_id: int):
-    return BulkOperation.objects.filter(pk=operation_id).select_related("requested_by").first()
-
-
 def task_attempts(message_id: str) -> list[TaskAttempt]:
     """Each finished attempt of a task, first to last."""
     return list(TaskAttempt.objects.filter(message_id=message_id).order_by("attempt"))
+
+
+def known_actors(*, now: dt.datetime | None = None) -> list[str]:
+    """Actor names to offer as filters: the code's actors and any that finished work in the last week."""
+    since = epoch_minute((now or timezone.now()) - dt.timedelta(days=7))
+    recent = TaskStat.objects.filter(minute__gte=since).values_list("actor_name", flat=True).distinct()
+    return sorted(set(registry.actors()) | set(recent))
+
+
+def known_queues(*, now: dt.datetime | None = None) -> list[str]:
+    """The code's queues, those that finished work in the last day, and those a live worker consumes."""
+    since = epoch_minute((now or timezone.now()) - dt.timedelta(days=1))
+    recent = set(TaskStat.objects.filter(minute__gte=since).values_list("queue_name", flat=True).distinct())
+    live = {queue for row in workers(now=now) for queue in row.process.queue_list}
+    return sorted(set(registry.queues()) | recent | live)
+
+
+def bulk_operation_get(operation_id: int) -> BulkOperation | None:
+    return BulkOperation.objects.filter(pk=operation_id).select_related("requested_by").first()
