@@ -19,6 +19,32 @@ absolute times, between machines.
 """
 
 
+def quantile(values, q):
+    """The q-quantile (0 < q < 1) of `values`, interpolated between the two nearest samples (as
+    statistics.quantiles' inclusive method); an infinite sample (a request that never finished) stays infinite."""
+    ordered = sorted(values)
+    if not ordered:
+        raise ValueError("no samples")
+    position = q * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    if ordered[high] == float("inf"):
+        return ordered[high] if position > low else ordered[low]
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def percentiles(samples):
+    """{"p50", "p95", "p99"} of `samples`: every bench reports its latencies with this one formula."""
+    return {name: quantile(samples, q) for name, q in (("p50", 0.50), ("p95", 0.95), ("p99", 0.99))}
+
+
+def ms(seconds, *, digits=1, unit=True):
+    """Seconds as milliseconds for a table or a sentence ("12.3 ms"); "-" for a request that never finished."""
+    if seconds == float("inf"):
+        return "-"
+    return f"{seconds * 1000:,.{digits}f}" + (" ms" if unit else "")
+
+
 def machine():
     """The Python and core count a run measured on, for a section's text."""
     return f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores"

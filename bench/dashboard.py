@@ -15,7 +15,6 @@ import datetime as dt
 import json
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -25,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import machine, write_section
+from bench.common import machine, percentiles, write_section
 from tests.support.rabbitmq import Vhost
 
 ACTORS = (  # name, queue, share of the traffic
@@ -194,8 +193,8 @@ def _time(client, url, requests):
         response = client.get(url)
         samples.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, (url, response.status_code)
-    samples.sort()
-    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+    cuts = percentiles(samples)
+    return cuts["p50"], cuts["p95"]
 
 
 def _pages(rows):

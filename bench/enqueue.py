@@ -18,19 +18,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import BENCHMARKS, REPO, setup_django, write_section
+from bench.common import BENCHMARKS, REPO, percentiles, setup_django, write_section
+from bench.common import ms as ms_common
 from tests.support.rabbitmq import Vhost
-
-SECTION = "Enqueue cost"
-
-
-def percentiles(samples):
-    cuts = statistics.quantiles(samples, n=100, method="inclusive")
-    return {"p50": statistics.median(samples), "p95": cuts[94]}
 
 
 def ms(seconds):
-    return f"{seconds * 1000:.3f} ms"
+    """An enqueue costs microseconds: three decimals."""
+    return ms_common(seconds, digits=3)
+
+
+SECTION = "Enqueue cost"
 
 
 def bench_signup(requests):

@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from expiry_phases import IMPLEMENTATIONS, build, measure
 
-from bench.common import BENCHMARKS, REPO, add_vendor_options, production_env, reproduce, write_vendor_block
+from bench.common import BENCHMARKS, REPO, add_vendor_options, ms, production_env, reproduce, write_vendor_block
 from django_project.dbadmin import pg_execute
 
 SECTION = "Expiry purge"
@@ -108,10 +108,6 @@ def build_database(scratch, name, rows, paste_lines):
 
 def mib(value):
     return f"{value / 2**20:,.0f} MiB"
-
-
-def ms(seconds):
-    return f"{seconds * 1000:,.1f} ms"
 
 
 LABELS = {

@@ -14,7 +14,6 @@ import json
 import os
 import platform
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,20 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import BENCHMARKS, REPO, setup_django, write_section
+from bench.common import BENCHMARKS, REPO, ms, percentiles, setup_django, write_section
 from tests.support.rabbitmq import Vhost
 
 SECTION = "Highlighting"
 READY_LINE = "Worker process is ready for action"
-
-
-def percentiles(samples):
-    cuts = statistics.quantiles(samples, n=20, method="inclusive")
-    return {"p50": statistics.median(samples), "p95": cuts[18]}
-
-
-def ms(seconds):
-    return f"{seconds * 1000:,.1f} ms"
 
 
 def pastes():

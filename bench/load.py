@@ -22,7 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import cpu_seconds, database_backends, machine, write_section
+from bench.common import cpu_seconds, database_backends, machine, quantile, write_section
+from bench.common import ms as ms_common
 from bench.load_traffic import (
     MAX_IN_FLIGHT,
     MIX,
@@ -31,7 +32,6 @@ from bench.load_traffic import (
     TimedHandler,
     mail_delays,
     mail_key,
-    quantile,
     run_rate,
     summarize,
 )
@@ -40,6 +40,12 @@ from tests.support.rabbitmq import Vhost
 from tests.support.smtp import SmtpServer
 from tests.support.system import REPO, System, wait_for_http
 from tests.support.web import WebClient
+
+
+def ms(seconds):
+    """Whole milliseconds, without the unit: the table's header names it."""
+    return ms_common(seconds, digits=0, unit=False)
+
 
 SECTION = "Load: the whole system"
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
@@ -64,10 +70,6 @@ def pbkdf2_seconds():
         hasher.encode(PASSWORD, hasher.salt())
         samples.append(time.perf_counter() - started)
     return statistics.median(samples)
-
-
-def ms(seconds):
-    return "-" if seconds == float("inf") else f"{seconds * 1000:.0f}"
 
 
 class Deployment:

@@ -9,6 +9,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
+from bench.common import percentiles
 from tests.support.smtp import RecordingHandler
 from tests.support.web import WebClient
 
@@ -134,11 +135,6 @@ def run_rate(site, rate, seconds, counter):
     return results, posted, total / elapsed
 
 
-def quantile(values, q):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 def summarize(results):
     rows = {}
     for kind, samples in sorted(results.items()):
@@ -146,9 +142,7 @@ def summarize(results):
         errors = sum(1 for _, status in samples if status not in (200, 302))
         rows[kind] = {
             "n": len(samples),
-            "p50": quantile(latencies, 0.50),
-            "p95": quantile(latencies, 0.95),
-            "p99": quantile(latencies, 0.99),
+            **percentiles(latencies),
             "errors": errors,
         }
     return rows

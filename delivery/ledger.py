@@ -84,10 +84,10 @@ def _write(db, statements):
     row, if it has any.
 
     On PostgreSQL they go in one round trip, as one transaction that commits without waiting for the WAL to reach the
-    disk (an fsync per commit costs up to ten milliseconds on a busy disk). A database crash may then forget the last
-    fraction of a second of ledger rows, and the work's writes that went with them, which can at most let a copy mail
-    again, never lose a mail. On SQLite each commits on its own: one transaction over them held SQLite's single write
-    lock while its thread waited for the GIL, which cost the mail drain 10 to 15 %.
+    disk (a wait for the disk at every mail's commit). A database crash may then forget the last fraction of a second
+    of ledger rows, and the work's writes that went with them, which can at most let a copy mail again, never lose a
+    mail. On SQLite each commits on its own: one transaction over them held SQLite's single write lock while its
+    thread waited for the GIL, which slowed the whole drain (docs/benchmarks.md, "Mail drain").
     """
     with db.cursor() as cursor:
         if db.vendor == "postgresql":

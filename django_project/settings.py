@@ -89,10 +89,10 @@ def _database(url):
         # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock up front so a
         # busy database waits (up to `timeout` seconds) instead of failing with "database is locked".
         # secure_delete=FAST: SQLite zeroes a deleted row where that costs no extra writes (on its b-tree page) but
-        # no longer zeroes whole freed pages, as Debian's build does by default. That made the expiry purge about a
-        # quarter faster (docs/benchmarks.md). The trade-off: parts of a deleted or expired snippet (its long code,
-        # stored on overflow pages) may linger in the file's free pages until SQLite reuses them or a VACUUM, so
-        # anyone holding a copy of the database file or a backup could recover them. Never by the site itself.
+        # no longer zeroes whole freed pages, as Debian's build does by default, which the expiry purge paid for at
+        # every batch (docs/benchmarks.md, "Expiry purge"). The trade-off: parts of a deleted or expired snippet (its
+        # long code, stored on overflow pages) may linger in the file's free pages until SQLite reuses them or a
+        # VACUUM, so anyone holding a copy of the database file or a backup could recover them. Never by the site.
         config["OPTIONS"] = {
             "init_command": (
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=FAST;"

@@ -33,7 +33,7 @@ def _settings_key():
 
 
 # The same sender and ADMINS are on most mails, and Django parses each address anew with the email package's header
-# parser: about 40 µs an address, a tenth of a worker's CPU per mail. The result depends on nothing but the arguments.
+# parser, a slow one (docs/benchmarks.md, "Mail drain"). The result depends on nothing but the arguments.
 _sanitized = lru_cache(maxsize=512)(sanitize_address)
 
 

@@ -147,6 +147,19 @@ def cluster_system(tmp_path, rabbitmq_cluster, smtp_server):
     rabbitmq_cluster.up().ctl("delete_vhost", vhost)
 
 
+@pytest.fixture
+def broker():
+    """The test settings' StubBroker, emptied before and after the test: what in-process code sent lands here."""
+    import dramatiq
+
+    import actors.mail  # noqa: F401  (declares the mail queue on the broker, as a worker would)
+
+    stub = dramatiq.get_broker()
+    stub.flush_all()
+    yield stub
+    stub.flush_all()
+
+
 @pytest.fixture(autouse=True)
 def empty_caches():
     """Each test starts with empty caches: a page part kept by an earlier test (the sidebar, a snippet page) is

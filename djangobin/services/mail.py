@@ -148,8 +148,8 @@ def feedback_mail_send(*, feedback_id):
     return True
 
 
-# The feedback mail's two queries in plain SQL on the model's names: built by the ORM they were a quarter of a mail's
-# CPU in the worker (compiled anew for every mail; see docs/benchmarks.md, "Mail drain").
+# The feedback mail's two queries in plain SQL on the model's names: the ORM compiled them anew for every mail, a
+# large share of a mail's CPU in the worker (docs/benchmarks.md, "Mail drain", says where a mail's CPU goes).
 @functools.cache
 def _feedback_statements(vendor):
     """The feedback's read and its `mailed_at` update, for the database backend `vendor` (quoting differs)."""

@@ -113,9 +113,10 @@ def snippets_expired_delete(*, now=None, batch_size=None):
     The expired ids are first copied off the `expires_at` index into a temporary table of this connection, then
     deleted in id order, a batch of the next ids at a time: the rows of one batch share table and index pages, and
     each page is written once over the whole purge, as in one big DELETE (batches cut from the `expires_at` order
-    scatter over the table and rewrite the same pages batch after batch, which tripled the time). Memory holds one
-    batch of ids. Batches are short transactions sized by time (see PURGE_BATCH_SECONDS), so the site's writes wait
-    for one batch at most; `batch_size` fixes their size instead. Running it twice deletes nothing twice.
+    scatter over the table and rewrite the same pages batch after batch: docs/benchmarks.md, "Expiry purge").
+    Memory holds one batch of ids. Batches are short transactions sized by time (see PURGE_BATCH_SECONDS), so the
+    site's writes wait for one batch at most; `batch_size` fixes their size instead. Running it twice deletes
+    nothing twice.
     """
     now = now or timezone.now()
     batch = _BatchSize(PURGE_BATCH_SECONDS.get(connection.vendor, 0.05), PURGE_MOST_ROWS, fixed=batch_size)
@@ -172,9 +173,9 @@ def _snippets_delete_by_ids(ids):
     unlinking their forks (`forked_from` is SET_NULL); returns the snippets deleted.
 
     Not `QuerySet.delete()`: Django's collector first SELECTs the ids it was given and builds an instance per row,
-    which cost about a third of the purge. Tag links, renders and forks are the only things that refer to a snippet
-    (tests/djangobin/test_purge.py fails if that changes), and no signal listens to snippet deletes, so one UPDATE
-    and three plain DELETEs do everything the collector would.
+    work the purge need not do (docs/benchmarks.md, "Expiry purge"). Tag links, renders and forks are the only
+    things that refer to a snippet (tests/djangobin/test_purge.py fails if that changes), and no signal listens to
+    snippet deletes, so one UPDATE and three plain DELETEs do everything the collector would.
     """
     member, params = _one_of(ids)
     snippets = _SNIPPET_TABLES[-1][0]
@@ -234,8 +235,8 @@ def _checkpoints_between_batches():
     (a batch writes hundreds to thousands of pages) or, worse, a visitor's. Here the purge's connection
     checkpoints after every batch instead (PASSIVE: holding no lock, so the site's writes go on meanwhile), so no
     COMMIT of the site finds more than one batch in the log. Checkpointing only every few thousand rows was tried
-    and measured: the purge ran no faster, and a visitor's COMMIT that crossed the 1000 pages then copied the whole
-    log (a site write waited over 500 ms).
+    and measured: the purge ran no faster, and a visitor's COMMIT that crossed the 1000 pages then waited while it
+    copied the whole log.
     """
     if connection.vendor != "sqlite" or connection.in_atomic_block:
         yield

@@ -1,6 +1,5 @@
 """The highlighting actor, run by a real dramatiq Worker on the StubBroker with the project's middleware."""
 
-import dramatiq
 import pytest
 from dramatiq import Worker
 from dramatiq.middleware import TimeLimit
@@ -14,9 +13,7 @@ PERL_BOMB = "m{" * (24 * 1024)
 
 
 @pytest.fixture
-def worker():
-    broker = dramatiq.get_broker()
-    broker.flush_all()
+def worker(broker):
     for middleware in broker.middleware:
         # A worker process starts TimeLimit's watchdog thread at boot; a StubBroker in a test never boots.
         if isinstance(middleware, TimeLimit) and not middleware.manager.is_alive():
@@ -25,7 +22,6 @@ def worker():
     worker.start()
     yield broker
     worker.stop()
-    broker.flush_all()
 
 
 @pytest.fixture

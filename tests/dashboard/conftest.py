@@ -1,4 +1,3 @@
-import dramatiq
 import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
@@ -44,12 +43,3 @@ def user_client(db):
     client = Client()
     client.force_login(make_user())
     return client
-
-
-@pytest.fixture
-def sent():
-    """The messages the test settings' StubBroker received, by queue; emptied afterwards."""
-    broker = dramatiq.get_broker()
-    broker.flush_all()
-    yield broker
-    broker.flush_all()

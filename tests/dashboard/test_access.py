@@ -74,16 +74,16 @@ def test_pages_refuse_to_change_anything_by_post(staff_client):
     assert staff_client.post(reverse("dashboard:api_tasks")).status_code == 405
 
 
-def test_an_action_posted_without_a_csrf_token_is_refused(staff, failed_task, sent):
+def test_an_action_posted_without_a_csrf_token_is_refused(staff, failed_task, broker):
     client = Client(enforce_csrf_checks=True)
     client.force_login(staff)
     response = client.post(reverse("dashboard:task_retry", args=[MESSAGE_ID]), {"confirm": "yes"})
     assert response.status_code == 403
     assert_nothing_done()
-    assert sent.queues["mail"].qsize() == 0
+    assert broker.queues["mail"].qsize() == 0
 
 
-def test_an_action_only_asks_for_confirmation_until_the_confirmation_is_posted(staff_client, failed_task, sent):
+def test_an_action_only_asks_for_confirmation_until_the_confirmation_is_posted(staff_client, failed_task, broker):
     url = reverse("dashboard:task_retry", args=[MESSAGE_ID])
     page = staff_client.get(url)
     assert b'name="csrfmiddlewaretoken"' in page.content
@@ -91,7 +91,7 @@ def test_an_action_only_asks_for_confirmation_until_the_confirmation_is_posted(s
     unconfirmed = staff_client.post(url, {})
     assert unconfirmed.status_code == 200
     assert_nothing_done()
-    assert sent.queues["mail"].qsize() == 0
+    assert broker.queues["mail"].qsize() == 0
 
 
 API_VIEWS = [
@@ -136,7 +136,7 @@ def test_any_token_is_refused_when_none_is_configured(client, settings):
 
 
 @pytest.mark.parametrize(("name", "args"), ACTIONS)
-def test_the_api_token_opens_no_page_and_no_action(client, settings, failed_task, sent, name, args):
+def test_the_api_token_opens_no_page_and_no_action(client, settings, failed_task, broker, name, args):
     settings.DASHBOARD_API_TOKEN = "s3cret-token"
     bearer = {"HTTP_AUTHORIZATION": "Bearer s3cret-token"}
     assert client.get(reverse("dashboard:overview"), **bearer).status_code == 302
@@ -145,7 +145,7 @@ def test_the_api_token_opens_no_page_and_no_action(client, settings, failed_task
 
 
 @pytest.mark.parametrize(("name", "args"), ACTIONS)
-def test_staff_without_the_operate_permission_may_look_but_not_act(viewer_client, failed_task, sent, name, args):
+def test_staff_without_the_operate_permission_may_look_but_not_act(viewer_client, failed_task, broker, name, args):
     url = reverse(name, args=args)
     assert viewer_client.get(url).status_code == 403
     assert viewer_client.post(url, {"confirm": "yes"}).status_code == 403

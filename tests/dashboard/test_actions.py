@@ -17,7 +17,7 @@ def retry(client, task):
     return client.post(reverse("dashboard:task_retry", args=[task.message_id]), {"confirm": "yes"})
 
 
-def test_retrying_a_failed_task_sends_its_full_message_again_with_retries_reset(staff_client, staff, sent):
+def test_retrying_a_failed_task_sends_its_full_message_again_with_retries_reset(staff_client, staff, broker):
     task = make_task(
         status="failed",
         args=[41, "https://paste.example"],
@@ -27,7 +27,7 @@ def test_retrying_a_failed_task_sends_its_full_message_again_with_retries_reset(
     )
     response = retry(staff_client, task)
 
-    [raw] = [dramatiq.Message.decode(m) for m in sent.queues["mail"].queue]
+    [raw] = [dramatiq.Message.decode(m) for m in broker.queues["mail"].queue]
     assert (raw.actor_name, raw.args, raw.kwargs) == (
         "send_feedback_mail",
         (41, "https://paste.example"),
@@ -46,32 +46,32 @@ def test_retrying_a_failed_task_sends_its_full_message_again_with_retries_reset(
     assert raw.message_id in entry.change_message
 
 
-def test_a_task_is_re_sent_only_once_however_often_retry_is_pressed(staff_client, sent):
+def test_a_task_is_re_sent_only_once_however_often_retry_is_pressed(staff_client, broker):
     task = make_task(status="failed")
     retry(staff_client, task)
     second = retry(staff_client, task)
-    assert sent.queues["mail"].qsize() == 1
+    assert broker.queues["mail"].qsize() == 1
     assert second.status_code == 302
     follow = staff_client.get(second["Location"])
     assert b"retried already" in follow.content
 
 
-def test_a_task_that_did_not_fail_cannot_be_retried(staff_client, sent):
+def test_a_task_that_did_not_fail_cannot_be_retried(staff_client, broker):
     task = make_task(status="succeeded")
     response = retry(staff_client, task)
-    assert sent.queues["mail"].qsize() == 0
+    assert broker.queues["mail"].qsize() == 0
     assert b"Only failed or skipped tasks" in staff_client.get(response["Location"]).content
     assert not LogEntry.objects.exists()
 
 
-def test_a_task_of_an_actor_that_no_longer_exists_is_not_re_sent(staff_client, sent):
+def test_a_task_of_an_actor_that_no_longer_exists_is_not_re_sent(staff_client, broker):
     task = make_task(status="failed", actor_name="send_fax")
     retry(staff_client, task)
     assert Task.objects.get(pk=task.pk).retried_as == ""
-    assert all(queue.qsize() == 0 for queue in sent.queues.values())
+    assert all(queue.qsize() == 0 for queue in broker.queues.values())
 
 
-def test_retry_all_re_sends_every_failed_task_of_one_actor_not_yet_retried(staff_client, staff, sent):
+def test_retry_all_re_sends_every_failed_task_of_one_actor_not_yet_retried(staff_client, staff, broker):
     failed = [make_task(status="failed") for _ in range(3)]
     make_task(status="failed", retried_as="00000000-0000-0000-0000-000000000000")
     make_task(status="succeeded")
@@ -82,19 +82,19 @@ def test_retry_all_re_sends_every_failed_task_of_one_actor_not_yet_retried(staff
     response = staff_client.post(url, {"confirm": "yes"})
 
     assert response.status_code == 302
-    resent = {dramatiq.Message.decode(m).options["retry_of"] for m in sent.queues["mail"].queue}
+    resent = {dramatiq.Message.decode(m).options["retry_of"] for m in broker.queues["mail"].queue}
     assert resent == {task.message_id for task in failed}
-    assert sent.queues["maintenance"].qsize() == 0
+    assert broker.queues["maintenance"].qsize() == 0
     entry = LogEntry.objects.get()
     assert (entry.user, entry.object_repr) == (staff, "actor send_feedback_mail")
     assert "Retried 3 failed tasks" in entry.change_message
 
 
-def test_retry_all_stops_at_its_limit_and_says_how_many_are_left(staff, sent):
+def test_retry_all_stops_at_its_limit_and_says_how_many_are_left(staff, broker):
     from taskhistory import services
 
     for _ in range(5):
         make_task(status="failed")
     assert services.tasks_retry_failed(actor_name="send_feedback_mail", limit=2) == (2, 3)
     assert services.tasks_retry_failed(actor_name="send_feedback_mail", limit=10) == (3, 0)
-    assert sent.queues["mail"].qsize() == 5
+    assert broker.queues["mail"].qsize() == 5

@@ -59,10 +59,10 @@ def test_only_djangobin_queues_can_be_paused(staff_client):
     assert not PausedQueue.objects.exists()
 
 
-def _run_enqueued_bulk_operations(sent):
-    for data in list(sent.queues["maintenance"].queue):
+def _run_enqueued_bulk_operations(broker):
+    for data in list(broker.queues["maintenance"].queue):
         message = dramatiq.Message.decode(data)
-        sent.get_actor(message.actor_name).fn(*message.args, **message.kwargs)
+        broker.get_actor(message.actor_name).fn(*message.args, **message.kwargs)
 
 
 # Transactional: the outbox publishes the actor's message from its own thread, whose history write commits on a
@@ -71,7 +71,7 @@ TRANSACTIONAL = pytest.mark.django_db(transaction=True, serialized_rollback=True
 
 
 @TRANSACTIONAL
-def test_a_bulk_retry_of_the_chosen_tasks_is_confirmed_then_done_by_an_actor(staff_client, staff, sent):
+def test_a_bulk_retry_of_the_chosen_tasks_is_confirmed_then_done_by_an_actor(staff_client, staff, broker):
     chosen = [make_task(status="failed") for _ in range(3)]
     left_alone = make_task(status="failed")
     form = {"action": "retry", "scope": "chosen", "message_id": [task.message_id for task in chosen]}
@@ -83,12 +83,12 @@ def test_a_bulk_retry_of_the_chosen_tasks_is_confirmed_then_done_by_an_actor(sta
     operation = BulkOperation.objects.get()
     assert response.url == reverse("dashboard:operation", args=[operation.pk])
     assert (operation.total, operation.state, operation.requested_by) == (3, "queued", staff)
-    assert sent.queues["mail"].qsize() == 0  # nothing happened inside the request
+    assert broker.queues["mail"].qsize() == 0  # nothing happened inside the request
 
-    _run_enqueued_bulk_operations(sent)
+    _run_enqueued_bulk_operations(broker)
     operation.refresh_from_db()
     assert (operation.state, operation.done, operation.passed_over) == ("finished", 3, 0)
-    assert sent.queues["mail"].qsize() == 3
+    assert broker.queues["mail"].qsize() == 3
     assert all(Task.objects.get(pk=task.pk).retried_as for task in chosen)
     assert Task.objects.get(pk=left_alone.pk).retried_as == ""
     progress = staff_client.get(reverse("dashboard:api_operation", args=[operation.pk])).json()
@@ -102,15 +102,15 @@ def test_a_bulk_retry_of_the_chosen_tasks_is_confirmed_then_done_by_an_actor(sta
 
 
 @TRANSACTIONAL
-def test_a_bulk_cancel_of_everything_matching_the_filter_leaves_later_and_other_tasks_alone(staff_client, sent):
+def test_a_bulk_cancel_of_everything_matching_the_filter_leaves_later_and_other_tasks_alone(staff_client, broker):
     waiting = [make_task(status="enqueued", queue_name="mail") for _ in range(2)]
     other_queue = make_task(status="enqueued", queue_name="maintenance")
     form = {"action": "cancel", "scope": "filter", "filter_query": "queue=mail"}
     staff_client.post(reverse("dashboard:tasks_bulk"), {**form, "confirm": "yes"})
     arrived_later = make_task(status="enqueued", queue_name="mail")
 
-    _run_enqueued_bulk_operations(sent)
-    _run_enqueued_bulk_operations(sent)  # a repeated run changes nothing more
+    _run_enqueued_bulk_operations(broker)
+    _run_enqueued_bulk_operations(broker)  # a repeated run changes nothing more
     operation = BulkOperation.objects.get()
     assert (operation.total, operation.done, operation.state) == (2, 2, "finished")
     statuses = dict(Task.objects.values_list("pk", "status"))

@@ -130,13 +130,13 @@ def test_a_purge_due_before_any_scheduler_knew_of_it_is_not_called_missed(staff_
     assert data["healthy"] is True
 
 
-def test_running_a_job_now_sends_its_message_records_a_manual_run_and_is_logged(staff_client, staff, sent):
+def test_running_a_job_now_sends_its_message_records_a_manual_run_and_is_logged(staff_client, staff, broker):
     url = reverse("dashboard:scheduler_job_run", args=[PURGE])
     assert b"Run remove_snippets now" in staff_client.get(url).content
 
     response = staff_client.post(url, {"confirm": "yes"})
 
-    [raw] = [dramatiq.Message.decode(data) for data in sent.queues["maintenance"].queue]
+    [raw] = [dramatiq.Message.decode(data) for data in broker.queues["maintenance"].queue]
     assert raw.actor_name == PURGE
     run = JobRun.objects.get(manual=True)
     assert (run.job, run.outcome, run.message_id) == (PURGE, "enqueued", raw.message_id)
@@ -147,8 +147,8 @@ def test_running_a_job_now_sends_its_message_records_a_manual_run_and_is_logged(
     assert raw.message_id in entry.change_message
 
 
-def test_running_an_unknown_job_says_so_and_sends_nothing(staff_client, sent):
+def test_running_an_unknown_job_says_so_and_sends_nothing(staff_client, broker):
     response = staff_client.post(reverse("dashboard:scheduler_job_run", args=["send_fax"]), {"confirm": "yes"})
     assert b"no job &#x27;send_fax&#x27;" in staff_client.get(response["Location"]).content
-    assert all(queue.qsize() == 0 for queue in sent.queues.values())
+    assert all(queue.qsize() == 0 for queue in broker.queues.values())
     assert not JobRun.objects.exists()

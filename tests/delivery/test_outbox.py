@@ -13,14 +13,6 @@ from djangobin.queue import enqueue_on_commit
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def broker():
-    broker = dramatiq.get_broker()
-    broker.flush_all()
-    yield broker
-    broker.flush_all()
-
-
 def _queued(broker, queue="mail"):
     return [dramatiq.Message.decode(m) for m in broker.queues[queue].queue]
 

@@ -11,14 +11,6 @@ from delivery.parked import OutboxMessageNotParked, outbox_message_retry, outbox
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def broker():
-    broker = dramatiq.get_broker()
-    broker.flush_all()
-    yield broker
-    broker.flush_all()
-
-
 def park(row):
     OutboxMessage.objects.filter(pk=row.pk).update(
         parked_at=timezone.now(), failures=outbox.PARK_AFTER_FAILURES, last_error="ImportError: renamed"

@@ -1,21 +1,9 @@
-import dramatiq
 import pytest
 from django.test import Client
 from dramatiq import Message
 
 from tests.djangobin.helpers import PASSWORD
 from tests.factories import make_user
-
-
-@pytest.fixture
-def broker():
-    """The test settings' StubBroker, emptied before and after the test."""
-    import actors.mail  # noqa: F401  (declares the mail queue on the broker, as a worker would)
-
-    stub = dramatiq.get_broker()
-    stub.flush_all()
-    yield stub
-    stub.flush_all()
 
 
 @pytest.fixture

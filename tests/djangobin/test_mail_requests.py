@@ -14,18 +14,15 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def mail_queue():
+def mail_queue(broker):
     """Messages sent to the StubBroker's `mail` queue during the test, as (actor name, args) pairs."""
-    broker = dramatiq.get_broker()
-    broker.flush_all()
 
     def messages():
         queue = broker.queues.get("mail")
         raw_messages = [] if queue is None else list(queue.queue)
         return [(message.actor_name, message.args) for message in map(dramatiq.Message.decode, raw_messages)]
 
-    yield messages
-    broker.flush_all()
+    return messages
 
 
 @pytest.mark.parametrize("name", ["Ann\r\nBcc: victim@example.com", "Ann\nBcc: victim@example.com", "Ann\rX"])

@@ -53,7 +53,7 @@ def test_pruning_deletes_in_batches_and_reports_what_it_deleted(settings, monkey
     assert not Task.objects.exists()
 
 
-def test_the_scheduler_enqueues_the_prune_every_day_and_its_message_prunes_the_history(sent):
+def test_the_scheduler_enqueues_the_prune_every_day_and_its_message_prunes_the_history(broker):
     job = job_get("prune_task_history")
     assert (job.cron, job.actor) == ("30 0 * * *", "actors.dashboard.prune_task_history")
     now = timezone.now()
@@ -65,8 +65,8 @@ def test_the_scheduler_enqueues_the_prune_every_day_and_its_message_prunes_the_h
 
     [run] = daemon.catch_up()
 
-    [message] = [dramatiq.Message.decode(data) for data in sent.queues["maintenance"].queue]
+    [message] = [dramatiq.Message.decode(data) for data in broker.queues["maintenance"].queue]
     assert (run.fire_time, message.actor_name, message.message_id) == (due, "prune_task_history", run.message_id)
-    sent.get_actor(message.actor_name).fn(*message.args, **message.kwargs)
+    broker.get_actor(message.actor_name).fn(*message.args, **message.kwargs)
     assert list(Task.objects.exclude(actor_name="prune_task_history").values_list("pk", flat=True)) == [recent.pk]
     assert not Task.objects.filter(pk=old.pk).exists()
