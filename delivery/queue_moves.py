@@ -29,6 +29,7 @@ MOVING_SUFFIX = ".moving"
 PRECONDITION_FAILED = 406
 NOT_FOUND = 404
 NOT_IMPLEMENTED = 540
+REDECLARE_ATTEMPTS = 3
 
 
 class QueueInUse(Exception):
@@ -135,16 +136,21 @@ def queue_redeclare(
     `publishers_stopped` (see the module).
     """
     moving = name + MOVING_SUFFIX
-    count, consumers = _passive(connection, name)
     moved = None
-    if count is not None and not _declared_as(connection, name, arguments):
+    # A publisher with the old settings may declare the queue again, the old way, just after it was deleted: then it
+    # is emptied once more.
+    for _ in range(REDECLARE_ATTEMPTS):
+        if _declared_as(connection, name, arguments):  # declares it when absent
+            break
+        consumers = _passive(connection, name)[1]
         if consumers:
             raise QueueInUse(f"Queue {name!r} has {consumers} consumer(s): stop every worker, then run this again.")
         # The temporary queue is classic, so that it can be deleted only if empty; durable, with persistent
         # messages, it survives restarts.
-        moved = _empty_and_delete(connection, parameters, name, moving, publishers_stopped=publishers_stopped)
-        logger.info("Moved %d message(s) out of %s, which is deleted.", moved, name)
-    if not _declared_as(connection, name, arguments):
+        emptied = _empty_and_delete(connection, parameters, name, moving, publishers_stopped=publishers_stopped)
+        logger.info("Moved %d message(s) out of %s, which is deleted.", emptied, name)
+        moved = (moved or 0) + emptied
+    else:
         raise RuntimeError(f"Queue {name!r} could not be declared as the settings say; run this again.")
     if _passive(connection, moving)[0] is not None:
         back = _move(connection, moving, name)
