@@ -1,23 +1,20 @@
 """`manage.py rabbitmq_queues_redeclare`: re-create djangobin's RabbitMQ queues as the settings declare them."""
 
 import importlib
-import importlib.util
+import io
 
 import dramatiq
-from django.apps import apps
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django_dramatiq.management.commands.rundramatiq import Command as RunDramatiq
 
 from delivery.queue_moves import PublishersRunning, QueueInUse, queues_redeclare
 
 
 def _discover_actors():
-    """Import every actors module, as `rundramatiq` does, so that the broker knows every queue."""
-    for app in apps.get_app_configs():
-        for module in settings.DRAMATIQ_AUTODISCOVER_MODULES:
-            name = f"{app.name}.{module}"
-            if importlib.util.find_spec(app.name) and importlib.util.find_spec(name):
-                importlib.import_module(name)
+    """Import every actors module `rundramatiq` imports (django_dramatiq's own tasks, on queue `default`, too), so
+    that the broker knows every queue a worker declares."""
+    for module in RunDramatiq(stdout=io.StringIO()).discover_tasks_modules():
+        importlib.import_module(module)
 
 
 class Command(BaseCommand):
