@@ -7,11 +7,12 @@ worker process) publishes it as soon as RabbitMQ answers again.
 The stored message id is reused by every publish of a row, so a republish after an unconfirmed send is a
 duplicate the delivery ledger recognises.
 
-Two kinds of failure are kept apart. RabbitMQ unreachable (a connection error): the relay stops its pass and
-backs off, and nothing counts against the rows. A row that cannot be sent whatever RabbitMQ does (its actor was
-renamed away in a deploy, an argument no middleware accepts): the relay notes the error on that row, goes on
-with the rows behind it, and after PARK_AFTER_FAILURES such failures parks the row (logged once at ERROR, shown
-on the dashboard, see delivery.parked) instead of letting it block the line forever.
+Two kinds of failure are kept apart. RabbitMQ taking no message at all (a connection error, a publish it refused,
+or a queue it holds declared otherwise than the settings while RABBITMQ_QUEUE_TYPE is being switched): the relay
+stops its pass and backs off, and nothing counts against the rows. A row that cannot be sent whatever RabbitMQ
+does (its actor was renamed away in a deploy, an argument no middleware accepts): the relay notes the error on
+that row, goes on with the rows behind it, and after PARK_AFTER_FAILURES such failures parks the row (logged once
+at ERROR, shown on the dashboard, see delivery.parked) instead of letting it block the line forever.
 """
 
 import logging
@@ -30,6 +31,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from delivery.broker import QueueMismatch
 from delivery.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -92,11 +94,22 @@ def _sent(row):
     logger.info("Enqueued %s%r as message %s.", row.actor_name, tuple(row.args), row.message_id)
 
 
-def broker_unreachable(error: BaseException) -> bool:
-    """Whether `error` says RabbitMQ could not be reached (try again later) rather than that the message is bad."""
+def broker_wide(error: BaseException) -> bool:
+    """Whether `error` is RabbitMQ's state (try again later) rather than the message's own fault.
+
+    Unreachable, or a publish refused (a nack, e.g. from a queue length policy), or QueueMismatch: a queue declared
+    otherwise than the settings fails every message for it alike until `rabbitmq_queues_redeclare` has run.
+    """
     return isinstance(
         error,
-        (dramatiq.errors.BrokerConnectionError, pika.exceptions.AMQPError, OSError, TimeoutError, FutureTimeout),
+        (
+            dramatiq.errors.BrokerConnectionError,
+            pika.exceptions.AMQPError,
+            OSError,
+            TimeoutError,
+            FutureTimeout,
+            QueueMismatch,
+        ),
     )
 
 
@@ -105,9 +118,10 @@ def _describe(error):
 
 
 def _not_sent(row, error, *, retry_at):
-    """RabbitMQ did not answer: the row waits for it, and the attempt does not count against the row."""
+    """RabbitMQ took nothing (see broker_wide): the row waits for it, and the attempt does not count against the row."""
     logger.warning(
-        "RabbitMQ did not take message %s (%s): it stays in the outbox and is sent when RabbitMQ answers. %s",
+        "RabbitMQ did not take message %s (%s): it stays in the outbox and is sent when RabbitMQ takes messages "
+        "again. %s",
         row.message_id,
         row.actor_name,
         _describe(error),
@@ -146,13 +160,13 @@ def _unsendable(row, error):
 
 
 def _publish(row):
-    """Publish `row` and delete it; returns "sent", "unreachable" (RabbitMQ did not answer) or "unsendable"."""
+    """Publish `row` and delete it; returns "sent", "held" (RabbitMQ took nothing, see broker_wide) or "unsendable"."""
     try:
         _send(row)
     except Exception as error:
-        if broker_unreachable(error):
+        if broker_wide(error):
             _not_sent(row, error, retry_at=timezone.now() + RETRY_DELAY)
-            return "unreachable"
+            return "held"
         _unsendable(row, error)
         return "unsendable"
     _sent(row)
@@ -228,7 +242,7 @@ def outbox_publish_after_commit(row):
     try:
         _publisher.send(row)
     except Exception as error:
-        if not broker_unreachable(error):
+        if not broker_wide(error):
             _unsendable(row, error)  # not RabbitMQ's fault: the next requests publish directly as usual
             return
         # Not confirmed (refused, or no answer within PUBLISH_WAIT): the relay publishes it, under the same
@@ -253,11 +267,12 @@ def _claim(row, now):
 
 
 def outbox_relay_once(*, limit: int = 100) -> tuple[int, bool]:
-    """Publish the rows whose lease ran out, oldest first; returns (published, RabbitMQ unreachable).
+    """Publish the rows whose lease ran out, oldest first; returns (published, RabbitMQ took nothing).
 
-    The pass stops at the first connection error: RabbitMQ is down, and the rest waits for the next pass. A row
-    that fails for a reason of its own is skipped (and counted, then parked, see _unsendable): the rows behind
-    it are published in the same pass. Parked rows are never picked.
+    The pass stops at the first broker-wide failure (see broker_wide): RabbitMQ is down or refuses every message for
+    now, and the rest waits for the next pass, uncounted. A row that fails for a reason of its own is skipped (and
+    counted, then parked, see _unsendable): the rows behind it are published in the same pass. Parked rows are never
+    picked.
     """
     now = timezone.now()
     published = 0
@@ -266,7 +281,7 @@ def outbox_relay_once(*, limit: int = 100) -> tuple[int, bool]:
         if not _claim(row, now):
             continue
         outcome = _publish(row)
-        if outcome == "unreachable":
+        if outcome == "held":
             return published, True
         published += outcome == "sent"
     if published:

@@ -6,6 +6,14 @@ For each of `Q`, `Q.DQ` and `Q.XQ` that exists declared otherwise: its messages 
 declared anew, and the messages move back. Every message is published with publisher confirms and acked in its
 old queue only once RabbitMQ confirmed the copy, so a crash repeats a message (same message id, which the delivery
 ledger recognises) but never loses one; running the command again finishes an interrupted move.
+
+Publishers (web processes, the scheduler) may keep running while a classic queue is re-created (the switch to
+quorum): RabbitMQ deletes a classic queue only if empty, in one step, so a message published while its queue is
+being emptied is moved on the next round, never lost. A quorum queue cannot be deleted "only if empty": it is
+counted, then deleted, and a message published in between would be lost. So a quorum queue is re-created (back to
+classic, or a new delivery limit) only when the caller says every publisher is stopped (`publishers_stopped`).
+A RabbitMQ policy cannot close that gap: `max-length 0` with `reject-publish` drops a classic queue's messages
+when it is applied, and a quorum queue under it still takes one message whenever it is empty.
 """
 
 from __future__ import annotations
@@ -21,10 +29,15 @@ MOVING_SUFFIX = ".moving"
 PRECONDITION_FAILED = 406
 NOT_FOUND = 404
 NOT_IMPLEMENTED = 540
+REDECLARE_ATTEMPTS = 3
 
 
 class QueueInUse(Exception):
     """A queue to be re-created still has consumers: its workers must be stopped first."""
+
+
+class PublishersRunning(Exception):
+    """A quorum queue is to be re-created, and the caller did not say that every publisher is stopped."""
 
 
 def _passive(connection, name):
@@ -71,12 +84,11 @@ def _move(connection, source, target):
             channel.close()
 
 
-def _delete_when_empty(connection, parameters, name):
-    """Delete `name` if it holds no message; False when a publisher put one there meanwhile.
+def _delete_if_empty(parameters, name) -> bool | None:
+    """Delete `name` if it holds no message: True if deleted, False if not empty, None for a quorum queue.
 
     Quorum queues refuse the if-empty delete (and close the connection for it), so it is tried on a connection of
-    its own; a quorum queue is then deleted once a count finds it empty. A message published between that count and
-    the delete would be lost: stop the web processes too when a quorum queue is re-created.
+    its own.
     """
     probe = pika.BlockingConnection(parameters)
     try:
@@ -89,43 +101,67 @@ def _delete_when_empty(connection, parameters, name):
     except pika.exceptions.ConnectionClosedByBroker as error:
         if error.reply_code != NOT_IMPLEMENTED:
             raise
+        return None
     finally:
         if probe.is_open:
             probe.close()
-    if _passive(connection, name)[0]:
-        return False
-    connection.channel().queue_delete(queue=name)
-    return True
 
 
-def queue_redeclare(*, connection, parameters, name: str, arguments: dict) -> int | None:
-    """Make queue `name` one declared with `arguments`, keeping its messages; how many moved (None: nothing to do)."""
+def _empty_and_delete(connection, parameters, name, moving, *, publishers_stopped) -> int:
+    """Move `name`'s messages to `moving` until `name` can be deleted empty; how many moved."""
+    moved = 0
+    while True:
+        deleted = _delete_if_empty(parameters, name)
+        if deleted:
+            return moved
+        if deleted is None and not publishers_stopped:
+            raise PublishersRunning(
+                f"Queue {name!r} is a quorum queue, which RabbitMQ cannot delete only if empty: a message published "
+                "between its last count and its deletion would be lost. Stop the web processes and the scheduler "
+                "too, then run this again with --publishers-stopped."
+            )
+        connection.channel().queue_declare(queue=moving, durable=True)
+        moved += _move(connection, name, moving)
+        if deleted is None and not _passive(connection, name)[0]:
+            connection.channel().queue_delete(queue=name)  # nobody publishes: the count stays true
+            return moved
+
+
+def queue_redeclare(
+    *, connection, parameters, name: str, arguments: dict, publishers_stopped: bool = False
+) -> int | None:
+    """Make queue `name` one declared with `arguments`, keeping its messages; how many moved (None: nothing to do).
+
+    Raises QueueInUse while the queue has consumers, and PublishersRunning for a quorum queue unless
+    `publishers_stopped` (see the module).
+    """
     moving = name + MOVING_SUFFIX
-    count, consumers = _passive(connection, name)
     moved = None
-    if count is not None and not _declared_as(connection, name, arguments):
+    # A publisher with the old settings may declare the queue again, the old way, just after it was deleted: then it
+    # is emptied once more.
+    for _ in range(REDECLARE_ATTEMPTS):
+        if _declared_as(connection, name, arguments):  # declares it when absent
+            break
+        consumers = _passive(connection, name)[1]
         if consumers:
             raise QueueInUse(f"Queue {name!r} has {consumers} consumer(s): stop every worker, then run this again.")
-        # Classic, so that it can be deleted only if empty; durable, and its messages persistent, it survives restarts.
-        connection.channel().queue_declare(queue=moving, durable=True)
-        moved = 0
-        while True:
-            moved += _move(connection, name, moving)
-            if _delete_when_empty(connection, parameters, name):
-                break
-        logger.info("Moved %d message(s) out of %s, which is deleted.", moved, name)
-    if not _declared_as(connection, name, arguments):
+        # The temporary queue is classic, so that it can be deleted only if empty; durable, with persistent
+        # messages, it survives restarts.
+        emptied = _empty_and_delete(connection, parameters, name, moving, publishers_stopped=publishers_stopped)
+        logger.info("Moved %d message(s) out of %s, which is deleted.", emptied, name)
+        moved = (moved or 0) + emptied
+    else:
         raise RuntimeError(f"Queue {name!r} could not be declared as the settings say; run this again.")
     if _passive(connection, moving)[0] is not None:
         back = _move(connection, moving, name)
-        if not _delete_when_empty(connection, parameters, moving):
+        if not _delete_if_empty(parameters, moving):
             raise RuntimeError(f"Temporary queue {moving!r} took new messages while being emptied; run this again.")
         logger.info("Moved %d message(s) into %s as now declared.", back, name)
         moved = back
     return moved
 
 
-def queues_redeclare(*, broker, queue_names) -> dict[str, int | None]:
+def queues_redeclare(*, broker, queue_names, publishers_stopped: bool = False) -> dict[str, int | None]:
     """Re-create each queue of `queue_names` (and its .DQ and .XQ) as `broker` declares them; {name: messages moved}."""
     connection = pika.BlockingConnection(broker.parameters)
     try:
@@ -133,7 +169,11 @@ def queues_redeclare(*, broker, queue_names) -> dict[str, int | None]:
         for queue_name in queue_names:
             for name, arguments in broker.queue_declarations(queue_name):
                 results[name] = queue_redeclare(
-                    connection=connection, parameters=broker.parameters, name=name, arguments=arguments
+                    connection=connection,
+                    parameters=broker.parameters,
+                    name=name,
+                    arguments=arguments,
+                    publishers_stopped=publishers_stopped,
                 )
         return results
     finally:

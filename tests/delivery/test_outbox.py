@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from delivery import outbox
+from delivery.broker import QueueMismatch
 from delivery.models import OutboxMessage
 from djangobin.models import Feedback
 from djangobin.queue import enqueue_on_commit
@@ -122,9 +123,9 @@ def test_an_unreachable_rabbitmq_is_told_apart_from_a_bad_row():
     with pytest.raises(Exception) as refused:
         closed_port.enqueue(dramatiq.Message(queue_name="q", actor_name="a", args=(), kwargs={}, options={}))
 
-    assert outbox.broker_unreachable(refused.value)
-    assert not outbox.broker_unreachable(ImportError("Module has no attribute send_feedback_mail_v0"))
-    assert not outbox.broker_unreachable(dramatiq.errors.ActorNotFound("send_feedback_mail_v0"))
+    assert outbox.broker_wide(refused.value)
+    assert not outbox.broker_wide(ImportError("Module has no attribute send_feedback_mail_v0"))
+    assert not outbox.broker_wide(dramatiq.errors.ActorNotFound("send_feedback_mail_v0"))
 
 
 def test_a_direct_publish_of_a_bad_row_does_not_pause_direct_publishing_for_everyone(broker, monkeypatch):
@@ -138,3 +139,40 @@ def test_a_direct_publish_of_a_bad_row_does_not_pause_direct_publishing_for_ever
     good = outbox.outbox_add(actor_path="actors.mail.send_feedback_mail", args=(2,))
     outbox.outbox_publish_after_commit(good)
     assert [m.message_id for m in _queued(broker)] == [good.message_id]
+
+
+def _queue_mismatch(message, *, delay=None):
+    raise QueueMismatch("RabbitMQ's queue 'mail' exists with another type or other arguments than these settings")
+
+
+def test_a_queue_declared_otherwise_holds_every_row_uncounted_until_the_queues_are_redeclared(broker, monkeypatch):
+    # Given held rows, and RabbitMQ's queues declared otherwise than the settings (a queue type switch under way)
+    rows = [outbox.outbox_add(actor_path="actors.mail.send_feedback_mail", args=(n,)) for n in (1, 2, 3)]
+    monkeypatch.setattr(broker, "enqueue", _queue_mismatch)
+
+    # When the relay tries them for longer than a bad row would take to be parked
+    for _ in range(outbox.PARK_AFTER_FAILURES + 2):
+        _due()
+        assert outbox.outbox_relay_once() == (0, True)
+
+    # Then no row is counted or parked
+    assert list(OutboxMessage.objects.values_list("failures", "parked_at")) == [(0, None)] * 3
+    assert "QueueMismatch" in OutboxMessage.objects.get(pk=rows[0].pk).last_error
+
+    # And once the queues are redeclared the next pass sends every held row
+    monkeypatch.undo()
+    _due()
+    assert outbox.outbox_relay_once() == (3, False)
+    assert [m.message_id for m in _queued(broker)] == [row.message_id for row in rows]
+
+
+def test_a_direct_publish_refused_for_a_queue_mismatch_is_left_to_the_relay_uncounted(broker, monkeypatch):
+    monkeypatch.setattr(outbox, "_direct_paused_until", 0.0)
+    monkeypatch.setattr(outbox._publisher, "send", lambda row: _queue_mismatch(None))
+    row = outbox.outbox_add(actor_path="actors.mail.send_feedback_mail", args=(1,))
+
+    outbox.outbox_publish_after_commit(row)
+
+    held = OutboxMessage.objects.get()
+    assert (held.failures, held.parked_at) == (0, None)
+    assert held.available_at <= timezone.now()  # the relay may take it at once

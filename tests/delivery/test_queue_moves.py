@@ -7,7 +7,7 @@ import pytest
 from dramatiq.brokers.rabbitmq import RabbitmqBroker as DramatiqRabbitmqBroker
 
 from delivery.broker import RabbitmqBroker, rabbitmq_urls
-from delivery.queue_moves import QueueInUse, queues_redeclare
+from delivery.queue_moves import PublishersRunning, QueueInUse, queues_redeclare
 from tests.delivery.test_broker import queue_types
 
 
@@ -74,12 +74,12 @@ def test_queues_already_as_declared_are_left_alone(rabbitmq_vhost):
     assert message_ids(rabbitmq_vhost.url, "mail") == [sent]
 
 
-def test_quorum_queues_go_back_to_classic_the_same_way(rabbitmq_vhost):
+def test_quorum_queues_go_back_to_classic_the_same_way_once_publishers_are_stopped(rabbitmq_vhost):
     broker = quorum_broker(rabbitmq_vhost.url)
     sent = broker.enqueue(message(1)).message_id
     broker.close()
     classic = RabbitmqBroker(url=rabbitmq_urls(rabbitmq_vhost.url), queue_type="classic")
-    assert queues_redeclare(broker=classic, queue_names=["mail"])["mail"] == 1
+    assert queues_redeclare(broker=classic, queue_names=["mail"], publishers_stopped=True)["mail"] == 1
     assert queue_types(rabbitmq_vhost)["mail"]["type"] == "classic"
     assert message_ids(rabbitmq_vhost.url, "mail") == [sent]
 
@@ -109,3 +109,20 @@ def test_a_queue_a_worker_still_consumes_is_not_moved(rabbitmq_vhost):
         connection.close()
     assert queue_types(rabbitmq_vhost)["mail"]["type"] == "classic"
     assert rabbitmq_vhost.queue_depths()["mail"] == 3
+
+
+def test_a_quorum_queue_is_not_recreated_while_publishers_may_run(rabbitmq_vhost):
+    # Given a quorum queue holding a message, to go back to classic
+    broker = quorum_broker(rabbitmq_vhost.url)
+    sent = broker.enqueue(message(1)).message_id
+    broker.close()
+    classic = RabbitmqBroker(url=rabbitmq_urls(rabbitmq_vhost.url), queue_type="classic")
+
+    # When the move is asked for without saying that every publisher is stopped
+    with pytest.raises(PublishersRunning, match="--publishers-stopped"):
+        queues_redeclare(broker=classic, queue_names=["mail"])
+
+    # Then the queue is left as it was, its message in it, and no temporary queue is made
+    assert queue_types(rabbitmq_vhost)["mail"]["type"] == "quorum"
+    assert message_ids(rabbitmq_vhost.url, "mail") == [sent]
+    assert "mail.moving" not in rabbitmq_vhost.queue_depths()

@@ -2,7 +2,9 @@
 naming the queue and the command, the web keeps taking forms, and after `manage.py rabbitmq_queues_redeclare`
 every mail (those waiting in the classic queue and those sent meanwhile) is delivered once."""
 
+import json
 import re
+import threading
 import time
 
 import pytest
@@ -46,3 +48,88 @@ def test_switching_to_quorum_queues_stops_workers_clearly_and_the_move_loses_no_
     time.sleep(1)
     bodies = sorted(re.search(r"switch mail \d", message.get_content()).group() for _, message in smtp_server.messages)
     assert bodies == [f"switch mail {n}" for n in range(4)], mails
+
+
+class Sender(threading.Thread):
+    """Posts contact forms one after another, in turn to each web server of `clients` (which the test may change),
+    until stopped; keeps the number of every form the web took and what any other answer was."""
+
+    def __init__(self, clients):
+        super().__init__(name="contact-sender", daemon=True)
+        self.clients = clients
+        self.taken = []
+        self.refused = []
+        self._stopping = threading.Event()
+
+    def run(self):
+        n = 0
+        while not self._stopping.is_set():
+            clients = self.clients
+            try:
+                status = post_contact(clients[n % len(clients)], n)
+            except OSError as error:
+                status = repr(error)
+            (self.taken if status == 302 else self.refused).append(n if status == 302 else (n, status))
+            n += 1
+            time.sleep(0.05)
+
+    def wait_for_more(self, count, timeout=30):
+        target = len(self.taken) + count
+        deadline = time.monotonic() + timeout
+        while len(self.taken) < target:
+            assert time.monotonic() < deadline and not self.refused, (self.taken, self.refused)
+            time.sleep(0.05)
+
+    def stop(self):
+        self._stopping.set()
+        self.join(timeout=30)
+
+
+def outbox_rows(system):
+    """(failures, parked) of each row in the system's outbox."""
+    code = (
+        "import json; from delivery.models import OutboxMessage; "
+        "print(json.dumps([[r.failures, r.parked_at is not None] for r in OutboxMessage.objects.all()]))"
+    )
+    return json.loads(system.shell(code).splitlines()[-1])
+
+
+def test_switching_to_quorum_queues_with_the_web_sending_throughout_parks_nothing_and_delivers_every_mail(
+    system, smtp_server
+):
+    # Given a classic deployment, its web server taking contact forms all along
+    old_web = system.start_web()
+    worker = system.start_worker()
+    sender = Sender([system.client(old_web)])
+    sender.start()
+    sender.wait_for_more(3)
+
+    # When the workers stop and a web server with quorum settings joins the old one (a rolling deploy)
+    worker.stop()
+    system.env["RABBITMQ_QUEUE_TYPE"] = "quorum"
+    new_web = system.start_web()
+    sender.clients = [system.client(old_web), system.client(new_web)]
+    sender.wait_for_more(6)
+
+    # And the queues are re-created while both web servers take forms
+    redeclared = system.manage("rabbitmq_queues_redeclare")
+    assert re.search(r"^mail: re-created, \d+ message\(s\) moved$", redeclared.stdout, re.M), redeclared.stdout
+    sender.wait_for_more(4)
+
+    # Then what the new web server could not send before the move waits in the outbox, counted against no row
+    held = outbox_rows(system)
+    assert held and held == [[0, False]] * len(held)
+
+    # And once a worker with the new settings runs, every form the web took is mailed once, and no row is parked
+    system.start_worker()
+    sender.clients = [system.client(new_web)]
+    sender.wait_for_more(4)
+    old_web.stop()
+    sender.wait_for_more(2)
+    sender.stop()
+    assert sender.refused == []
+    smtp_server.wait_for(len(sender.taken), timeout=30)
+    time.sleep(1)
+    bodies = sorted(re.search(r"switch mail \d+", message.get_content()).group() for _, message in smtp_server.messages)
+    assert bodies == sorted(f"switch mail {n}" for n in sender.taken)
+    assert outbox_rows(system) == []
