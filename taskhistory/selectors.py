@@ -12,7 +12,9 @@ from django.db.models import Count, F, Min, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from . import conf, control, registry
+from delivery import registry
+
+from . import conf, control
 from .minutes import epoch_minute, minute_start
 from .models import RUNTIME_BUCKETS, BulkOperation, Task, TaskAttempt, TaskCounter, TaskStat, WorkerProcess
 from .statuses import OPEN, RETRYABLE, Status

@@ -13,9 +13,9 @@ import uuid
 import dramatiq
 from django.utils import timezone
 
-from delivery import queues
+from delivery import queues, registry
 
-from . import control, registry
+from . import control
 from .middleware import history_flush
 from .models import Task
 from .selectors import tasks_retryable_of_actor

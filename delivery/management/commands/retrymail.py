@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
+from delivery import registry
 from delivery.queues import dead_letters_list, dead_letters_requeue
 
 
@@ -16,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--list", action="store_true", dest="list_only", help="Only list the dead messages.")
 
     def handle(self, *args, queue, list_only, **options):
-        import actors.mail  # noqa: F401  (declares the mail actors on the broker)
+        registry.actors()  # declares every actor on the broker, so the dead letters' actor names resolve
 
         if list_only:
             messages = dead_letters_list(queue_name=queue)

@@ -1,4 +1,8 @@
-"""Which actors and queues exist: the actor modules rundramatiq discovers, imported on first use (never at start-up)."""
+"""Which actors and queues exist: the actor modules rundramatiq discovers, imported on first use (never at start-up).
+
+The broker's layer owns it so that anything may ask (the task history, the dashboard, the delivery commands)
+without importing `actors`, which sits above them all.
+"""
 
 import functools
 from importlib import import_module
