@@ -148,13 +148,109 @@ def test_the_owner_of_a_taken_address_is_mailed_links_to_log_in_and_reset(user, 
     assert "https://paste.example.com/password-reset/" in mail.body
 
 
-def test_the_owner_of_a_taken_address_not_yet_activated_is_mailed_where_to_get_a_new_link(mailoutbox):
+def test_a_signup_attempt_mail_queued_for_a_never_activated_account_mails_nobody(mailoutbox):
     pending = make_user(is_active=False)
 
     send_signup_attempt_mail.fn(pending.pk, "https://paste.example.com")
 
-    assert "https://paste.example.com/activate/resend/" in mailoutbox[0].body
-    assert "password-reset" not in mailoutbox[0].body
+    assert mailoutbox == []
+
+
+SQUATTER_PASSWORD = "the squatter's own passphrase"
+
+
+def signup_and_mail(client, queued, capture, mailoutbox, **fields):
+    """POST the sign-up form, run the activation mail it queued as a worker would, and return that mail."""
+    dramatiq.get_broker().flush_all()
+    mailoutbox.clear()
+    with capture(execute=True):
+        response = client.post(reverse("djangobin:signup"), signup_data(**fields))
+    assert response.status_code == 200
+    [message] = queued("mail")
+    assert message.actor_name == "send_activation_mail"
+    send_activation_mail.fn(*message.args)
+    [activation] = mailoutbox
+    return activation
+
+
+def test_an_address_squatted_by_a_never_activated_account_goes_to_its_owner_who_signs_up_and_activates(
+    client, queued, django_capture_on_commit_callbacks, mailoutbox
+):
+    # Given someone signed up with the victim's address and a password of their own, and never activated
+    squat = {"username": "squatter", "email": "victim@example.com"}
+    squat_mail = signup_and_mail(
+        client,
+        queued,
+        django_capture_on_commit_callbacks,
+        mailoutbox,
+        **squat,
+        password1=SQUATTER_PASSWORD,
+        password2=SQUATTER_PASSWORD,
+    )
+    # When the victim signs up with their address
+    activation = signup_and_mail(
+        client, queued, django_capture_on_commit_callbacks, mailoutbox, username="victim", email="Victim@example.com"
+    )
+    # Then the victim is mailed an activation link for their own account, which activates it
+    assert activation.to == ["Victim@example.com"]
+    assert client.post(urlsplit(link_in(activation)).path)["Location"] == reverse("djangobin:login")
+    # And the victim logs in with their password, while the squatter's password and link do nothing
+    assert login(client, "victim@example.com")["Location"] == reverse("djangobin:index")
+    assert logged_in_user_id(client) == str(User.objects.get(username="victim").pk)
+    client.logout()
+    assert login(client, "victim@example.com", password=SQUATTER_PASSWORD).status_code == 200
+    assert login(client, "squatter", password=SQUATTER_PASSWORD).status_code == 200
+    assert logged_in_user_id(client) is None
+    assert client.post(urlsplit(link_in(squat_mail)).path)["Location"] == reverse("djangobin:resend_activation")
+    assert list(User.objects.values_list("username", flat=True)) == ["victim"]
+
+
+def test_the_username_of_a_replaced_never_activated_account_is_free_again(
+    client, queued, django_capture_on_commit_callbacks, mailoutbox
+):
+    signup_and_mail(client, queued, django_capture_on_commit_callbacks, mailoutbox, username="squatter")
+    signup_and_mail(client, queued, django_capture_on_commit_callbacks, mailoutbox, username="owner")
+
+    signup_and_mail(
+        client, queued, django_capture_on_commit_callbacks, mailoutbox, username="squatter", email="other@example.com"
+    )
+
+    assert sorted(User.objects.values_list("username", "email")) == [
+        ("owner", "bob@example.com"),
+        ("squatter", "other@example.com"),
+    ]
+
+
+def test_a_signup_over_a_never_activated_account_with_a_username_someone_else_has_is_a_form_error(client, user, broker):
+    pending = make_user(username="pending", email="bob@example.com", is_active=False)
+
+    response = client.post(reverse("djangobin:signup"), signup_data(username="ann"))
+
+    assert "A user with that username already exists." in response.content.decode()
+    assert User.objects.filter(pk=pending.pk).exists()
+
+
+def test_a_signup_with_an_address_an_admin_deactivated_account_has_replaces_nothing(client, queued, broker):
+    deactivated = make_user(email="bob@example.com")
+    deactivate(deactivated)
+
+    client.post(reverse("djangobin:signup"), signup_data())
+
+    assert list(User.objects.values_list("pk", flat=True)) == [deactivated.pk]
+
+
+def test_an_activation_link_dies_when_its_accounts_username_or_password_changes():
+    account = make_user(is_active=False)
+    token = activation_token.make_token(account)
+
+    renamed = User.objects.get(pk=account.pk)
+    renamed.username = "someone.else"
+    new_password = User.objects.get(pk=account.pk)
+    new_password.set_password("another passphrase")
+
+    assert activation_token.check_token(User.objects.get(pk=account.pk), token)
+    assert not activation_token.check_token(renamed, token)
+    assert not activation_token.check_token(new_password, token)
 
 
 def test_signup_shows_password_mismatch_as_a_field_error(client, broker):
