@@ -10,6 +10,7 @@ from djangobin.models import Exposure, Feedback, Language, Snippet
 from djangobin.search import search_terms
 from djangobin.services.accounts import password_reset_mail_request
 from djangobin.services.tags import tags_parse
+from djangobin.sites import site_url
 
 
 def _no_line_breaks(value):
@@ -166,8 +167,9 @@ class SearchForm(forms.Form):
 
 
 class QueuedPasswordResetForm(PasswordResetForm):
-    """Django's reset form, but the mail is built and sent by a worker (actors.mail.send_password_reset_mail)."""
+    """Django's reset form, but it queues one message with the address, whatever the address: the worker looks the
+    accounts up and mails them (actors.mail.send_password_reset_mail_to), so the answer and its time are the same
+    for a registered address and an unknown one."""
 
-    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
-        site_url = settings.SITE_URL or f"{context['protocol']}://{context['domain']}"
-        password_reset_mail_request(user=context["user"], site_url=site_url)
+    def save(self, *, request, **kwargs):
+        password_reset_mail_request(email=self.cleaned_data["email"], site_url=site_url(request))

@@ -87,16 +87,13 @@ def user_activate(*, uidb64: str, token: str):
 
 
 def activation_resend(*, email: str, site_url: str) -> None:
-    """Mail a fresh activation link to a never-activated account with this address; silent otherwise."""
-    user = (
-        get_user_model()
-        ._default_manager.filter(email__iexact=email, is_active=False, author__activated_at__isnull=True)
-        .order_by("pk")
-        .first()
-    )
-    if user is not None:
-        with transaction.atomic():
-            enqueue_on_commit("actors.mail.send_activation_mail", user.pk, site_url)
+    """Queue a fresh activation link for this address, whether or not a never-activated account has it.
+
+    The worker looks the address up (`mail.activation_mail_send_to`): the request does the same work for any
+    address, so neither its answer nor its time tells whether one is registered.
+    """
+    with transaction.atomic():
+        enqueue_on_commit("actors.mail.send_activation_mail_to", email, site_url)
 
 
 def author_update(*, user, default_language, default_expiration, default_exposure, private):
@@ -117,10 +114,11 @@ def author_profile_view(*, author_id: int) -> None:
     hit_record("profile", author_id)
 
 
-def password_reset_mail_request(*, user, site_url):
-    """Queue the reset mail for `user` (Django's reset form calls this instead of sending it in the request)."""
+def password_reset_mail_request(*, email: str, site_url: str) -> None:
+    """Queue the reset mail for this address, whether or not an account has it; the worker looks it up
+    (`mail.password_reset_mail_send_to`), so the request tells nothing by its answer or its time."""
     with transaction.atomic():
-        enqueue_on_commit("actors.mail.send_password_reset_mail", user.pk, site_url)
+        enqueue_on_commit("actors.mail.send_password_reset_mail_to", email, site_url)
 
 
 def users_never_activated_delete(*, now=None, batch_size: int = 500) -> int:

@@ -3,6 +3,7 @@
 import functools
 import logging
 import smtplib
+import unicodedata
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -76,6 +77,22 @@ def activation_mail_send(*, user_id, site_url):
     return True
 
 
+def activation_mail_send_to(*, email: str, site_url: str) -> bool:
+    """Mail a fresh activation link to the never-activated account with this address (the oldest, should two have
+    it); mail nobody when none has it, so the request that asked could not tell either way."""
+    user = (
+        get_user_model()
+        ._default_manager.filter(email__iexact=email, is_active=False, author__activated_at__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+    if user is None:
+        logger.info("No activation mail: no account awaiting activation has the address asked for.")
+        return False
+    _activation_mail_deliver(user, site_url)
+    return True
+
+
 def _activation_mail_deliver(user, site_url):
     context = _user_link_context(user, site_url, "djangobin:activate", activation_token.make_token(user))
     subject, body = _render("activation", context)
@@ -116,6 +133,25 @@ def password_reset_mail_send(*, user_id, site_url):
         return False
     _password_reset_mail_deliver(user, site_url)
     return True
+
+
+def password_reset_mail_send_to(*, email: str, site_url: str) -> int:
+    """Mail a password-reset link to each active account with this address and a usable password (the accounts
+    Django's reset form would mail); returns how many, 0 when none has it, so the request that asked could not tell
+    either way."""
+    users = get_user_model()._default_manager.filter(email__iexact=email, is_active=True).order_by("pk")
+    matching = [user for user in users if user.has_usable_password() and _same_address(email, user.email)]
+    if not matching:
+        logger.info("No reset mail: no active account with a password has the address asked for.")
+    for user in matching:
+        _password_reset_mail_deliver(user, site_url)
+    return len(matching)
+
+
+def _same_address(one, other):
+    """Equal whatever their case, as Django's reset form compares them: the database's case-insensitive match can
+    pair two different addresses (CVE-2019-19844), and the mail must go only to the address asked for."""
+    return unicodedata.normalize("NFKC", one).casefold() == unicodedata.normalize("NFKC", other).casefold()
 
 
 def _password_reset_mail_deliver(user, site_url):

@@ -14,7 +14,12 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from actors.mail import send_activation_mail, send_password_reset_mail, send_signup_attempt_mail
+from actors.mail import (
+    send_activation_mail,
+    send_activation_mail_to,
+    send_password_reset_mail_to,
+    send_signup_attempt_mail,
+)
 from djangobin import views
 from djangobin.models import Author, Language, Snippet
 from djangobin.tokens import activation_token
@@ -381,8 +386,8 @@ def test_a_fresh_activation_link_does_not_reactivate_an_account_an_admin_deactiv
     assert mailoutbox == []
 
 
-def test_resending_gives_a_deactivated_account_nothing_and_answers_as_for_anyone(
-    client, queued, django_capture_on_commit_callbacks
+def test_resending_answers_a_deactivated_account_as_anyone_and_its_queued_message_mails_nothing(
+    client, queued, django_capture_on_commit_callbacks, mailoutbox
 ):
     account = make_user(email="gone@example.com")
     deactivate(account)
@@ -391,9 +396,11 @@ def test_resending_gives_a_deactivated_account_nothing_and_answers_as_for_anyone
         deactivated = client.post(reverse("djangobin:resend_activation"), {"email": "gone@example.com"}, follow=True)
         unknown = client.post(reverse("djangobin:resend_activation"), {"email": "nobody@example.com"}, follow=True)
 
-    assert queued("mail") == []
     assert deactivated.redirect_chain == unknown.redirect_chain
     assert [str(m) for m in deactivated.context["messages"]] == [str(m) for m in unknown.context["messages"]]
+    for message in queued("mail"):
+        send_activation_mail_to.fn(*message.args)
+    assert mailoutbox == []
 
 
 def test_a_forged_activation_link_is_refused(client):
@@ -406,29 +413,39 @@ def test_a_forged_activation_link_is_refused(client):
     assert not inactive.is_active
 
 
-def test_resending_the_activation_link_enqueues_it_for_an_inactive_account(
-    client, queued, django_capture_on_commit_callbacks
-):
-    inactive = make_user(email="late@example.com", is_active=False)
-
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("djangobin:resend_activation"), {"email": "late@example.com"})
-
-    assert response.status_code == 302
-    [message] = queued("mail")
-    assert list(message.args) == [inactive.pk, "http://testserver"]
-
-
-def test_resending_answers_the_same_for_an_unknown_or_active_address_and_enqueues_nothing(
+def test_resending_queues_one_message_with_the_address_whether_or_not_an_account_awaits_activation(
     client, user, queued, django_capture_on_commit_callbacks
 ):
+    make_user(email="late@example.com", is_active=False)
+
     with django_capture_on_commit_callbacks(execute=True):
+        pending = client.post(reverse("djangobin:resend_activation"), {"email": "late@example.com"})
         unknown = client.post(reverse("djangobin:resend_activation"), {"email": "nobody@example.com"})
         active = client.post(reverse("djangobin:resend_activation"), {"email": user.email})
 
-    assert unknown.status_code == active.status_code == 302
-    assert unknown["Location"] == active["Location"]
-    assert queued("mail") == []
+    assert pending.status_code == unknown.status_code == active.status_code == 302
+    assert pending["Location"] == unknown["Location"] == active["Location"]
+    assert [(m.actor_name, list(m.args), m.kwargs) for m in queued("mail")] == [
+        ("send_activation_mail_to", [email, "http://testserver"], {})
+        for email in ("late@example.com", "nobody@example.com", "ann@example.com")
+    ]
+
+
+def test_the_resent_link_reaches_the_account_awaiting_activation_and_activates_it(
+    client, queued, django_capture_on_commit_callbacks, mailoutbox
+):
+    inactive = make_user(email="late@example.com", is_active=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("djangobin:resend_activation"), {"email": "LATE@example.com"})
+
+    [message] = queued("mail")
+    send_activation_mail_to.fn(*message.args)
+    [mail] = mailoutbox
+
+    assert mail.to == ["late@example.com"]
+    assert client.post(urlsplit(link_in(mail)).path)["Location"] == reverse("djangobin:login")
+    inactive.refresh_from_db()
+    assert inactive.is_active
 
 
 def test_a_logged_in_user_is_sent_away_from_signup(ann):
@@ -624,18 +641,22 @@ def test_password_reset_enqueues_its_mail_instead_of_sending_it_in_the_request(
     assert response["Location"] == reverse("djangobin:password_reset_done")
     assert mailoutbox == []
     [message] = queued("mail")
-    assert message.actor_name == "send_password_reset_mail"
-    assert list(message.args) == [user.pk, "http://testserver"]
+    assert message.actor_name == "send_password_reset_mail_to"
+    assert list(message.args) == ["ann@example.com", "http://testserver"]
 
 
-def test_password_reset_for_an_unknown_address_looks_the_same_and_enqueues_nothing(
-    client, queued, django_capture_on_commit_callbacks
+def test_password_reset_for_an_unknown_address_answers_the_same_and_queues_the_same_one_message(
+    client, user, queued, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("djangobin:password_reset"), {"email": "nobody@example.com"})
+        known = client.post(reverse("djangobin:password_reset"), {"email": "ann@example.com"})
+        unknown = client.post(reverse("djangobin:password_reset"), {"email": "nobody@example.com"})
 
-    assert response["Location"] == reverse("djangobin:password_reset_done")
-    assert queued("mail") == []
+    assert known["Location"] == unknown["Location"] == reverse("djangobin:password_reset_done")
+    assert [(m.actor_name, list(m.args), m.kwargs) for m in queued("mail")] == [
+        ("send_password_reset_mail_to", ["ann@example.com", "http://testserver"], {}),
+        ("send_password_reset_mail_to", ["nobody@example.com", "http://testserver"], {}),
+    ]
 
 
 def test_the_reset_link_in_the_workers_mail_sets_a_new_password_once(
@@ -644,7 +665,7 @@ def test_the_reset_link_in_the_workers_mail_sets_a_new_password_once(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("djangobin:password_reset"), {"email": "ann@example.com"})
     [message] = queued("mail")
-    send_password_reset_mail.fn(*message.args)
+    send_password_reset_mail_to.fn(*message.args)
     link = urlsplit(link_in(mailoutbox[0])).path
 
     form_page = client.get(link, follow=True)

@@ -158,3 +158,28 @@ def test_an_address_someone_signed_up_with_and_never_activated_goes_to_its_owner
     # And nobody was mailed that "someone tried to sign up"
     assert not smtp_server.wait_for(1, timeout=0, predicate=lambda record: "tried to sign up" in record[1]["Subject"])
     assert "Failed to process message" not in worker.log()
+
+
+def test_a_password_reset_for_an_unknown_address_answers_as_for_a_known_one_and_mails_nobody(system, smtp_server):
+    web, worker = system.start_web(), system.start_worker()
+    client = system.client(web)
+    # Given an active account (signed up, activated)
+    client.post(
+        "/signup/", {"username": "ann", "email": "ann@example.com", "password1": PASSWORD, "password2": PASSWORD}
+    )
+    [(_, activation)] = smtp_server.wait_for(1)
+    client.post(link_in(activation, web.base_url, "/activate/"), {})
+    # When a reset is asked for an unknown address, then for the account's
+    unknown = system.client(web).post("/password-reset/", {"email": "nobody@example.com"})
+    known = system.client(web).post("/password-reset/", {"email": "ann@example.com"})
+    # Then both answer alike, and the one reset mail goes to the account's address
+    assert unknown.status == known.status == 302 and unknown.location == known.location
+    [(recipients, _)] = smtp_server.wait_for(1, predicate=lambda record: "password-reset/confirm" in body(record))
+    assert recipients == ["ann@example.com"]
+    worker.wait_for_log("No reset mail: no active account")  # the worker looked the unknown address up
+    assert len(smtp_server.messages) == 2
+    assert "Failed to process message" not in worker.log()
+
+
+def body(record):
+    return record[1].get_content()
