@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from djangobin.expiration import Expiration
 from djangobin.models import Exposure, Feedback, Language, Snippet
 from djangobin.search import search_terms
+from djangobin.selectors import username_freed_by_signup
 from djangobin.services.accounts import password_reset_mail_request
 from djangobin.services.tags import tags_parse
 from djangobin.sites import site_url
@@ -101,13 +102,26 @@ class ContactForm(forms.Form):
 
 class SignupForm(UserCreationForm):
     """Sign-up; an address that already has an account is not refused here (that would tell anyone it is
-    registered): accounts.user_signup mails its owner instead."""
+    registered): accounts.user_signup mails its owner instead. A username held only by never-activated accounts with
+    the address signed up with is not refused either: the sign-up replaces them, username and all."""
 
     email = forms.EmailField(required=True)
 
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
         fields = ("username", "email")
+
+    def clean_username(self):
+        username = self.cleaned_data.get("username")
+        self._username_freed = bool(username) and username_freed_by_signup(
+            username=username, email=self.data.get("email", "").strip()
+        )
+        return username if self._username_freed else super().clean_username()
+
+    def validate_unique(self):
+        # A username this sign-up frees (see clean_username) is not a clash; username is the model's only unique field.
+        if not getattr(self, "_username_freed", False):
+            super().validate_unique()
 
 
 LOGIN_LABEL = "Username or email"

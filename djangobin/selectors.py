@@ -48,6 +48,14 @@ def user_for_login(login: str):
     return folded[0] if len(folded) == 1 else None
 
 
+def username_freed_by_signup(*, username: str, email: str) -> bool:
+    """True when `username` is taken only by accounts never activated that have `email`: a sign-up with that address
+    replaces them (accounts.user_signup), so it may take their username too."""
+    holders = get_user_model()._default_manager.filter(username__iexact=username)
+    replaced = holders.filter(email__iexact=email, is_active=False, author__activated_at__isnull=True)
+    return holders.exists() and holders.count() == replaced.count()
+
+
 def snippet_get_visible(*, slug, user):
     """The snippet at `slug` as `user` may see it; raises SnippetNotFound or SnippetExpired."""
     snippet = Snippet.objects.select_related("language", "user").filter(slug=slug).first()

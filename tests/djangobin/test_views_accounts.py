@@ -226,6 +226,31 @@ def test_the_username_of_a_replaced_never_activated_account_is_free_again(
     ]
 
 
+def test_the_owner_of_an_address_takes_back_the_username_a_never_activated_account_with_it_holds(
+    client, queued, django_capture_on_commit_callbacks, mailoutbox
+):
+    # Given someone signed up with the victim's address and the victim's username, and never activated
+    squat = {"email": "victim@example.com", "password1": SQUATTER_PASSWORD, "password2": SQUATTER_PASSWORD}
+    signup_and_mail(client, queued, django_capture_on_commit_callbacks, mailoutbox, username="victim", **squat)
+    # When the victim signs up with both, the username whatever its case, and activates
+    activation = signup_and_mail(
+        client, queued, django_capture_on_commit_callbacks, mailoutbox, username="Victim", email="victim@example.com"
+    )
+    client.post(urlsplit(link_in(activation)).path)
+    # Then the account is the victim's, with the victim's password
+    assert login(client, "Victim")["Location"] == reverse("djangobin:index")
+    assert list(User.objects.values_list("username", flat=True)) == ["Victim"]
+
+
+def test_a_username_a_never_activated_account_with_another_address_holds_is_still_a_form_error(client, broker):
+    pending = make_user(username="pending", email="someone@example.com", is_active=False)
+
+    response = client.post(reverse("djangobin:signup"), signup_data(username="Pending"))
+
+    assert "A user with that username already exists." in response.content.decode()
+    assert list(User.objects.values_list("pk", flat=True)) == [pending.pk]
+
+
 def test_a_signup_over_a_never_activated_account_with_a_username_someone_else_has_is_a_form_error(client, user, broker):
     pending = make_user(username="pending", email="bob@example.com", is_active=False)
 
