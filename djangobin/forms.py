@@ -113,9 +113,11 @@ class SignupForm(UserCreationForm):
 
     def clean_username(self):
         username = self.cleaned_data.get("username")
-        self._username_freed = bool(username) and username_freed_by_signup(
-            username=username, email=self.data.get("email", "").strip()
-        )
+        try:  # the email field is cleaned after this one
+            email = self.fields["email"].clean(self.data.get("email"))
+        except ValidationError:
+            email = None
+        self._username_freed = bool(username and email) and username_freed_by_signup(username=username, email=email)
         return username if self._username_freed else super().clean_username()
 
     def validate_unique(self):

@@ -726,3 +726,13 @@ def test_password_change_with_a_wrong_old_password_is_a_form_error(ann, user):
     assert "old_password" in response.context["form"].errors
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
+
+
+@pytest.mark.parametrize("email", ["bob@example.com\x00", "not an address", ""])
+def test_a_signup_with_a_taken_username_and_a_bad_address_is_a_form_error_for_both(client, broker, email):
+    make_user(username="pending", email="bob@example.com", is_active=False)
+
+    response = client.post(reverse("djangobin:signup"), signup_data(username="pending", email=email))
+
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"username", "email"}
