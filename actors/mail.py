@@ -45,9 +45,18 @@ def _logged_if_permanent(what):
 @dramatiq.actor(**MAIL_OPTIONS)
 @once_per_message(lease=MAIL_LEASE_SECONDS)
 def send_activation_mail(user_id, site_url):
-    """Mail a new account its activation link."""
+    """Mail a new account its activation link (sign-up queues this with the new account's id)."""
     with _logged_if_permanent(f"Activation mail for user {user_id}"):
         mail.activation_mail_send(user_id=user_id, site_url=site_url)
+
+
+@dramatiq.actor(**MAIL_OPTIONS)
+@once_per_message(lease=MAIL_LEASE_SECONDS)
+def send_activation_mail_to(email: str, site_url: str) -> None:
+    """Mail a fresh activation link to the account awaiting activation with this address, if one has it (the
+    resend form queues this for any address, so that it tells nobody which are registered)."""
+    with _logged_if_permanent("Activation mail resent"):
+        mail.activation_mail_send_to(email=email, site_url=site_url)
 
 
 @dramatiq.actor(**MAIL_OPTIONS)
@@ -61,9 +70,19 @@ def send_feedback_mail(feedback_id):
 @dramatiq.actor(**MAIL_OPTIONS)
 @once_per_message(lease=MAIL_LEASE_SECONDS)
 def send_password_reset_mail(user_id, site_url):
-    """Mail a password-reset link."""
+    """Mail a password-reset link to one account; kept for messages queued by id before the reset form queued
+    `send_password_reset_mail_to`."""
     with _logged_if_permanent(f"Password-reset mail for user {user_id}"):
         mail.password_reset_mail_send(user_id=user_id, site_url=site_url)
+
+
+@dramatiq.actor(**MAIL_OPTIONS)
+@once_per_message(lease=MAIL_LEASE_SECONDS)
+def send_password_reset_mail_to(email: str, site_url: str) -> None:
+    """Mail a password-reset link to each active account with this address, if any (the reset form queues this for
+    any address, so that it tells nobody which are registered)."""
+    with _logged_if_permanent("Password-reset mail by address"):
+        mail.password_reset_mail_send_to(email=email, site_url=site_url)
 
 
 @dramatiq.actor(**MAIL_OPTIONS)

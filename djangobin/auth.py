@@ -7,8 +7,8 @@ from djangobin.selectors import user_for_login
 class UsernameOrEmailBackend(ModelBackend):
     """Log in with a username or an email address, and the password: on the site, the admin and the dashboard.
 
-    Which account a login names is `selectors.user_for_login`'s rule (an email address wins over a username
-    that looks like one).
+    Which account a login names is `selectors.user_for_login`'s rule (an active account's email address wins over a
+    username that looks like one).
     """
 
     def authenticate(self, request, username=None, password=None, **kwargs):

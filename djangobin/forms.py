@@ -8,8 +8,10 @@ from django.core.exceptions import ValidationError
 from djangobin.expiration import Expiration
 from djangobin.models import Exposure, Feedback, Language, Snippet
 from djangobin.search import search_terms
+from djangobin.selectors import username_freed_by_signup
 from djangobin.services.accounts import password_reset_mail_request
 from djangobin.services.tags import tags_parse
+from djangobin.sites import site_url
 
 
 def _no_line_breaks(value):
@@ -100,13 +102,28 @@ class ContactForm(forms.Form):
 
 class SignupForm(UserCreationForm):
     """Sign-up; an address that already has an account is not refused here (that would tell anyone it is
-    registered): accounts.user_signup mails its owner instead."""
+    registered): accounts.user_signup mails its owner instead. A username held only by never-activated accounts with
+    the address signed up with is not refused either: the sign-up replaces them, username and all."""
 
     email = forms.EmailField(required=True)
 
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
         fields = ("username", "email")
+
+    def clean_username(self):
+        username = self.cleaned_data.get("username")
+        try:  # the email field is cleaned after this one
+            email = self.fields["email"].clean(self.data.get("email"))
+        except ValidationError:
+            email = None
+        self._username_freed = bool(username and email) and username_freed_by_signup(username=username, email=email)
+        return username if self._username_freed else super().clean_username()
+
+    def validate_unique(self):
+        # A username this sign-up frees (see clean_username) is not a clash; username is the model's only unique field.
+        if not getattr(self, "_username_freed", False):
+            super().validate_unique()
 
 
 LOGIN_LABEL = "Username or email"
@@ -166,8 +183,9 @@ class SearchForm(forms.Form):
 
 
 class QueuedPasswordResetForm(PasswordResetForm):
-    """Django's reset form, but the mail is built and sent by a worker (actors.mail.send_password_reset_mail)."""
+    """Django's reset form, but it queues one message with the address, whatever the address: the worker looks the
+    accounts up and mails them (actors.mail.send_password_reset_mail_to), so the answer and its time are the same
+    for a registered address and an unknown one."""
 
-    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
-        site_url = settings.SITE_URL or f"{context['protocol']}://{context['domain']}"
-        password_reset_mail_request(user=context["user"], site_url=site_url)
+    def save(self, *, request, **kwargs):
+        password_reset_mail_request(email=self.cleaned_data["email"], site_url=site_url(request))

@@ -27,17 +27,18 @@ def _list(queryset):
 def user_for_login(login: str):
     """The account a login form names, by email address or username; None when it names none.
 
-    An email address matches whatever its case (the oldest account, should two share one); else a username
-    matches exactly, or whatever its case when only one account has it so. The email address wins over a
-    username spelt like it: nobody can make someone else's address log into their own account by taking it
-    as a username (the owner of such a username logs in with their email address).
+    An email address matches an active account whatever its case (the oldest, should two share one); else a
+    username matches exactly, or whatever its case when only one account has it so. The email address of an active
+    account wins over a username spelt like it: nobody can make someone else's address log into their own account by
+    taking it as a username (the owner of such a username logs in with their email address). A pending account's
+    address does not: anyone can sign up with any address, and that must not lock a username's owner out.
     """
     users = get_user_model()._default_manager
     login = login.strip()
     if not login:
         return None
     if "@" in login:
-        by_email = users.filter(email__iexact=login).order_by("pk").first()
+        by_email = users.filter(email__iexact=login, is_active=True).order_by("pk").first()
         if by_email is not None:
             return by_email
     exact = users.filter(username=login).first()
@@ -45,6 +46,14 @@ def user_for_login(login: str):
         return exact
     folded = list(users.filter(username__iexact=login)[:2])
     return folded[0] if len(folded) == 1 else None
+
+
+def username_freed_by_signup(*, username: str, email: str) -> bool:
+    """True when `username` is taken only by accounts never activated that have `email`: a sign-up with that address
+    replaces them (accounts.user_signup), so it may take their username too."""
+    holders = get_user_model()._default_manager.filter(username__iexact=username)
+    replaced = holders.filter(email__iexact=email, is_active=False, author__activated_at__isnull=True)
+    return holders.exists() and holders.count() == replaced.count()
 
 
 def snippet_get_visible(*, slug, user):

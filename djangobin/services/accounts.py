@@ -1,3 +1,7 @@
+import logging
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -9,6 +13,8 @@ from djangobin.hits import hit_record
 from djangobin.models import Author
 from djangobin.queue import enqueue_on_commit
 from djangobin.tokens import activation_token
+
+logger = logging.getLogger(__name__)
 
 
 def user_create(*, username, email, password, site_url):
@@ -23,12 +29,21 @@ def user_signup(*, username: str, email: str, password: str, site_url: str) -> N
     """Sign up a new account, or, when the address already has one, mail its owner that someone tried.
 
     Both answer alike and cost alike (one password hash, one queued mail), so the sign-up page tells nobody
-    whether an address is registered.
+    whether an address is registered. An address held only by never-activated accounts is not taken: anyone could
+    have typed it, so those accounts are replaced by this sign-up (its username, its password), and only the
+    address's owner can activate the new one.
     """
-    owner = get_user_model()._default_manager.filter(email__iexact=email).order_by("pk").first()
-    if owner is None:
-        user_create(username=username, email=email, password=password, site_url=site_url)
-        return
+    users = get_user_model()._default_manager
+    with transaction.atomic():
+        # Lock the holders' Author rows first, as user_activate's claim does: an activation racing this sign-up
+        # either commits before it (the address then has an owner) or finds its account replaced.
+        list(Author.objects.select_for_update(of=("self",)).filter(user__email__iexact=email))
+        holders = list(users.filter(email__iexact=email).order_by("pk"))
+        owner = next((holder for holder in holders if not _never_activated(holder)), None)
+        if owner is None:
+            users.filter(pk__in=[holder.pk for holder in holders]).delete()
+            user_create(username=username, email=email, password=password, site_url=site_url)
+            return
     make_password(password)  # the work a new account's password costs: the time taken tells nothing either
     with transaction.atomic():
         enqueue_on_commit("actors.mail.send_signup_attempt_mail", owner.pk, site_url)
@@ -72,16 +87,13 @@ def user_activate(*, uidb64: str, token: str):
 
 
 def activation_resend(*, email: str, site_url: str) -> None:
-    """Mail a fresh activation link to a never-activated account with this address; silent otherwise."""
-    user = (
-        get_user_model()
-        ._default_manager.filter(email__iexact=email, is_active=False, author__activated_at__isnull=True)
-        .order_by("pk")
-        .first()
-    )
-    if user is not None:
-        with transaction.atomic():
-            enqueue_on_commit("actors.mail.send_activation_mail", user.pk, site_url)
+    """Queue a fresh activation link for this address, whether or not a never-activated account has it.
+
+    The worker looks the address up (`mail.activation_mail_send_to`): the request does the same work for any
+    address, so neither its answer nor its time tells whether one is registered.
+    """
+    with transaction.atomic():
+        enqueue_on_commit("actors.mail.send_activation_mail_to", email, site_url)
 
 
 def author_update(*, user, default_language, default_expiration, default_exposure, private):
@@ -102,7 +114,31 @@ def author_profile_view(*, author_id: int) -> None:
     hit_record("profile", author_id)
 
 
-def password_reset_mail_request(*, user, site_url):
-    """Queue the reset mail for `user` (Django's reset form calls this instead of sending it in the request)."""
+def password_reset_mail_request(*, email: str, site_url: str) -> None:
+    """Queue the reset mail for this address, whether or not an account has it; the worker looks it up
+    (`mail.password_reset_mail_send_to`), so the request tells nothing by its answer or its time."""
     with transaction.atomic():
-        enqueue_on_commit("actors.mail.send_password_reset_mail", user.pk, site_url)
+        enqueue_on_commit("actors.mail.send_password_reset_mail_to", email, site_url)
+
+
+def users_never_activated_delete(*, now=None, batch_size: int = 500) -> int:
+    """Delete the accounts never activated whose activation window (PASSWORD_RESET_TIMEOUT) has passed since they
+    signed up; returns how many. Part of the nightly purge, in short transactions of `batch_size` accounts.
+
+    An account that was ever active (Author.activated_at is set), including one an admin deactivated, is never
+    deleted. Running it twice deletes nothing twice.
+    """
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+    stale = get_user_model()._default_manager.filter(
+        is_active=False, date_joined__lt=cutoff, author__isnull=False, author__activated_at__isnull=True
+    )
+    deleted, after = 0, 0
+    while ids := list(stale.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:batch_size]):
+        after = ids[-1]
+        with transaction.atomic():
+            # The conditions again, in the delete itself: an account activated meanwhile is kept.
+            _, per_model = stale.filter(pk__in=ids).delete()
+        deleted += per_model.get(get_user_model()._meta.label, 0)
+    if deleted:
+        logger.info("Deleted %d account(s) never activated within the activation window.", deleted)
+    return deleted

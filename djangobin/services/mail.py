@@ -3,6 +3,7 @@
 import functools
 import logging
 import smtplib
+import unicodedata
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -72,29 +73,56 @@ def activation_mail_send(*, user_id, site_url):
     if user is None or user.is_active:
         logger.info("No activation mail for user %s: the account is gone or was activated before.", user_id)
         return False
-    context = _user_link_context(user, site_url, "djangobin:activate", activation_token.make_token(user))
-    subject, body = _render("activation", context)
-    mail_deliver(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
+    _activation_mail_deliver(user, site_url)
     return True
 
 
-def signup_attempt_mail_send(*, user_id, site_url):
-    """Tell an account's owner that someone signed up with their address, with the links they may need."""
-    user = get_user_model()._default_manager.filter(pk=user_id).first()
+def activation_mail_send_to(*, email: str, site_url: str) -> bool:
+    """Mail a fresh activation link to the never-activated account with this address (the oldest, should two have
+    it); mail nobody when none has it, so the request that asked could not tell either way."""
+    user = (
+        get_user_model()
+        ._default_manager.filter(email__iexact=email, is_active=False, author__activated_at__isnull=True)
+        .order_by("pk")
+        .first()
+    )
     if user is None:
-        logger.info("No sign-up attempt mail for user %s: the account is gone.", user_id)
+        logger.info("No activation mail: no account awaiting activation has the address asked for.")
+        return False
+    _activation_mail_deliver(user, site_url)
+    return True
+
+
+def _activation_mail_deliver(user, site_url):
+    context = _user_link_context(user, site_url, "djangobin:activate", activation_token.make_token(user))
+    subject, body = _render("activation", context)
+    mail_deliver(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
+
+
+def signup_attempt_mail_send(*, user_id, site_url):
+    """Tell an account's owner that someone signed up with their address, with the links they may need.
+
+    A never-activated account is not an owner (the sign-up replaced it, see accounts.user_signup): a message
+    queued for one before that rule is dropped.
+    """
+    user = get_user_model()._default_manager.filter(pk=user_id).first()
+    never_activated = user is not None and not user.is_active and not _ever_activated(user)
+    if user is None or never_activated:
+        logger.info("No sign-up attempt mail for user %s: the account is gone or was never activated.", user_id)
         return False
     context = {
         "username": user.get_username(),
         "site_url": site_url,
         "login_link": site_url + reverse("djangobin:login"),
         "reset_link": site_url + reverse("djangobin:password_reset"),
-        "resend_link": site_url + reverse("djangobin:resend_activation"),
-        "pending": not user.is_active and not Author.objects.filter(user=user, activated_at__isnull=False).exists(),
     }
     subject, body = _render("signup_attempt", context)
     mail_deliver(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
     return True
+
+
+def _ever_activated(user):
+    return Author.objects.filter(user=user, activated_at__isnull=False).exists()
 
 
 def password_reset_mail_send(*, user_id, site_url):
@@ -103,12 +131,34 @@ def password_reset_mail_send(*, user_id, site_url):
     if user is None or not user.has_usable_password():
         logger.info("No reset mail for user %s: the account is gone, inactive or has no password.", user_id)
         return False
-    context = _user_link_context(
-        user, site_url, "djangobin:password_reset_confirm", default_token_generator.make_token(user)
-    )
+    _password_reset_mail_deliver(user, site_url)
+    return True
+
+
+def password_reset_mail_send_to(*, email: str, site_url: str) -> int:
+    """Mail a password-reset link to each active account with this address and a usable password (the accounts
+    Django's reset form would mail); returns how many, 0 when none has it, so the request that asked could not tell
+    either way."""
+    users = get_user_model()._default_manager.filter(email__iexact=email, is_active=True).order_by("pk")
+    matching = [user for user in users if user.has_usable_password() and _same_address(email, user.email)]
+    if not matching:
+        logger.info("No reset mail: no active account with a password has the address asked for.")
+    for user in matching:
+        _password_reset_mail_deliver(user, site_url)
+    return len(matching)
+
+
+def _same_address(one, other):
+    """Equal whatever their case, as Django's reset form compares them: the database's case-insensitive match can
+    pair two different addresses (CVE-2019-19844), and the mail must go only to the address asked for."""
+    return unicodedata.normalize("NFKC", one).casefold() == unicodedata.normalize("NFKC", other).casefold()
+
+
+def _password_reset_mail_deliver(user, site_url):
+    token = default_token_generator.make_token(user)
+    context = _user_link_context(user, site_url, "djangobin:password_reset_confirm", token)
     subject, body = _render("password_reset", context)
     mail_deliver(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
-    return True
 
 
 def feedback_recipients() -> list[str]:

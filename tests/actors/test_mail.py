@@ -6,7 +6,14 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 
-from actors.mail import send_activation_mail, send_feedback_mail, send_password_reset_mail, send_signup_attempt_mail
+from actors.mail import (
+    send_activation_mail,
+    send_activation_mail_to,
+    send_feedback_mail,
+    send_password_reset_mail,
+    send_password_reset_mail_to,
+    send_signup_attempt_mail,
+)
 from djangobin.exceptions import PermanentMailError, TransientMailError
 from djangobin.models import Feedback
 from djangobin.services import mail as mail_service
@@ -15,17 +22,25 @@ from tests.factories import make_user
 pytestmark = pytest.mark.django_db
 
 SITE = "http://testserver"
+MAIL_ACTORS = (
+    send_activation_mail,
+    send_activation_mail_to,
+    send_feedback_mail,
+    send_password_reset_mail,
+    send_password_reset_mail_to,
+    send_signup_attempt_mail,
+)
 
 
 def test_the_actors_keep_the_tutorials_names_and_run_on_the_mail_queue():
-    for actor in (send_activation_mail, send_feedback_mail, send_password_reset_mail, send_signup_attempt_mail):
+    for actor in MAIL_ACTORS:
         assert isinstance(actor, dramatiq.Actor)
         assert actor.queue_name == "mail"
     assert send_activation_mail.actor_name == "send_activation_mail"
 
 
 def test_retries_are_bounded_and_never_wait_over_ten_minutes():
-    for actor in (send_activation_mail, send_feedback_mail, send_password_reset_mail, send_signup_attempt_mail):
+    for actor in MAIL_ACTORS:
         assert actor.options["max_backoff"] <= 600_000
         assert 0 < actor.options["max_retries"] <= 20
         assert actor.options["throws"] == (PermanentMailError,)
@@ -111,6 +126,54 @@ def test_password_reset_mail_makes_its_own_token_so_no_message_carries_one():
     send_password_reset_mail.fn(user.pk, SITE)
     assert len(mail.outbox) == 1
     assert f"{SITE}/password-reset/confirm/" in mail.outbox[0].body
+
+
+def test_the_reset_mail_by_address_goes_to_the_active_account_with_that_address_whatever_its_case():
+    user = make_user(email="ann@example.com")
+
+    send_password_reset_mail_to.fn("ANN@Example.com", SITE)
+
+    [message] = mail.outbox
+    assert message.to == ["ann@example.com"]
+    assert f"{SITE}/password-reset/confirm/" in message.body
+    assert message.body.count(f"{SITE}/password-reset/confirm/") == 1
+    assert user.get_username() in message.body
+
+
+def test_the_reset_mail_by_address_mails_nobody_for_an_unknown_inactive_or_passwordless_account():
+    make_user(email="idle@example.com", is_active=False)
+    passwordless = make_user(email="sso@example.com")
+    passwordless.set_unusable_password()
+    passwordless.save()
+
+    for address in ("nobody@example.com", "idle@example.com", "sso@example.com"):
+        send_password_reset_mail_to.fn(address, SITE)
+
+    assert mail.outbox == []
+
+
+def test_the_reset_mail_by_address_mails_no_account_whose_address_only_the_database_folds_to_the_one_asked_for():
+    make_user(email="mike@example.org")
+
+    # A dotless i: PostgreSQL's case-insensitive match (UPPER) finds "MIKE" in both.
+    send_password_reset_mail_to.fn("m\u0131ke@example.org", SITE)
+
+    assert mail.outbox == []
+
+
+def test_the_activation_mail_by_address_goes_to_the_account_awaiting_activation_only():
+    pending = make_user(email="late@example.com", is_active=False)
+    make_user(email="ann@example.com")
+    deactivated = make_user(email="gone@example.com")
+    deactivated.is_active = False
+    deactivated.save()
+
+    for address in ("LATE@example.com", "ann@example.com", "gone@example.com", "nobody@example.com"):
+        send_activation_mail_to.fn(address, SITE)
+
+    [message] = mail.outbox
+    assert message.to == [pending.email]
+    assert f"{SITE}/activate/" in message.body
 
 
 class _Failing:

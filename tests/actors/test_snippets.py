@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from actors.snippets import remove_snippets
@@ -32,3 +33,15 @@ def test_remove_snippets_also_deletes_the_tags_no_snippet_carries_any_more():
     remove_snippets.fn()
 
     assert sorted(Tag.objects.values_list("name", flat=True)) == ["on-a-private-one", "shared"]
+
+
+def test_remove_snippets_also_deletes_the_accounts_never_activated_within_their_activation_window(settings):
+    stale = make_user(is_active=False)
+    get_user_model().objects.filter(pk=stale.pk).update(
+        date_joined=timezone.now() - timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT + 60)
+    )
+    fresh = make_user(is_active=False)
+
+    remove_snippets.fn()
+
+    assert list(get_user_model().objects.values_list("pk", flat=True)) == [fresh.pk]

@@ -2,7 +2,7 @@ import dramatiq
 import pytest
 from django.core import mail
 
-from actors.mail import send_activation_mail, send_feedback_mail
+from actors.mail import send_activation_mail, send_feedback_mail, send_password_reset_mail_to
 from delivery.ledger import delivered_prune
 from delivery.models import DeliveredMessage
 from tests.factories import make_user
@@ -38,6 +38,14 @@ def test_two_messages_for_the_same_user_are_two_mails(as_worker):
     for _ in range(2):  # the user asked for a new link: a new message, a new id
         as_worker(send_activation_mail.message(user.pk, "http://testserver"))
         send_activation_mail(user.pk, "http://testserver")
+    assert len(mail.outbox) == 2
+
+
+def test_two_requests_for_the_same_address_are_two_mails(as_worker):
+    make_user(email="ann@example.com")
+    for _ in range(2):  # the ledger keys a mail by its message's id, never by its address
+        as_worker(send_password_reset_mail_to.message("ann@example.com", "http://testserver"))
+        send_password_reset_mail_to("ann@example.com", "http://testserver")
     assert len(mail.outbox) == 2
 
 

@@ -42,6 +42,14 @@ def test_an_email_address_wins_over_a_username_spelt_like_it(user):
     assert authenticate(None, username="squatter@example.org", password=OTHER_PASSWORD) == squatter
 
 
+def test_an_account_awaiting_activation_with_an_address_spelt_like_a_username_does_not_block_that_usernames_login():
+    owner = make_user(username="kim@example.com", email="kim.real@example.org", password=PASSWORD)
+    make_user(username="pending", email="KIM@example.com", password=OTHER_PASSWORD, is_active=False)
+
+    assert authenticate(None, username="kim@example.com", password=PASSWORD) == owner
+    assert authenticate(None, username="kim@example.com", password=OTHER_PASSWORD) is None
+
+
 def test_a_username_with_an_at_sign_logs_in_when_no_account_has_it_as_its_email():
     odd = make_user(username="odd@handle", email="odd@example.com", password=PASSWORD)
 

@@ -14,7 +14,12 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from actors.mail import send_activation_mail, send_password_reset_mail, send_signup_attempt_mail
+from actors.mail import (
+    send_activation_mail,
+    send_activation_mail_to,
+    send_password_reset_mail_to,
+    send_signup_attempt_mail,
+)
 from djangobin import views
 from djangobin.models import Author, Language, Snippet
 from djangobin.tokens import activation_token
@@ -148,13 +153,134 @@ def test_the_owner_of_a_taken_address_is_mailed_links_to_log_in_and_reset(user, 
     assert "https://paste.example.com/password-reset/" in mail.body
 
 
-def test_the_owner_of_a_taken_address_not_yet_activated_is_mailed_where_to_get_a_new_link(mailoutbox):
+def test_a_signup_attempt_mail_queued_for_a_never_activated_account_mails_nobody(mailoutbox):
     pending = make_user(is_active=False)
 
     send_signup_attempt_mail.fn(pending.pk, "https://paste.example.com")
 
-    assert "https://paste.example.com/activate/resend/" in mailoutbox[0].body
-    assert "password-reset" not in mailoutbox[0].body
+    assert mailoutbox == []
+
+
+SQUATTER_PASSWORD = "the squatter's own passphrase"
+
+
+def signup_and_mail(client, queued, capture, mailoutbox, **fields):
+    """POST the sign-up form, run the activation mail it queued as a worker would, and return that mail."""
+    dramatiq.get_broker().flush_all()
+    mailoutbox.clear()
+    with capture(execute=True):
+        response = client.post(reverse("djangobin:signup"), signup_data(**fields))
+    assert response.status_code == 200
+    [message] = queued("mail")
+    assert message.actor_name == "send_activation_mail"
+    send_activation_mail.fn(*message.args)
+    [activation] = mailoutbox
+    return activation
+
+
+def test_an_address_squatted_by_a_never_activated_account_goes_to_its_owner_who_signs_up_and_activates(
+    client, queued, django_capture_on_commit_callbacks, mailoutbox
+):
+    # Given someone signed up with the victim's address and a password of their own, and never activated
+    squat = {"username": "squatter", "email": "victim@example.com"}
+    squat_mail = signup_and_mail(
+        client,
+        queued,
+        django_capture_on_commit_callbacks,
+        mailoutbox,
+        **squat,
+        password1=SQUATTER_PASSWORD,
+        password2=SQUATTER_PASSWORD,
+    )
+    # When the victim signs up with their address
+    activation = signup_and_mail(
+        client, queued, django_capture_on_commit_callbacks, mailoutbox, username="victim", email="Victim@example.com"
+    )
+    # Then the victim is mailed an activation link for their own account, which activates it
+    assert activation.to == ["Victim@example.com"]
+    assert client.post(urlsplit(link_in(activation)).path)["Location"] == reverse("djangobin:login")
+    # And the victim logs in with their password, while the squatter's password and link do nothing
+    assert login(client, "victim@example.com")["Location"] == reverse("djangobin:index")
+    assert logged_in_user_id(client) == str(User.objects.get(username="victim").pk)
+    client.logout()
+    assert login(client, "victim@example.com", password=SQUATTER_PASSWORD).status_code == 200
+    assert login(client, "squatter", password=SQUATTER_PASSWORD).status_code == 200
+    assert logged_in_user_id(client) is None
+    assert client.post(urlsplit(link_in(squat_mail)).path)["Location"] == reverse("djangobin:resend_activation")
+    assert list(User.objects.values_list("username", flat=True)) == ["victim"]
+
+
+def test_the_username_of_a_replaced_never_activated_account_is_free_again(
+    client, queued, django_capture_on_commit_callbacks, mailoutbox
+):
+    signup_and_mail(client, queued, django_capture_on_commit_callbacks, mailoutbox, username="squatter")
+    signup_and_mail(client, queued, django_capture_on_commit_callbacks, mailoutbox, username="owner")
+
+    signup_and_mail(
+        client, queued, django_capture_on_commit_callbacks, mailoutbox, username="squatter", email="other@example.com"
+    )
+
+    assert sorted(User.objects.values_list("username", "email")) == [
+        ("owner", "bob@example.com"),
+        ("squatter", "other@example.com"),
+    ]
+
+
+def test_the_owner_of_an_address_takes_back_the_username_a_never_activated_account_with_it_holds(
+    client, queued, django_capture_on_commit_callbacks, mailoutbox
+):
+    # Given someone signed up with the victim's address and the victim's username, and never activated
+    squat = {"email": "victim@example.com", "password1": SQUATTER_PASSWORD, "password2": SQUATTER_PASSWORD}
+    signup_and_mail(client, queued, django_capture_on_commit_callbacks, mailoutbox, username="victim", **squat)
+    # When the victim signs up with both, the username whatever its case, and activates
+    activation = signup_and_mail(
+        client, queued, django_capture_on_commit_callbacks, mailoutbox, username="Victim", email="victim@example.com"
+    )
+    client.post(urlsplit(link_in(activation)).path)
+    # Then the account is the victim's, with the victim's password
+    assert login(client, "Victim")["Location"] == reverse("djangobin:index")
+    assert list(User.objects.values_list("username", flat=True)) == ["Victim"]
+
+
+def test_a_username_a_never_activated_account_with_another_address_holds_is_still_a_form_error(client, broker):
+    pending = make_user(username="pending", email="someone@example.com", is_active=False)
+
+    response = client.post(reverse("djangobin:signup"), signup_data(username="Pending"))
+
+    assert "A user with that username already exists." in response.content.decode()
+    assert list(User.objects.values_list("pk", flat=True)) == [pending.pk]
+
+
+def test_a_signup_over_a_never_activated_account_with_a_username_someone_else_has_is_a_form_error(client, user, broker):
+    pending = make_user(username="pending", email="bob@example.com", is_active=False)
+
+    response = client.post(reverse("djangobin:signup"), signup_data(username="ann"))
+
+    assert "A user with that username already exists." in response.content.decode()
+    assert User.objects.filter(pk=pending.pk).exists()
+
+
+def test_a_signup_with_an_address_an_admin_deactivated_account_has_replaces_nothing(client, queued, broker):
+    deactivated = make_user(email="bob@example.com")
+    deactivate(deactivated)
+
+    client.post(reverse("djangobin:signup"), signup_data())
+
+    assert list(User.objects.values_list("pk", flat=True)) == [deactivated.pk]
+
+
+def test_an_activation_link_dies_when_its_accounts_username_or_password_changes():
+    account = make_user(is_active=False)
+    token = activation_token.make_token(account)
+
+    renamed = User.objects.get(pk=account.pk)
+    renamed.username = "someone.else"
+    new_password = User.objects.get(pk=account.pk)
+    new_password.set_password("another passphrase")
+
+    assert activation_token.check_token(User.objects.get(pk=account.pk), token)
+    assert not activation_token.check_token(renamed, token)
+    assert not activation_token.check_token(new_password, token)
 
 
 def test_signup_shows_password_mismatch_as_a_field_error(client, broker):
@@ -285,8 +411,8 @@ def test_a_fresh_activation_link_does_not_reactivate_an_account_an_admin_deactiv
     assert mailoutbox == []
 
 
-def test_resending_gives_a_deactivated_account_nothing_and_answers_as_for_anyone(
-    client, queued, django_capture_on_commit_callbacks
+def test_resending_answers_a_deactivated_account_as_anyone_and_its_queued_message_mails_nothing(
+    client, queued, django_capture_on_commit_callbacks, mailoutbox
 ):
     account = make_user(email="gone@example.com")
     deactivate(account)
@@ -295,9 +421,11 @@ def test_resending_gives_a_deactivated_account_nothing_and_answers_as_for_anyone
         deactivated = client.post(reverse("djangobin:resend_activation"), {"email": "gone@example.com"}, follow=True)
         unknown = client.post(reverse("djangobin:resend_activation"), {"email": "nobody@example.com"}, follow=True)
 
-    assert queued("mail") == []
     assert deactivated.redirect_chain == unknown.redirect_chain
     assert [str(m) for m in deactivated.context["messages"]] == [str(m) for m in unknown.context["messages"]]
+    for message in queued("mail"):
+        send_activation_mail_to.fn(*message.args)
+    assert mailoutbox == []
 
 
 def test_a_forged_activation_link_is_refused(client):
@@ -310,29 +438,39 @@ def test_a_forged_activation_link_is_refused(client):
     assert not inactive.is_active
 
 
-def test_resending_the_activation_link_enqueues_it_for_an_inactive_account(
-    client, queued, django_capture_on_commit_callbacks
-):
-    inactive = make_user(email="late@example.com", is_active=False)
-
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("djangobin:resend_activation"), {"email": "late@example.com"})
-
-    assert response.status_code == 302
-    [message] = queued("mail")
-    assert list(message.args) == [inactive.pk, "http://testserver"]
-
-
-def test_resending_answers_the_same_for_an_unknown_or_active_address_and_enqueues_nothing(
+def test_resending_queues_one_message_with_the_address_whether_or_not_an_account_awaits_activation(
     client, user, queued, django_capture_on_commit_callbacks
 ):
+    make_user(email="late@example.com", is_active=False)
+
     with django_capture_on_commit_callbacks(execute=True):
+        pending = client.post(reverse("djangobin:resend_activation"), {"email": "late@example.com"})
         unknown = client.post(reverse("djangobin:resend_activation"), {"email": "nobody@example.com"})
         active = client.post(reverse("djangobin:resend_activation"), {"email": user.email})
 
-    assert unknown.status_code == active.status_code == 302
-    assert unknown["Location"] == active["Location"]
-    assert queued("mail") == []
+    assert pending.status_code == unknown.status_code == active.status_code == 302
+    assert pending["Location"] == unknown["Location"] == active["Location"]
+    assert [(m.actor_name, list(m.args), m.kwargs) for m in queued("mail")] == [
+        ("send_activation_mail_to", [email, "http://testserver"], {})
+        for email in ("late@example.com", "nobody@example.com", "ann@example.com")
+    ]
+
+
+def test_the_resent_link_reaches_the_account_awaiting_activation_and_activates_it(
+    client, queued, django_capture_on_commit_callbacks, mailoutbox
+):
+    inactive = make_user(email="late@example.com", is_active=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("djangobin:resend_activation"), {"email": "LATE@example.com"})
+
+    [message] = queued("mail")
+    send_activation_mail_to.fn(*message.args)
+    [mail] = mailoutbox
+
+    assert mail.to == ["late@example.com"]
+    assert client.post(urlsplit(link_in(mail)).path)["Location"] == reverse("djangobin:login")
+    inactive.refresh_from_db()
+    assert inactive.is_active
 
 
 def test_a_logged_in_user_is_sent_away_from_signup(ann):
@@ -528,18 +666,22 @@ def test_password_reset_enqueues_its_mail_instead_of_sending_it_in_the_request(
     assert response["Location"] == reverse("djangobin:password_reset_done")
     assert mailoutbox == []
     [message] = queued("mail")
-    assert message.actor_name == "send_password_reset_mail"
-    assert list(message.args) == [user.pk, "http://testserver"]
+    assert message.actor_name == "send_password_reset_mail_to"
+    assert list(message.args) == ["ann@example.com", "http://testserver"]
 
 
-def test_password_reset_for_an_unknown_address_looks_the_same_and_enqueues_nothing(
-    client, queued, django_capture_on_commit_callbacks
+def test_password_reset_for_an_unknown_address_answers_the_same_and_queues_the_same_one_message(
+    client, user, queued, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("djangobin:password_reset"), {"email": "nobody@example.com"})
+        known = client.post(reverse("djangobin:password_reset"), {"email": "ann@example.com"})
+        unknown = client.post(reverse("djangobin:password_reset"), {"email": "nobody@example.com"})
 
-    assert response["Location"] == reverse("djangobin:password_reset_done")
-    assert queued("mail") == []
+    assert known["Location"] == unknown["Location"] == reverse("djangobin:password_reset_done")
+    assert [(m.actor_name, list(m.args), m.kwargs) for m in queued("mail")] == [
+        ("send_password_reset_mail_to", ["ann@example.com", "http://testserver"], {}),
+        ("send_password_reset_mail_to", ["nobody@example.com", "http://testserver"], {}),
+    ]
 
 
 def test_the_reset_link_in_the_workers_mail_sets_a_new_password_once(
@@ -548,7 +690,7 @@ def test_the_reset_link_in_the_workers_mail_sets_a_new_password_once(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("djangobin:password_reset"), {"email": "ann@example.com"})
     [message] = queued("mail")
-    send_password_reset_mail.fn(*message.args)
+    send_password_reset_mail_to.fn(*message.args)
     link = urlsplit(link_in(mailoutbox[0])).path
 
     form_page = client.get(link, follow=True)
@@ -584,3 +726,13 @@ def test_password_change_with_a_wrong_old_password_is_a_form_error(ann, user):
     assert "old_password" in response.context["form"].errors
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
+
+
+@pytest.mark.parametrize("email", ["bob@example.com\x00", "not an address", ""])
+def test_a_signup_with_a_taken_username_and_a_bad_address_is_a_form_error_for_both(client, broker, email):
+    make_user(username="pending", email="bob@example.com", is_active=False)
+
+    response = client.post(reverse("djangobin:signup"), signup_data(username="pending", email=email))
+
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"username", "email"}

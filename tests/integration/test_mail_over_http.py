@@ -113,3 +113,73 @@ def test_signup_and_contact_posts_return_while_the_mail_server_is_still_stalling
     # Then, when the server stops stalling, both mails arrive
     smtp_server.handler.release()
     assert len(smtp_server.wait_for(2)) == 2
+
+
+SQUATTER_PASSWORD = "the-squatters-own-password-13"
+
+
+def addressed_to(username):
+    """A predicate on smtp_server records: the mail greets `username`."""
+    return lambda record: record[1].get_content().startswith(f"Hello {username}")
+
+
+def test_an_address_someone_signed_up_with_and_never_activated_goes_to_its_owner_over_http(system, smtp_server):
+    web, worker = system.start_web(), system.start_worker()
+    # Given someone signed up with ann's address and a password of their own, and never activated
+    squat = system.client(web).post(
+        "/signup/",
+        {
+            "username": "squatter",
+            "email": "ann@example.com",
+            "password1": SQUATTER_PASSWORD,
+            "password2": SQUATTER_PASSWORD,
+        },
+    )
+    assert squat.status == 200
+    [(_, squat_mail)] = smtp_server.wait_for(1, predicate=addressed_to("squatter"))
+    # When ann signs up with her address, her username and her password
+    client = system.client(web)
+    signup = client.post(
+        "/signup/", {"username": "ann", "email": "ann@example.com", "password1": PASSWORD, "password2": PASSWORD}
+    )
+    assert signup.status == 200
+    # Then the worker mails ann an activation link for her account, and she activates it
+    [(recipients, activation)] = smtp_server.wait_for(1, predicate=addressed_to("ann"))
+    assert recipients == ["ann@example.com"]
+    response = client.post(link_in(activation, web.base_url, "/activate/"), {})
+    assert response.status == 302 and response.location.endswith("/login/")
+    # And she logs in with her password, while the squatter's password and activation link do nothing
+    assert log_in(system.client(web), "ann@example.com", PASSWORD)
+    assert log_in(system.client(web), "ann", PASSWORD)
+    assert not log_in(system.client(web), "ann@example.com", SQUATTER_PASSWORD)
+    assert not log_in(system.client(web), "squatter", SQUATTER_PASSWORD)
+    dead = system.client(web).get(link_in(squat_mail, web.base_url, "/activate/"))
+    assert dead.status == 302 and dead.location.endswith("/activate/resend/")
+    # And nobody was mailed that "someone tried to sign up"
+    assert not smtp_server.wait_for(1, timeout=0, predicate=lambda record: "tried to sign up" in record[1]["Subject"])
+    assert "Failed to process message" not in worker.log()
+
+
+def test_a_password_reset_for_an_unknown_address_answers_as_for_a_known_one_and_mails_nobody(system, smtp_server):
+    web, worker = system.start_web(), system.start_worker()
+    client = system.client(web)
+    # Given an active account (signed up, activated)
+    client.post(
+        "/signup/", {"username": "ann", "email": "ann@example.com", "password1": PASSWORD, "password2": PASSWORD}
+    )
+    [(_, activation)] = smtp_server.wait_for(1)
+    client.post(link_in(activation, web.base_url, "/activate/"), {})
+    # When a reset is asked for an unknown address, then for the account's
+    unknown = system.client(web).post("/password-reset/", {"email": "nobody@example.com"})
+    known = system.client(web).post("/password-reset/", {"email": "ann@example.com"})
+    # Then both answer alike, and the one reset mail goes to the account's address
+    assert unknown.status == known.status == 302 and unknown.location == known.location
+    [(recipients, _)] = smtp_server.wait_for(1, predicate=lambda record: "password-reset/confirm" in body(record))
+    assert recipients == ["ann@example.com"]
+    worker.wait_for_log("No reset mail: no active account")  # the worker looked the unknown address up
+    assert len(smtp_server.messages) == 2
+    assert "Failed to process message" not in worker.log()
+
+
+def body(record):
+    return record[1].get_content()

@@ -11,8 +11,10 @@ ACTORS = (
     "highlight_snippet",
     "remove_snippets",
     "send_activation_mail",
+    "send_activation_mail_to",
     "send_feedback_mail",
     "send_password_reset_mail",
+    "send_password_reset_mail_to",
     "send_signup_attempt_mail",
 )
 FAST_RETRIES = {"MAIL_RETRY_MIN_BACKOFF_MS": "200"}
