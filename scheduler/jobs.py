@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from actors import paths as actors
+
 from .cron import CrontabTrigger
 
 
@@ -28,13 +30,13 @@ def declared_jobs():
         Job(
             name="remove_snippets",
             cron=settings.SCHEDULER_PURGE_CRON,
-            actor="actors.snippets.remove_snippets",
+            actor=actors.REMOVE_SNIPPETS,
             setting="SCHEDULER_PURGE_CRON",
         ),
         Job(
             name="prune_task_history",
             cron=settings.SCHEDULER_PRUNE_CRON,
-            actor="actors.dashboard.prune_task_history",
+            actor=actors.PRUNE_TASK_HISTORY,
             setting="SCHEDULER_PRUNE_CRON",
         ),
     ]

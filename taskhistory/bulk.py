@@ -14,6 +14,7 @@ from django.db.models import F, Max
 from django.http import QueryDict
 from django.utils import timezone
 
+from actors import paths as actors
 from delivery.outbox import enqueue_on_commit
 
 from . import selectors, services
@@ -70,7 +71,7 @@ def bulk_operation_create(*, action: str, message_ids: list[str], filter_query: 
         )
         operation.total = bulk_tasks(operation).count()
         operation.save(update_fields=["total"])
-        enqueue_on_commit("actors.dashboard.apply_bulk_operation", operation.pk)
+        enqueue_on_commit(actors.APPLY_BULK_OPERATION, operation.pk)
     return operation
 
 

@@ -9,9 +9,10 @@ from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 
+from actors import paths as actors
+from delivery.outbox import enqueue_on_commit
 from djangobin.hits import hit_record
 from djangobin.models import Author
-from djangobin.queue import enqueue_on_commit
 from djangobin.tokens import activation_token
 
 logger = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ def user_create(*, username, email, password, site_url):
     """Create an inactive account and mail its activation link once the account is committed."""
     with transaction.atomic():
         user = get_user_model().objects.create_user(username=username, email=email, password=password, is_active=False)
-        enqueue_on_commit("actors.mail.send_activation_mail", user.pk, site_url)
+        enqueue_on_commit(actors.SEND_ACTIVATION_MAIL, user.pk, site_url)
     return user
 
 
@@ -46,7 +47,7 @@ def user_signup(*, username: str, email: str, password: str, site_url: str) -> N
             return
     make_password(password)  # the work a new account's password costs: the time taken tells nothing either
     with transaction.atomic():
-        enqueue_on_commit("actors.mail.send_signup_attempt_mail", owner.pk, site_url)
+        enqueue_on_commit(actors.SEND_SIGNUP_ATTEMPT_MAIL, owner.pk, site_url)
 
 
 def user_from_uidb64(uidb64):
@@ -93,7 +94,7 @@ def activation_resend(*, email: str, site_url: str) -> None:
     address, so neither its answer nor its time tells whether one is registered.
     """
     with transaction.atomic():
-        enqueue_on_commit("actors.mail.send_activation_mail_to", email, site_url)
+        enqueue_on_commit(actors.SEND_ACTIVATION_MAIL_TO, email, site_url)
 
 
 def author_update(*, user, default_language, default_expiration, default_exposure, private):
@@ -118,7 +119,7 @@ def password_reset_mail_request(*, email: str, site_url: str) -> None:
     """Queue the reset mail for this address, whether or not an account has it; the worker looks it up
     (`mail.password_reset_mail_send_to`), so the request tells nothing by its answer or its time."""
     with transaction.atomic():
-        enqueue_on_commit("actors.mail.send_password_reset_mail_to", email, site_url)
+        enqueue_on_commit(actors.SEND_PASSWORD_RESET_MAIL_TO, email, site_url)
 
 
 def users_never_activated_delete(*, now=None, batch_size: int = 500) -> int:

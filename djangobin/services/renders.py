@@ -13,13 +13,13 @@ from django.db.models import F
 from django.utils import timezone
 from pygments.util import ClassNotFound
 
+from actors import paths as actors
+from delivery.outbox import enqueue_on_commit
 from djangobin.highlight import guess_lang_code, highlight_html, line_numbers
 from djangobin.models import Language, Snippet, SnippetRender
-from djangobin.queue import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
-HIGHLIGHT_ACTOR = "actors.renders.highlight_snippet"
 # Pages stay in proportion to the paste: a render whose markup and line numbers come to more than this many times
 # the code (plus a little, so that small pastes always get their colours) is shown plain instead. Realistic code
 # comes to about 2.3 times; a number on each of 100,000 lines would come to 15.
@@ -61,7 +61,7 @@ def snippet_render_create(*, snippet: Snippet, detect_language: bool = False) ->
         detect_language=detect_language and not note,
     )
     if not note:
-        enqueue_on_commit(HIGHLIGHT_ACTOR, snippet.pk)
+        enqueue_on_commit(actors.HIGHLIGHT_SNIPPET, snippet.pk)
     return render
 
 
@@ -74,7 +74,7 @@ def snippet_render_request(*, snippet_id: int) -> None:
     )
     if not updated:
         SnippetRender.objects.create(snippet_id=snippet_id)
-    enqueue_on_commit(HIGHLIGHT_ACTOR, snippet_id)
+    enqueue_on_commit(actors.HIGHLIGHT_SNIPPET, snippet_id)
 
 
 def render_job_get(*, snippet_id: int) -> RenderJob | None:
@@ -154,5 +154,5 @@ def snippet_renders_request_batch(*, after: int = 0, limit: int = 500, redo: boo
                 revision=F("revision") + 1, state=State.PENDING, html="", note="", rendered_on=None
             )
         for snippet_id in ids:
-            enqueue_on_commit(HIGHLIGHT_ACTOR, snippet_id)
+            enqueue_on_commit(actors.HIGHLIGHT_SNIPPET, snippet_id)
     return ids

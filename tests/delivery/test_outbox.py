@@ -8,8 +8,8 @@ from django.utils import timezone
 from delivery import outbox
 from delivery.broker import QueueMismatch
 from delivery.models import OutboxMessage
+from delivery.outbox import enqueue_on_commit
 from djangobin.models import Feedback
-from djangobin.queue import enqueue_on_commit
 
 pytestmark = pytest.mark.django_db
 
