@@ -22,15 +22,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pika.exceptions
-from django.core.exceptions import ImproperlyConfigured
 from dramatiq.brokers.rabbitmq import DEAD_MESSAGE_TTL, _RabbitmqConsumer
 from dramatiq.brokers.rabbitmq import RabbitmqBroker as DramatiqRabbitmqBroker
 from dramatiq.common import dq_name, xq_name
 from dramatiq.errors import BrokerError, ConnectionClosed
 from dramatiq.message import Message
+
+from . import amqp
 
 logger = logging.getLogger(__name__)
 
@@ -39,10 +39,6 @@ QUORUM = "quorum"
 QUEUE_TYPES = (CLASSIC, QUORUM)
 REDECLARE_COMMAND = "python manage.py rabbitmq_queues_redeclare"
 
-# Added to every node URL that does not set its own: one attempt on a node that is down or unresponsive never
-# hangs a request for long (the outbox keeps what RabbitMQ cannot take now), and the next node is tried.
-CONNECTION_BOUNDS = {"socket_timeout": "3", "stack_timeout": "5", "blocked_connection_timeout": "30"}
-
 
 class QueueMismatch(BrokerError):
     """A queue exists in RabbitMQ with another type or other arguments than the settings declare."""
@@ -50,22 +46,6 @@ class QueueMismatch(BrokerError):
 
 class DelayTooLong(BrokerError, ValueError):
     """A message was sent with a delay a worker could not hold within RabbitMQ's consumer timeout."""
-
-
-def rabbitmq_urls(raw: str, *, setting: str = "RABBITMQ_URL") -> list[str]:
-    """The node URLs of a `;`-separated list, each with CONNECTION_BOUNDS unless it sets them itself."""
-    urls = [url.strip() for url in raw.split(";") if url.strip()]
-    if not urls:
-        raise ImproperlyConfigured(f"{setting} names no RabbitMQ node.")
-    bounded = []
-    for url in urls:
-        parts = urlsplit(url)
-        if parts.scheme not in ("amqp", "amqps") or not parts.hostname:
-            raise ImproperlyConfigured(f"{setting}: {url!r} is not an amqp:// or amqps:// URL with a host.")
-        query = dict(parse_qsl(parts.query))
-        extra = {key: value for key, value in CONNECTION_BOUNDS.items() if key not in query}
-        bounded.append(url + ("&" if "?" in url else "?") + urlencode(extra) if extra else url)
-    return bounded
 
 
 def max_delay_for(consumer_timeout_ms: int) -> int:
@@ -174,7 +154,7 @@ class RabbitmqBroker(DramatiqRabbitmqBroker):
         try:
             return self.channel.queue_declare(queue=name, durable=True, arguments=arguments)
         except pika.exceptions.ChannelClosedByBroker as error:
-            if error.reply_code != 406:  # PRECONDITION_FAILED: the queue exists, declared otherwise
+            if error.reply_code != amqp.PRECONDITION_FAILED:  # the queue exists, declared otherwise
                 raise
             del self.channel
             raise QueueMismatch(

@@ -20,15 +20,13 @@ from __future__ import annotations
 
 import logging
 
-import pika
 import pika.exceptions
+
+from . import amqp
 
 logger = logging.getLogger(__name__)
 
 MOVING_SUFFIX = ".moving"
-PRECONDITION_FAILED = 406
-NOT_FOUND = 404
-NOT_IMPLEMENTED = 540
 REDECLARE_ATTEMPTS = 3
 
 
@@ -42,15 +40,9 @@ class PublishersRunning(Exception):
 
 def _passive(connection, name):
     """(messages, consumers) of queue `name`, or (None, None) when it does not exist."""
-    channel = connection.channel()
-    try:
-        ok = channel.queue_declare(queue=name, passive=True)
-    except pika.exceptions.ChannelClosedByBroker as error:
-        if error.reply_code != NOT_FOUND:
-            raise
-        return None, None
+    channel, messages, consumers = amqp.queue_passive(connection, name)
     channel.close()
-    return ok.method.message_count, ok.method.consumer_count
+    return messages, consumers
 
 
 def _declared_as(connection, name, arguments):
@@ -59,7 +51,7 @@ def _declared_as(connection, name, arguments):
     try:
         channel.queue_declare(queue=name, durable=True, arguments=arguments)
     except pika.exceptions.ChannelClosedByBroker as error:
-        if error.reply_code != PRECONDITION_FAILED:
+        if error.reply_code != amqp.PRECONDITION_FAILED:
             raise
         return False
     channel.close()
@@ -90,16 +82,16 @@ def _delete_if_empty(parameters, name) -> bool | None:
     Quorum queues refuse the if-empty delete (and close the connection for it), so it is tried on a connection of
     its own.
     """
-    probe = pika.BlockingConnection(parameters)
+    probe = amqp.connect(parameters)
     try:
         probe.channel().queue_delete(queue=name, if_empty=True)
         return True
     except pika.exceptions.ChannelClosedByBroker as error:
-        if error.reply_code != PRECONDITION_FAILED:
+        if error.reply_code != amqp.PRECONDITION_FAILED:
             raise
         return False
     except pika.exceptions.ConnectionClosedByBroker as error:
-        if error.reply_code != NOT_IMPLEMENTED:
+        if error.reply_code != amqp.NOT_IMPLEMENTED:
             raise
         return None
     finally:
@@ -163,7 +155,7 @@ def queue_redeclare(
 
 def queues_redeclare(*, broker, queue_names, publishers_stopped: bool = False) -> dict[str, int | None]:
     """Re-create each queue of `queue_names` (and its .DQ and .XQ) as `broker` declares them; {name: messages moved}."""
-    connection = pika.BlockingConnection(broker.parameters)
+    connection = amqp.connect(broker.parameters)
     try:
         results = {}
         for queue_name in queue_names:

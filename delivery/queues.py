@@ -23,6 +23,8 @@ import pika.exceptions
 from django.conf import settings
 from dramatiq.common import dq_name, q_name, xq_name
 
+from . import amqp
+
 logger = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 3
@@ -56,20 +58,10 @@ def _management_url():
     return settings.RABBITMQ_MANAGEMENT_URL
 
 
-def _parameters(url):
-    parameters = pika.URLParameters(url)
-    parameters.socket_timeout = TIMEOUT_SECONDS
-    parameters.blocked_connection_timeout = TIMEOUT_SECONDS
-    parameters.connection_attempts = 1
-    # Kept open between page views without pumping events: a heartbeat would make the broker drop it.
-    parameters.heartbeat = 0
-    return parameters
-
-
 def _connect(url):
-    """A connection to the first node of `url` (one URL, or several separated by ";") that answers."""
+    """A connection kept for the dashboard to the first node of `url` that answers."""
     try:
-        return pika.BlockingConnection([_parameters(one) for one in url.split(";") if one.strip()])
+        return amqp.connect([amqp.parameters_kept(one, timeout=TIMEOUT_SECONDS) for one in amqp.urls_split(url)])
     except pika.exceptions.AMQPError as error:
         raise BrokerUnavailable(f"RabbitMQ did not answer: {type(error).__name__} {error}") from error
 
@@ -110,17 +102,6 @@ class _Connection:
 _shared = _Connection()
 
 
-def _declare_passive(connection, channel, name):
-    """(channel, messages, consumers); a queue nobody has declared yet counts as (None, None)."""
-    try:
-        ok = channel.queue_declare(queue=name, passive=True)
-    except pika.exceptions.ChannelClosedByBroker as error:
-        if error.reply_code != 404:
-            raise
-        return connection.channel(), None, None
-    return channel, ok.method.message_count, ok.method.consumer_count
-
-
 def queue_counts(names: list[str], url: str | None = None) -> list[QueueCounts]:
     """Ready, delayed and dead-lettered counts and consumers of each queue, by AMQP passive declares."""
 
@@ -128,9 +109,9 @@ def queue_counts(names: list[str], url: str | None = None) -> list[QueueCounts]:
         channel = connection.channel()
         counts = []
         for name in names:
-            channel, ready, consumers = _declare_passive(connection, channel, name)
-            channel, delayed, _ = _declare_passive(connection, channel, dq_name(name))
-            channel, dead, _ = _declare_passive(connection, channel, xq_name(name))
+            channel, ready, consumers = amqp.queue_passive(connection, name, channel)
+            channel, delayed, _ = amqp.queue_passive(connection, dq_name(name), channel)
+            channel, dead, _ = amqp.queue_passive(connection, xq_name(name), channel)
             counts.append(QueueCounts(name=name, ready=ready, delayed=delayed, dead=dead, consumers=consumers))
         if channel.is_open:
             channel.close()
@@ -143,18 +124,13 @@ def dead_letters_purge(name: str, url: str | None = None) -> int:
     """Empty `name.XQ`; returns how many messages it held."""
 
     def purge(connection):
-        channel, count, _ = _declare_passive(connection, connection.channel(), xq_name(name))
+        channel, count, _ = amqp.queue_passive(connection, xq_name(name))
         purged = 0 if count is None else channel.queue_purge(queue=xq_name(name)).method.message_count
         if channel.is_open:
             channel.close()
         return purged
 
     return _shared.run(url or _amqp_url(), purge)
-
-
-def vhost_of(url):
-    path = urlsplit(url.split(";")[0]).path
-    return unquote(path[1:]) if len(path) > 1 else "/"
 
 
 def _management_request(base_url, path):
@@ -177,7 +153,7 @@ def _rate(stats, name):
 def _management_get(base_urls, path):
     """The JSON at `path` from the first of the `;`-separated management URLs that answers."""
     error = None
-    for base_url in (url.strip() for url in base_urls.split(";") if url.strip()):
+    for base_url in amqp.urls_split(base_urls):
         request = _management_request(base_url, path)
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 (http/https only)
@@ -189,7 +165,7 @@ def _management_get(base_urls, path):
 
 def management_queues(base_url=None, amqp_url=None):
     """{queue name: its management-API numbers} for the broker's virtual host."""
-    vhost = vhost_of(amqp_url or _amqp_url())
+    vhost = amqp.vhost_of(amqp_url or _amqp_url())
     queues = _management_get(base_url or _management_url(), f"/api/queues/{quote(vhost, safe='')}")
     found = {}
     for queue in queues:

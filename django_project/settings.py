@@ -6,7 +6,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from delivery.broker import rabbitmq_urls
+from delivery.amqp import node_urls
 
 from .env import env_admins, env_bool, env_int, env_list, env_str
 
@@ -247,9 +247,9 @@ RATELIMITS["search"] = env_rates("DJANGO_RATE_SEARCH", "60/m")
 
 # Dramatiq over RabbitMQ. MIDDLEWARE replaces dramatiq's defaults entirely, so every one is listed here.
 # RABBITMQ_URL may list several nodes of a cluster separated by ";": every process tries them in order and moves
-# to the next when its node goes away. Each gets bounded connection timeouts (delivery.broker.rabbitmq_urls).
+# to the next when its node goes away. Each gets bounded connection timeouts (delivery.amqp.node_urls).
 RABBITMQ_URL = env_str("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
-RABBITMQ_URLS = rabbitmq_urls(RABBITMQ_URL)
+RABBITMQ_URLS = node_urls(RABBITMQ_URL)
 # classic (one node holds each queue) or quorum (replicated on a cluster); switching moves messages, see README.
 RABBITMQ_QUEUE_TYPE = env_str("RABBITMQ_QUEUE_TYPE", "classic").lower()
 if RABBITMQ_QUEUE_TYPE not in ("classic", "quorum"):

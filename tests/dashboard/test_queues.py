@@ -14,6 +14,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
+from delivery import amqp
 from delivery import queues as rabbitmq
 
 pytestmark = pytest.mark.django_db
@@ -135,10 +136,11 @@ def test_the_management_url_must_be_http():
 
 
 def test_the_virtual_host_is_read_from_the_amqp_url():
-    assert rabbitmq.vhost_of("amqp://guest:guest@127.0.0.1:5672/") == "/"
-    assert rabbitmq.vhost_of("amqp://guest:guest@127.0.0.1:5672") == "/"
-    assert rabbitmq.vhost_of("amqp://u:p@h/djangobin-test-1") == "djangobin-test-1"
-    assert rabbitmq.vhost_of("amqp://u:p@h/%2Fweird") == "/weird"
+    assert amqp.vhost_of("amqp://guest:guest@127.0.0.1:5672/") == "/"
+    assert amqp.vhost_of("amqp://guest:guest@127.0.0.1:5672") == "/"
+    assert amqp.vhost_of("amqp://u:p@h/djangobin-test-1") == "djangobin-test-1"
+    assert amqp.vhost_of("amqp://u:p@h/%2Fweird") == "/weird"
+    assert amqp.vhost_of("amqp://u:p@a/shared;amqp://u:p@b/shared") == "shared"
 
 
 def test_a_kept_connection_the_broker_dropped_is_replaced_on_the_next_read(broker_url, rabbitmq_vhost):

@@ -13,12 +13,13 @@ from django.core.exceptions import ImproperlyConfigured
 from dramatiq.brokers.rabbitmq import DEAD_MESSAGE_TTL
 from dramatiq.brokers.rabbitmq import RabbitmqBroker as DramatiqRabbitmqBroker
 
-from delivery.broker import DelayTooLong, QueueMismatch, RabbitmqBroker, max_delay_for, rabbitmq_urls
+from delivery.amqp import node_urls
+from delivery.broker import DelayTooLong, QueueMismatch, RabbitmqBroker, max_delay_for
 from tests.support.ports import free_port
 
 
 def make_broker(url, **options):
-    return RabbitmqBroker(url=rabbitmq_urls(url), confirm_delivery=True, **options)
+    return RabbitmqBroker(url=node_urls(url), confirm_delivery=True, **options)
 
 
 LIST_QUEUES = ["rabbitmqctl", "-q", "list_queues", "--formatter", "json"]
@@ -39,7 +40,7 @@ def queue_types(vhost):
 
 
 def test_a_node_list_is_split_on_semicolons_and_every_url_gets_bounded_timeouts():
-    urls = rabbitmq_urls(" amqp://a/ ; amqp://b/?socket_timeout=9;")
+    urls = node_urls(" amqp://a/ ; amqp://b/?socket_timeout=9;")
     assert urls == [
         "amqp://a/?socket_timeout=3&stack_timeout=5&blocked_connection_timeout=30",
         "amqp://b/?socket_timeout=9&stack_timeout=5&blocked_connection_timeout=30",
@@ -49,7 +50,7 @@ def test_a_node_list_is_split_on_semicolons_and_every_url_gets_bounded_timeouts(
 @pytest.mark.parametrize("bad", ["", " ; ", "http://h/", "amqp:///vhost", "amqp://a/;redis://b/"])
 def test_a_node_list_without_a_good_amqp_url_stops_start_up_naming_the_setting(bad):
     with pytest.raises(ImproperlyConfigured, match="RABBITMQ_URL"):
-        rabbitmq_urls(bad)
+        node_urls(bad)
 
 
 def test_a_broker_whose_first_node_is_down_publishes_through_the_next(rabbitmq_vhost):

@@ -6,7 +6,8 @@ import pika
 import pytest
 from dramatiq.brokers.rabbitmq import RabbitmqBroker as DramatiqRabbitmqBroker
 
-from delivery.broker import RabbitmqBroker, rabbitmq_urls
+from delivery.amqp import node_urls
+from delivery.broker import RabbitmqBroker
 from delivery.queue_moves import PublishersRunning, QueueInUse, queues_redeclare
 from tests.delivery.test_broker import queue_types
 
@@ -48,7 +49,7 @@ def message_ids(url, name):
 
 
 def quorum_broker(url):
-    return RabbitmqBroker(url=rabbitmq_urls(url), confirm_delivery=True, queue_type="quorum")
+    return RabbitmqBroker(url=node_urls(url), confirm_delivery=True, queue_type="quorum")
 
 
 def test_classic_queues_become_quorum_queues_holding_every_message_of_all_three(rabbitmq_vhost):
@@ -78,7 +79,7 @@ def test_quorum_queues_go_back_to_classic_the_same_way_once_publishers_are_stopp
     broker = quorum_broker(rabbitmq_vhost.url)
     sent = broker.enqueue(message(1)).message_id
     broker.close()
-    classic = RabbitmqBroker(url=rabbitmq_urls(rabbitmq_vhost.url), queue_type="classic")
+    classic = RabbitmqBroker(url=node_urls(rabbitmq_vhost.url), queue_type="classic")
     assert queues_redeclare(broker=classic, queue_names=["mail"], publishers_stopped=True)["mail"] == 1
     assert queue_types(rabbitmq_vhost)["mail"]["type"] == "classic"
     assert message_ids(rabbitmq_vhost.url, "mail") == [sent]
@@ -116,7 +117,7 @@ def test_a_quorum_queue_is_not_recreated_while_publishers_may_run(rabbitmq_vhost
     broker = quorum_broker(rabbitmq_vhost.url)
     sent = broker.enqueue(message(1)).message_id
     broker.close()
-    classic = RabbitmqBroker(url=rabbitmq_urls(rabbitmq_vhost.url), queue_type="classic")
+    classic = RabbitmqBroker(url=node_urls(rabbitmq_vhost.url), queue_type="classic")
 
     # When the move is asked for without saying that every publisher is stopped
     with pytest.raises(PublishersRunning, match="--publishers-stopped"):
