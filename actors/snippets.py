@@ -3,7 +3,7 @@
 import dramatiq
 
 from djangobin.services.accounts import users_never_activated_delete
-from djangobin.services.snippets import snippets_expired_delete
+from djangobin.services.purge import snippets_expired_delete
 from djangobin.services.tags import tags_unused_delete
 
 

@@ -133,7 +133,7 @@ SECTION_INTRO = """`bench/expiry.py` builds a scratch database of snippets with 
 with an expiration, a quarter never expiring; ids in creation order, as on a real site), copies it, and runs on each
 copy, in a fresh process: the tutorial's `remove_snippets` loop (line for line on our model: load every snippet whose
 expiration is not `never`, compute `created_on` + 7/30/180/360 days, `s.delete()` each row with `(deletion_time -
-now).days <= 0`), ours (`actors.snippets.remove_snippets`, i.e. `snippets_expired_delete`), and a floor: three DELETE
+now).days <= 0`), ours (the actor, i.e. `services.purge.snippets_expired_delete`), and a floor: three DELETE
 statements (tag links, renders, snippets) over all expired rows in one transaction, which is the database's own work
 and no usable purge (on SQLite it blocks the site's writes throughout). Every copy must end with exactly the snippets,
 renders and tag links the build meant to keep. During each purge a thread counts a page hit on a live snippet every 20

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from djangobin.expiration import Expiration
 from djangobin.models import Snippet, SnippetRender, Tag
-from djangobin.services.snippets import snippets_expired_delete
+from djangobin.services.purge import snippets_expired_delete
 from tests.factories import make_snippet
 
 pytestmark = pytest.mark.django_db
@@ -107,14 +107,14 @@ def test_a_purge_batch_is_three_delete_statements_keyed_by_ids_and_nothing_is_lo
 def test_the_purge_deletes_the_expired_ids_in_id_order_whatever_their_expiry_order_and_skips_live_ones_between(
     monkeypatch,
 ):
-    from djangobin.services import snippets
+    from djangobin.services import purge
 
     now = timezone.now()
     first = expiring_at(now - timedelta(days=1))
     live = expiring_at(now + timedelta(days=1))
     rest = [expiring_at(now - timedelta(days=days)) for days in range(2, 6)]  # later ids, earlier expiry
-    batches, delete = [], snippets._snippets_delete_by_ids
-    monkeypatch.setattr(snippets, "_snippets_delete_by_ids", lambda ids: batches.append(ids) or delete(ids))
+    batches, delete = [], purge._snippets_delete_by_ids
+    monkeypatch.setattr(purge, "_snippets_delete_by_ids", lambda ids: batches.append(ids) or delete(ids))
 
     assert snippets_expired_delete(now=now, batch_size=2) == 5
 

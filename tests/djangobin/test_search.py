@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from djangobin.models import Exposure, Snippet
 from djangobin.search import search_terms, snippet_ids_matching
-from djangobin.services.snippets import snippets_expired_delete
+from djangobin.services.purge import snippets_expired_delete
 from tests.factories import make_snippet, make_user
 
 pytestmark = pytest.mark.django_db

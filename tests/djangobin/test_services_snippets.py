@@ -8,12 +8,8 @@ from django.utils import timezone
 
 from djangobin.expiration import Expiration
 from djangobin.models import Exposure, Snippet
-from djangobin.services.snippets import (
-    snippet_create,
-    snippet_delete,
-    snippet_hit,
-    snippets_expired_delete,
-)
+from djangobin.services.purge import snippets_expired_delete
+from djangobin.services.snippets import snippet_create, snippet_delete, snippet_hit
 from tests.factories import make_snippet, make_user, python
 
 pytestmark = pytest.mark.django_db
