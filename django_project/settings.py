@@ -184,6 +184,11 @@ SNIPPET_HITS_FLUSH_SECONDS = env_int("SNIPPET_HITS_FLUSH_SECONDS", 10, minimum=1
 # production with several gunicorn workers needs); without it each process counts on its own (LocMem), which
 # is exact for `make run`'s single development server.
 REDIS_URL = env_str("REDIS_URL")
+# Snippet pages kept for anonymous visitors are bounded by bytes in each web process: a page larger than the first
+# is never kept, and past the second the least recently viewed are dropped (so four gunicorn workers hold at most
+# four times PAGE_CACHE_MAX_BYTES of pages).
+PAGE_CACHE_MAX_PAGE_BYTES = env_int("PAGE_CACHE_MAX_PAGE_BYTES", 256 * 1024, minimum=0)
+PAGE_CACHE_MAX_BYTES = env_int("PAGE_CACHE_MAX_BYTES", 32 * 1024 * 1024, minimum=0)
 CACHES = {
     "default": (
         {
@@ -197,9 +202,9 @@ CACHES = {
     # Snippet pages as anonymous visitors see them (djangobin/page_cache.py): always this process's own memory,
     # never a shared cache, so an unlisted snippet's page is never served from one.
     "pages": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "BACKEND": "djangobin.bytes_cache.ByteBoundedCache",
         "LOCATION": "djangobin-pages",
-        "OPTIONS": {"MAX_ENTRIES": 1000},
+        "OPTIONS": {"MAX_BYTES": PAGE_CACHE_MAX_BYTES, "MAX_ENTRY_BYTES": PAGE_CACHE_MAX_PAGE_BYTES},
     },
 }
 # django-ratelimit lists only memcached and django-redis as supported caches: Django's own RedisCache does the
