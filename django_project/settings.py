@@ -165,8 +165,13 @@ MAIL_RETRY_MIN_BACKOFF_MS = env_int("MAIL_RETRY_MIN_BACKOFF_MS", 15_000, minimum
 SNIPPET_MAX_BYTES = env_int("SNIPPET_MAX_BYTES", 512 * 1024, minimum=1)
 SNIPPET_MAX_TAGS = env_int("SNIPPET_MAX_TAGS", 10, minimum=0)
 # A form body may carry a snippet at its limit even percent-encoded (3 bytes a byte), so an over-limit paste
-# reaches the form, which refuses it naming the limit; a body larger still gets the 400 page, which names it too.
+# reaches the form, which refuses it naming the limit; a body larger still gets the 413 page, which names it too.
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, 3 * SNIPPET_MAX_BYTES + 262_144)
+# A multipart body (the paste form's, or an API upload) is refused before it is read when its Content-Length
+# passes that bound, and as soon as its files pass SNIPPET_MAX_BYTES (djangobin/uploads.py): what is read is kept
+# in memory, never written to a temporary file.
+FILE_UPLOAD_HANDLERS = ["djangobin.uploads.RequestSizeLimit", "django.core.files.uploadhandler.MemoryFileUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 # Highlighting runs in the worker (the `highlight` queue): a paste that takes longer than this, or is larger
 # than this, is shown as plain text with a note saying why.
 HIGHLIGHT_TIME_LIMIT_MS = env_int("HIGHLIGHT_TIME_LIMIT_MS", 10_000, minimum=100, maximum=600_000)
