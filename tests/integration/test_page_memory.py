@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 
 MiB = 1024 * 1024
 BIG_PASTES = 60  # 512 KiB of "&\n": a page of about 3.3 MB each
-MIDDLING_PASTES = 80  # 30 KiB each: a page of about 200 KB, under the page limit
+MIDDLING_PASTES = 80  # 120 KB each: a page of about 180 KB, under the page limit, and together past the cap
 CAP = 8 * MiB
 # What a worker's memory may grow by besides the cap. A big page's render leaves its strings in reference cycles
 # (the template context, the request) that Python's cyclic collector frees in batches every few dozen requests;
@@ -34,7 +34,7 @@ text = Language.objects.get(lang_code="text")
 def paste(code):
     return snippet_create(code=code, language=text, expiration="never", exposure="unlisted")
 big = [paste("&\\n" * (256 * 1024 - 1) + str(n)).get_absolute_url() for n in range({big})]
-middling = [paste("x = '&' # " * 3000 + str(n)).get_absolute_url() for n in range({middling})]
+middling = [paste("x = '&' # " * 12000 + str(n)).get_absolute_url() for n in range({middling})]
 SnippetRender.objects.update(state="plain")
 print(json.dumps([big, middling]))
 """
@@ -80,5 +80,7 @@ def test_a_web_worker_serving_many_big_pages_keeps_its_memory_within_the_page_ca
     # Then the worker never grew by more than the cap and slack, a fraction of what the pages would take if kept
     kept_by_old_cache = sum(sizes[: BIG_PASTES + MIDDLING_PASTES])
     assert min(sizes[:BIG_PASTES]) > 3 * MiB
+    middling_sizes = sizes[BIG_PASTES : BIG_PASTES + MIDDLING_PASTES]
+    assert max(middling_sizes) < 256 * 1024 and sum(middling_sizes) > 1.5 * CAP  # kept, and past the cap
     assert kept_by_old_cache > 1.5 * (CAP + SLACK)
     assert grown < CAP + SLACK, f"grew {grown / MiB:.0f} MiB; the pages served total {kept_by_old_cache / MiB:.0f} MiB"
