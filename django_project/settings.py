@@ -165,8 +165,13 @@ MAIL_RETRY_MIN_BACKOFF_MS = env_int("MAIL_RETRY_MIN_BACKOFF_MS", 15_000, minimum
 SNIPPET_MAX_BYTES = env_int("SNIPPET_MAX_BYTES", 512 * 1024, minimum=1)
 SNIPPET_MAX_TAGS = env_int("SNIPPET_MAX_TAGS", 10, minimum=0)
 # A form body may carry a snippet at its limit even percent-encoded (3 bytes a byte), so an over-limit paste
-# reaches the form, which refuses it naming the limit; a body larger still gets the 400 page, which names it too.
+# reaches the form, which refuses it naming the limit; a body larger still gets the 413 page, which names it too.
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, 3 * SNIPPET_MAX_BYTES + 262_144)
+# A multipart body (the paste form's, or an API upload) is refused before it is read when its Content-Length
+# passes that bound, and as soon as its files pass SNIPPET_MAX_BYTES (djangobin/uploads.py): what is read is kept
+# in memory, never written to a temporary file.
+FILE_UPLOAD_HANDLERS = ["djangobin.uploads.RequestSizeLimit", "django.core.files.uploadhandler.MemoryFileUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 # Highlighting runs in the worker (the `highlight` queue): a paste that takes longer than this, or is larger
 # than this, is shown as plain text with a note saying why.
 HIGHLIGHT_TIME_LIMIT_MS = env_int("HIGHLIGHT_TIME_LIMIT_MS", 10_000, minimum=100, maximum=600_000)
@@ -184,6 +189,11 @@ SNIPPET_HITS_FLUSH_SECONDS = env_int("SNIPPET_HITS_FLUSH_SECONDS", 10, minimum=1
 # production with several gunicorn workers needs); without it each process counts on its own (LocMem), which
 # is exact for `make run`'s single development server.
 REDIS_URL = env_str("REDIS_URL")
+# Snippet pages kept for anonymous visitors are bounded by bytes in each web process: a page larger than the first
+# is never kept, and past the second the least recently viewed are dropped (so four gunicorn workers hold at most
+# four times PAGE_CACHE_MAX_BYTES of pages).
+PAGE_CACHE_MAX_PAGE_BYTES = env_int("PAGE_CACHE_MAX_PAGE_BYTES", 256 * 1024, minimum=0)
+PAGE_CACHE_MAX_BYTES = env_int("PAGE_CACHE_MAX_BYTES", 32 * 1024 * 1024, minimum=0)
 CACHES = {
     "default": (
         {
@@ -197,9 +207,9 @@ CACHES = {
     # Snippet pages as anonymous visitors see them (djangobin/page_cache.py): always this process's own memory,
     # never a shared cache, so an unlisted snippet's page is never served from one.
     "pages": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "BACKEND": "djangobin.bytes_cache.ByteBoundedCache",
         "LOCATION": "djangobin-pages",
-        "OPTIONS": {"MAX_ENTRIES": 1000},
+        "OPTIONS": {"MAX_BYTES": PAGE_CACHE_MAX_BYTES, "MAX_ENTRY_BYTES": PAGE_CACHE_MAX_PAGE_BYTES},
     },
 }
 # django-ratelimit lists only memcached and django-redis as supported caches: Django's own RedisCache does the

@@ -7,7 +7,7 @@ os.environ.setdefault("DJANGO_ADMINS", "Site Admin <admin@example.com>")
 os.environ.setdefault("EMAIL_HOST", "127.0.0.1")  # production settings require one; tests mail to locmem (below)
 
 from .settings import *  # noqa: F403
-from .settings import DATABASES, DRAMATIQ_BROKER
+from .settings import CACHES, DATABASES, DRAMATIQ_BROKER
 
 # Unit tests use dramatiq's StubBroker; integration tests start real workers against RabbitMQ.
 # No outbox relay thread in unit tests: they call delivery.outbox.outbox_relay_once themselves.
@@ -35,7 +35,7 @@ DATABASES["default"]["TEST"] = (
 RATELIMIT_ENABLE = False
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"},
-    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests-pages"},
+    "pages": {**CACHES["pages"], "LOCATION": "tests-pages"},
 }
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"]
 

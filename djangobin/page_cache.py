@@ -5,7 +5,8 @@ a hit in memory and two string replacements: the hit count and the sidebar, whos
 fragments.py) replaces the one the page was rendered with. What is never kept: a page for a signed-in visitor or
 one with a session or messages (their header, delete button and messages are their own), a private or
 burn-after-reading snippet, a snippet whose render is still pending (the next view shows the render), and a
-request with a query string (it fills the search box). The cache is LocMem, one per process, never shared: an
+request with a query string (it fills the search box), and a page larger than `PAGE_CACHE_MAX_PAGE_BYTES`. The
+cache (djangobin/bytes_cache.py) is one per process, never shared, and holds at most `PAGE_CACHE_MAX_BYTES`: an
 unlisted snippet's page stays in the memory of the process that served it. A snippet re-rendered (the
 `rehighlight` command) shows its new render within `PAGE_SECONDS`.
 """

@@ -436,13 +436,15 @@ def user_details(request):
 
 
 def bad_request(request, exception):
-    """The 400 page, saying why when the reason is one the user can act on (a paste over the size limit)."""
-    reason = "The request could not be understood."
+    """The 400 page, saying why when the reason is one the user can act on; a body too large (a paste or an upload
+    over the size limit, see djangobin/uploads.py) gets it as a 413."""
     if isinstance(exception, RequestDataTooBig):
         reason = (
             f"The form was larger than the server accepts. Snippets are limited to "
             f"{settings.SNIPPET_MAX_BYTES:,} bytes ({settings.SNIPPET_MAX_BYTES // 1024} KiB)."
         )
-    elif isinstance(exception, TooManyFieldsSent):
+        return render(request, "400.html", {"reason": reason, "status": 413, "title": "Request too large"}, status=413)
+    reason = "The request could not be understood."
+    if isinstance(exception, TooManyFieldsSent):
         reason = "The form had more fields than the server accepts."
     return render(request, "400.html", {"reason": reason}, status=400)

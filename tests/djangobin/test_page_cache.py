@@ -58,7 +58,7 @@ def test_private_and_burn_after_reading_pages_are_never_kept(client, kwargs):
     client.logout()
     client.get(snippet.get_absolute_url())
 
-    assert caches["pages"]._cache == {}
+    assert caches["pages"].total_bytes == 0
 
 
 def test_the_owner_gets_a_page_of_their_own_with_the_delete_button_and_others_never_see_it(client):
@@ -82,3 +82,23 @@ def test_a_page_whose_render_is_pending_is_not_kept_so_the_next_view_shows_the_r
     SnippetRender.objects.filter(snippet=snippet).update(state="highlighted", html="<span>NOW HIGHLIGHTED</span>")
 
     assert b"NOW HIGHLIGHTED" in client.get(snippet.get_absolute_url()).content
+
+
+def test_a_page_over_the_page_size_limit_is_never_kept(client, settings):
+    big = rendered(code="&\n" * 64 * 1024)
+    small = rendered(code="x = 1\n")
+
+    page = client.get(big.get_absolute_url())
+    assert len(page.content) > settings.PAGE_CACHE_MAX_PAGE_BYTES
+    assert caches["pages"].total_bytes == 0
+    client.get(small.get_absolute_url())
+    assert 0 < caches["pages"].total_bytes < settings.PAGE_CACHE_MAX_PAGE_BYTES
+
+
+def test_the_page_cache_is_bounded_by_the_settings_bytes(settings):
+    pages = caches["pages"]
+
+    assert (pages.max_entry_bytes, pages.max_bytes) == (
+        settings.PAGE_CACHE_MAX_PAGE_BYTES,
+        settings.PAGE_CACHE_MAX_BYTES,
+    )

@@ -141,7 +141,7 @@ def test_the_too_many_requests_and_bad_request_pages_are_hardened_too(client, se
     assert limited.status_code == 429
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     too_big = client.post("/", {"original_code": "x" * 5000})
-    assert too_big.status_code == 400
+    assert too_big.status_code == 413
     assert "Snippets are limited to" in too_big.content.decode()
     for response in (limited, too_big):
         assert_hardened(response)
