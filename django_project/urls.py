@@ -23,4 +23,4 @@ urlpatterns = [
     path("", include("djangobin.urls")),
 ]
 
-handler400 = "djangobin.views.bad_request"
+handler400 = "djangobin.views.pages.bad_request"

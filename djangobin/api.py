@@ -18,7 +18,7 @@ from djangobin import selectors
 from djangobin.exceptions import SnippetExpired, SnippetNotFound
 from djangobin.expiration import Expiration
 from djangobin.forms import DETECT
-from djangobin.models import POSTER_MAX_LENGTH, Author, Exposure, Snippet
+from djangobin.models import POSTER_MAX_LENGTH, Exposure, Snippet
 from djangobin.ratelimits import limit_wait, signed_in_user
 from djangobin.services import snippets
 from djangobin.services.api_tokens import api_token_user
@@ -131,8 +131,7 @@ def expiration_for_days(days: int) -> str:
 def _expiration(post, user):
     raw = post.get("expiry_days", "").strip()
     if not raw:
-        author = Author.objects.filter(user=user).first() if user.is_authenticated else None
-        return author.default_expiration if author else Expiration.NEVER
+        return selectors.paste_defaults(user).get("expiration", Expiration.NEVER)
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= EXPIRY_DAYS_MAX:
         raise ApiError(f"expiry_days must be a whole number of days from 1 to {EXPIRY_DAYS_MAX}.")
     return expiration_for_days(int(raw))

@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from djangobin.exceptions import SnippetNotFound
 from djangobin.models import Exposure, Snippet
 from djangobin.selectors import snippet_get_visible
+from djangobin.services.burn import snippet_read_burns
 
 
 def snippet_fork_source_get(*, slug: str, user, authored_slugs: Collection[str] = ()) -> Snippet:
@@ -18,7 +19,7 @@ def snippet_fork_source_get(*, slug: str, user, authored_slugs: Collection[str] 
 
     `authored_slugs` are the burn-after-reading snippets this browser wrote anonymously (kept in its session)."""
     snippet = snippet_get_visible(slug=slug, user=user)
-    if snippet.burn_after_reading and not (snippet.is_owned_by(user) or snippet.slug in authored_slugs):
+    if snippet_read_burns(snippet=snippet, user=user, authored_slugs=authored_slugs):
         raise SnippetNotFound(slug)
     return snippet
 

@@ -12,7 +12,7 @@ from pygments.util import ClassNotFound
 
 from djangobin.exceptions import SnippetExpired, SnippetNotFound
 from djangobin.highlight import line_numbers, plain_html
-from djangobin.models import ApiToken, Language, Snippet, SnippetRender, Tag
+from djangobin.models import ApiToken, Author, Language, Snippet, SnippetRender, Tag
 from djangobin.search import search_terms, snippet_ids_matching
 
 # List pages show titles, not code: leave the big column in the database (renders are a table apart).
@@ -54,6 +54,24 @@ def username_freed_by_signup(*, username: str, email: str) -> bool:
     holders = get_user_model()._default_manager.filter(username__iexact=username)
     replaced = holders.filter(email__iexact=email, is_active=False, author__activated_at__isnull=True)
     return holders.exists() and holders.count() == replaced.count()
+
+
+def author_of(user) -> Author:
+    """`user`'s profile: the row a signal gives every account, or an unsaved one with the defaults (a page view
+    writes nothing, so a missing row is not made here)."""
+    return Author.objects.filter(user=user).select_related("default_language").first() or Author(user=user)
+
+
+def paste_defaults(user) -> dict:
+    """What a new paste starts with for `user`: their account's defaults; nothing for a visitor."""
+    if not user.is_authenticated:
+        return {}
+    author = author_of(user)
+    return {
+        "language": author.default_language_id,
+        "expiration": author.default_expiration,
+        "exposure": author.default_exposure,
+    }
 
 
 def snippet_get_visible(*, slug, user):

@@ -2,9 +2,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter, reverse_lazy
 from django.views.generic import TemplateView
 
-from djangobin import api, settings_views, views
+from djangobin import api
 from djangobin.forms import QueuedPasswordResetForm
 from djangobin.ratelimits import posted_account, ratelimited
+from djangobin.views import account_settings, accounts, lists, pages, paste, snippets
 
 app_name = "djangobin"
 
@@ -76,30 +77,30 @@ _api_urls = [
 ]
 
 urlpatterns = [
-    path("", views.index, name="index"),
-    path("trending/", views.trending_snippets, name="trending_snippets"),
-    path("trending/<slug:language_slug>/", views.trending_snippets, name="trending_snippets"),
-    path("tag/<text:tag>/", views.tag_list, name="tag_list"),
-    path("user/<text:username>/", views.profile, name="profile"),
-    path("search/", views.search, name="search"),
-    path("contact/", views.contact, name="contact"),
-    path("signup/", views.signup, name="signup"),
-    path("activate/resend/", views.resend_activation, name="resend_activation"),
-    path("activate/<uidb64>/<token>/", views.activate_account, name="activate"),
-    path("login/", views.login, name="login"),
+    path("", paste.index, name="index"),
+    path("trending/", lists.trending_snippets, name="trending_snippets"),
+    path("trending/<slug:language_slug>/", lists.trending_snippets, name="trending_snippets"),
+    path("tag/<text:tag>/", lists.tag_list, name="tag_list"),
+    path("user/<text:username>/", lists.profile, name="profile"),
+    path("search/", lists.search, name="search"),
+    path("contact/", pages.contact, name="contact"),
+    path("signup/", accounts.signup, name="signup"),
+    path("activate/resend/", accounts.resend_activation, name="resend_activation"),
+    path("activate/<uidb64>/<token>/", accounts.activate_account, name="activate"),
+    path("login/", accounts.login, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("settings/", settings_views.user_settings, name="settings"),
-    path("settings/tokens/", settings_views.api_token_create, name="api_token_create"),
-    path("settings/tokens/<int:token_id>/revoke/", settings_views.api_token_revoke, name="api_token_revoke"),
-    path("userdetails/", views.user_details, name="user_details"),
+    path("settings/", account_settings.user_settings, name="settings"),
+    path("settings/tokens/", account_settings.api_token_create, name="api_token_create"),
+    path("settings/tokens/<int:token_id>/revoke/", account_settings.api_token_revoke, name="api_token_revoke"),
+    path("userdetails/", accounts.user_details, name="user_details"),
     path("about/", TemplateView.as_view(template_name="djangobin/about.html"), name="about"),
     path("eula/", TemplateView.as_view(template_name="djangobin/eula.html"), name="eula"),
-    path("fork/<text:slug>/", views.snippet_fork, name="snippet_fork"),
-    path("raw/<text:slug>/", views.snippet_raw, name="snippet_raw"),
-    path("download/<text:slug>/", views.snippet_download, name="snippet_download"),
-    path("render/<text:slug>/", views.snippet_render, name="snippet_render"),
-    path("delete/<text:slug>/", views.snippet_delete, name="snippet_delete"),
+    path("fork/<text:slug>/", paste.snippet_fork, name="snippet_fork"),
+    path("raw/<text:slug>/", snippets.snippet_raw, name="snippet_raw"),
+    path("download/<text:slug>/", snippets.snippet_download, name="snippet_download"),
+    path("render/<text:slug>/", snippets.snippet_render, name="snippet_render"),
+    path("delete/<text:slug>/", snippets.snippet_delete, name="snippet_delete"),
     *_password_urls,
     *_api_urls,
-    path("<text:slug>/", views.snippet_detail, name="snippet_detail"),
+    path("<text:slug>/", snippets.snippet_detail, name="snippet_detail"),
 ]

@@ -20,9 +20,9 @@ from actors.mail import (
     send_password_reset_mail_to,
     send_signup_attempt_mail,
 )
-from djangobin import views
 from djangobin.models import Author, Language, Snippet
 from djangobin.tokens import activation_token
+from djangobin.views import accounts as account_views
 from tests.djangobin.helpers import PASSWORD, csrf_token_from
 from tests.factories import make_snippet, make_user
 
@@ -85,14 +85,14 @@ def test_a_signup_rolled_back_after_the_account_was_written_enqueues_nothing(
 ):
     # The whole request in one transaction (ATOMIC_REQUESTS), failing after user_create has returned.
     monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", True)
-    render = views.render
+    render = account_views.render
 
     def render_fails_on_the_done_page(request, template_name, *args, **kwargs):
         if template_name == "djangobin/signup_done.html":
             raise RuntimeError("the page failed after the account was written")
         return render(request, template_name, *args, **kwargs)
 
-    monkeypatch.setattr(views, "render", render_fails_on_the_done_page)
+    monkeypatch.setattr(account_views, "render", render_fails_on_the_done_page)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
         client.post(reverse("djangobin:signup"), signup_data())

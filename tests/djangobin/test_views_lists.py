@@ -393,3 +393,16 @@ def test_list_pages_never_read_the_code_or_its_render(client, user, path):
 
     assert response.status_code == 200
     assert [sql for sql in statements if "original_code" in sql or "djangobin_snippetrender" in sql] == []
+
+
+@pytest.mark.parametrize("viewer", ["anonymous", "owner"])
+def test_a_profile_or_details_page_of_an_account_without_a_profile_row_writes_nothing(client, viewer):
+    owner = make_user()
+    Author.objects.filter(user=owner).delete()  # an account from before profiles, or one a signal missed
+    if viewer == "owner":
+        client.force_login(owner)
+    assert client.get(reverse("djangobin:profile", args=[owner.username])).status_code == 200
+    if viewer == "owner":
+        assert client.get(reverse("djangobin:user_details")).status_code == 200
+        assert client.get(reverse("djangobin:settings")).status_code == 200
+    assert not Author.objects.filter(user=owner).exists()

@@ -8,7 +8,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from djangobin import selectors
 from djangobin.forms import ApiTokenForm, SettingsForm
-from djangobin.models import Author
 from djangobin.services import accounts, api_tokens
 
 
@@ -49,7 +48,7 @@ def api_token_revoke(request, token_id):
 
 
 def _settings_form(request):
-    author = Author.objects.get_or_create(user=request.user)[0]
+    author = selectors.author_of(request.user)
     return SettingsForm(
         initial={
             "default_language": author.default_language_id,

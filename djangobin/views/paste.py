@@ -1,0 +1,70 @@
+"""The editor: a new paste, or one that starts from another snippet ("New paste from this")."""
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from djangobin import selectors
+from djangobin.forms import SnippetForm
+from djangobin.ratelimits import ratelimited, signed_in_user
+from djangobin.services import snippets
+
+from .snippets import authored_remember, fork_source
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimited("snippet", per_account=signed_in_user)
+def index(request):
+    user = request.user if request.user.is_authenticated else None
+    source = None
+    if request.method == "POST":
+        form = SnippetForm(request.POST, user=user)
+        if form.is_valid():
+            data = form.cleaned_data
+            # A source deleted (or made private) meanwhile leaves the paste unlinked, as SET_NULL would.
+            source = fork_source(request, data["forked_from"]) if data["forked_from"] else None
+            try:
+                snippet = snippets.snippet_create(
+                    code=data["original_code"],
+                    language=data["language"],
+                    expiration=data["expiration"],
+                    exposure=data["exposure"],
+                    title=data["title"],
+                    tags=data["tags"],
+                    user=user,
+                    burn_after_reading=data["burn_after_reading"],
+                    forked_from=source,
+                    detect_language=data["detect_language"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                if snippet.burn_after_reading:
+                    authored_remember(request, snippet)
+                return redirect(snippet)
+    else:
+        form = SnippetForm(initial=selectors.paste_defaults(request.user), user=user)
+    if form.is_bound and source is None and form.data.get("forked_from"):
+        source = fork_source(request, form.data["forked_from"])  # a form sent back still says where it began
+    return render(request, "djangobin/index.html", {"form": form, "fork_source": source})
+
+
+@require_http_methods(["GET"])
+def snippet_fork(request, slug):
+    """The editor pre-filled from a snippet ("New paste from this"); reading it here never burns a snippet, so only
+    the author of a burn-after-reading one may fork it (404 for anyone else, as for a private one)."""
+    source = fork_source(request, slug)
+    if source is None:
+        raise Http404("No such snippet.")
+    user = request.user if request.user.is_authenticated else None
+    initial = {
+        "original_code": source.original_code,
+        "language": source.language_id,
+        "title": source.title,
+        "forked_from": source.slug,
+        # Always one the form offers this visitor: a private source is its signed-in owner's alone.
+        "exposure": source.exposure,
+    }
+    form = SnippetForm(initial=initial, user=user)
+    return render(request, "djangobin/index.html", {"form": form, "fork_source": source})
