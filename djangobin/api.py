@@ -16,23 +16,16 @@ from django.views.decorators.csrf import csrf_exempt
 
 from djangobin import selectors
 from djangobin.exceptions import SnippetExpired, SnippetNotFound
-from djangobin.expiration import Expiration
-from djangobin.forms import DETECT
-from djangobin.models import POSTER_MAX_LENGTH, Exposure, Snippet
+from djangobin.forms import ApiSnippetForm
 from djangobin.ratelimits import limit_wait, signed_in_user
 from djangobin.services import snippets
 from djangobin.services.api_tokens import api_token_user
 from djangobin.sites import site_url
 
-EXPIRY_DAYS_MAX = 365  # as dpaste.com
-TITLE_MAX_LENGTH = Snippet._meta.get_field("title").max_length
 BURN_WARNING = (
     "Burn after reading: the first read by anyone but its author (the token's account) deletes the snippet for good:"
     " at once on its raw and download URLs, once the reader confirms on its page."
 )
-# dpaste's expiry_days is any number of days; ours are the form's choices, so the nearest one is taken.
-_EXPIRATION_DAYS = [(Expiration.WEEK, 7), (Expiration.MONTH, 30), (Expiration.SIX_MONTHS, 182), (Expiration.YEAR, 365)]
-_TRUE = {"1", "true", "yes", "on"}
 
 
 class ApiError(Exception):
@@ -84,6 +77,7 @@ def _limit_text():
 
 
 def _fields(request):
+    """The POST's fields and files; a body over the server's bound is a 413 naming the limit."""
     try:
         return request.POST, request.FILES
     except RequestDataTooBig:
@@ -94,56 +88,24 @@ def _fields(request):
         raise ApiError("The request has more fields than the server accepts.") from None
 
 
-def _content(post, files):
-    """The `content` field, sent as text (`-F content=<file`, urlencoded) or as a file (`-F content=@file`)."""
+def _paste_data(post, files):
+    """The fields as the API form binds them: `content` sent as a file (`-F content=@file`) is read in as text."""
+    data = post.copy()
     if "content" in files:
-        data = files["content"].read(settings.SNIPPET_MAX_BYTES + 1)
+        raw = files["content"].read(settings.SNIPPET_MAX_BYTES + 1)
         try:
-            content = data.decode()
+            data["content"] = raw.decode()
         except UnicodeDecodeError:
             raise ApiError("content is not UTF-8 text.") from None
-    else:
-        content = post.get("content", "")
-    if not content.strip():
-        raise ApiError("content is required and may not be empty.")
-    if "\x00" in content:
-        raise ApiError("content contains a NUL character, which cannot be stored.")
-    size = len(content.encode())
-    if size > settings.SNIPPET_MAX_BYTES:
-        raise ApiError(f"content is over the size limit: snippets are limited to {_limit_text()}.", 413)
-    return content
+    return data
 
 
-def _text(post, name, max_length):
-    value = post.get(name, "").strip()
-    if "\x00" in value or "\n" in value or "\r" in value:
-        raise ApiError(f"{name} may not contain line breaks or NUL characters.")
-    if len(value) > max_length:
-        raise ApiError(f"{name} is longer than {max_length} characters.")
-    return value
-
-
-def expiration_for_days(days: int) -> str:
-    """The allowed expiration nearest to `days` (a tie goes to the shorter one)."""
-    return min(_EXPIRATION_DAYS, key=lambda choice: abs(choice[1] - days))[0]
-
-
-def _expiration(post, user):
-    raw = post.get("expiry_days", "").strip()
-    if not raw:
-        return selectors.paste_defaults(user).get("expiration", Expiration.NEVER)
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= EXPIRY_DAYS_MAX:
-        raise ApiError(f"expiry_days must be a whole number of days from 1 to {EXPIRY_DAYS_MAX}.")
-    return expiration_for_days(int(raw))
-
-
-def _exposure(post, user):
-    exposure = post.get("exposure", "").strip().lower() or Exposure.UNLISTED
-    if exposure not in Exposure.values:
-        raise ApiError(f"exposure must be one of: {', '.join(Exposure.values)}.")
-    if exposure == Exposure.PRIVATE and not user.is_authenticated:
-        raise ApiError("Private snippets need an API token.")
-    return exposure
+def _form_error(form):
+    """The first of the form's errors as the API answers it: "field: message", 413 for content over the limit."""
+    field, errors = next(iter(form.errors.as_data().items()))
+    error = errors[0]
+    status = 413 if error.code == "too_large" else 400
+    return ApiError(f"{field}: {error.messages[0]}", status)
 
 
 def _absolute_url(request, snippet):
@@ -178,24 +140,26 @@ def snippet_create(request):
     wait = limit_wait(request, "snippet", per_account=signed_in_user)
     if wait:
         raise ApiError(f"Too many snippets from here: try again in {wait} s.", 429, {"Retry-After": str(wait)})
-    post, files = _fields(request)
     user = request.user
-    # "detect": Plain Text until the worker has guessed the language (as the form's "Detect").
-    detect = post.get("syntax", "").strip().lower() == DETECT
+    form = ApiSnippetForm(_paste_data(*_fields(request)), user=user)
+    if not form.is_valid():
+        raise _form_error(form)
+    data = form.cleaned_data
+    language, detect = data["syntax"]
     try:
         snippet = snippets.snippet_create(
-            code=_content(post, files),
-            language=selectors.language_for_syntax(alias="" if detect else post.get("syntax", "")),
+            code=data["content"],
+            language=language,
             detect_language=detect,
-            expiration=_expiration(post, user),
-            exposure=_exposure(post, user),
-            title=_text(post, "title", TITLE_MAX_LENGTH),
-            poster=_text(post, "poster", POSTER_MAX_LENGTH),
-            burn_after_reading=post.get("burn_after_reading", "").strip().lower() in _TRUE,
+            expiration=data["expiry_days"],
+            exposure=data["exposure"],
+            title=data["title"].strip(),
+            poster=data["poster"].strip(),
+            burn_after_reading=data["burn_after_reading"],
             user=user if user.is_authenticated else None,
         )
     except ValidationError as error:
-        raise ApiError(" ".join(error.messages)) from None
+        raise ApiError(" ".join(error.messages), 413 if error.code == "too_large" else 400) from None
     url = _absolute_url(request, snippet)
     if _wants_json(request):
         response = JsonResponse(_snippet_json(request, snippet), status=201)

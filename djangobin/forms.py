@@ -1,30 +1,25 @@
 from django import forms
-from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.core.exceptions import ValidationError
 
+from djangobin import selectors
 from djangobin.expiration import Expiration
-from djangobin.models import Exposure, Feedback, Language, Snippet
+from djangobin.models import POSTER_MAX_LENGTH, Exposure, Feedback, Language
 from djangobin.search import search_terms
-from djangobin.selectors import username_freed_by_signup
 from djangobin.services.accounts import password_reset_mail_request
 from djangobin.services.tags import tags_parse
 from djangobin.sites import site_url
-
-
-def _no_line_breaks(value):
-    if "\r" in value or "\n" in value:
-        raise ValidationError("Line breaks are not allowed here.")
-
-
-def _no_nul(value):
-    if "\x00" in value:
-        raise ValidationError("The text contains a NUL character, which cannot be stored.")
-
-
-DETECT = "detect"
+from djangobin.validators import (
+    DETECT,
+    TITLE_MAX_LENGTH,
+    no_line_breaks,
+    no_nul,
+    snippet_code_validate,
+    snippet_exposure_validate,
+    snippet_title_validate,
+)
 
 
 class LanguageField(forms.ModelChoiceField):
@@ -44,7 +39,7 @@ class SnippetForm(forms.Form):
     language = LanguageField(queryset=Language.objects.all(), empty_label=None)
     expiration = forms.ChoiceField(choices=Expiration.choices)
     exposure = forms.ChoiceField(choices=Exposure.choices)
-    title = forms.CharField(max_length=Snippet._meta.get_field("title").max_length, required=False)
+    title = forms.CharField(max_length=TITLE_MAX_LENGTH, required=False, validators=[snippet_title_validate])
     tags = forms.CharField(required=False, max_length=1000, help_text="Comma-separated, e.g. django, orm")
     burn_after_reading = forms.BooleanField(
         required=False,
@@ -53,7 +48,7 @@ class SnippetForm(forms.Form):
         help_text="Deleted for good at its first view by someone else; never listed or searchable.",
     )
     # The slug of the snippet this paste was started from; the view checks it may still be forked.
-    forked_from = forms.CharField(required=False, max_length=16, widget=forms.HiddenInput, validators=[_no_nul])
+    forked_from = forms.CharField(required=False, max_length=16, widget=forms.HiddenInput, validators=[no_nul])
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -67,20 +62,7 @@ class SnippetForm(forms.Form):
         if user is None or not user.is_authenticated:
             self.fields["exposure"].choices = [c for c in Exposure.choices if c[0] != Exposure.PRIVATE]
             self.fields["exposure"].help_text = "Log in to create private snippets."
-        self.fields["original_code"].validators.append(_no_nul)
-        self.fields["title"].validators.append(_no_nul)
-
-    def clean_original_code(self):
-        code = self.cleaned_data["original_code"]
-        if not code.strip():
-            raise ValidationError("The snippet is empty.")
-        size = len(code.encode())
-        if size > settings.SNIPPET_MAX_BYTES:
-            raise ValidationError(
-                f"The snippet is {size:,} bytes; the limit is {settings.SNIPPET_MAX_BYTES:,} bytes "
-                f"({settings.SNIPPET_MAX_BYTES // 1024} KiB)."
-            )
-        return code
+        self.fields["original_code"].validators.append(snippet_code_validate)
 
     def clean_tags(self):
         return tags_parse(self.cleaned_data["tags"])
@@ -93,11 +75,64 @@ class SnippetForm(forms.Form):
         return data
 
 
+EXPIRY_DAYS_MAX = 365  # as dpaste.com
+# dpaste's expiry_days is any number of days; ours are the form's choices, so the nearest one is taken.
+_EXPIRATION_DAYS = [(Expiration.WEEK, 7), (Expiration.MONTH, 30), (Expiration.SIX_MONTHS, 182), (Expiration.YEAR, 365)]
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def expiration_for_days(days: int) -> str:
+    """The allowed expiration nearest to `days` (a tie goes to the shorter one)."""
+    return min(_EXPIRATION_DAYS, key=lambda choice: abs(choice[1] - days))[0]
+
+
+class ApiSnippetForm(forms.Form):
+    """A paste through the API, in dpaste.com v2's field names, checked by the same rules as the paste form
+    (djangobin/validators.py). `content` may also come as a file; the API reads it into the data first."""
+
+    content = forms.CharField(strip=False, validators=[snippet_code_validate])
+    syntax = forms.CharField(required=False)
+    title = forms.CharField(required=False, validators=[snippet_title_validate])
+    poster = forms.CharField(required=False, max_length=POSTER_MAX_LENGTH, validators=[no_nul, no_line_breaks])
+    expiry_days = forms.CharField(required=False)
+    exposure = forms.CharField(required=False)
+    burn_after_reading = forms.CharField(required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["content"].error_messages["required"] = "It is required and may not be empty."
+        self.fields["syntax"].validators.clear()  # a syntax is only looked up, never stored: a NUL is no harm
+        self.fields["poster"].error_messages["max_length"] = "It is longer than %(limit_value)d characters."
+
+    def clean_syntax(self):
+        """(language, detect): "detect" is Plain Text until the worker has guessed, as the form's "Detect"."""
+        alias = self.cleaned_data["syntax"].strip().lower()
+        detect = alias == DETECT
+        return selectors.language_for_syntax(alias="" if detect else alias), detect
+
+    def clean_expiry_days(self):
+        raw = self.cleaned_data["expiry_days"].strip()
+        if not raw:
+            return selectors.paste_defaults(self.user).get("expiration", Expiration.NEVER)
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= EXPIRY_DAYS_MAX:
+            raise ValidationError(f"It must be a whole number of days from 1 to {EXPIRY_DAYS_MAX}.")
+        return expiration_for_days(int(raw))
+
+    def clean_exposure(self):
+        exposure = self.cleaned_data["exposure"].strip().lower() or Exposure.UNLISTED
+        snippet_exposure_validate(exposure, signed_in=self.user.is_authenticated)
+        return exposure
+
+    def clean_burn_after_reading(self):
+        return self.cleaned_data["burn_after_reading"].strip().lower() in _TRUE
+
+
 class ContactForm(forms.Form):
-    name = forms.CharField(max_length=100, validators=[_no_line_breaks, _no_nul])
+    name = forms.CharField(max_length=100, validators=[no_line_breaks, no_nul])
     email = forms.EmailField()
     purpose = forms.ChoiceField(choices=Feedback.Purpose.choices)
-    message = forms.CharField(widget=forms.Textarea, max_length=10_000, validators=[_no_nul])
+    message = forms.CharField(widget=forms.Textarea, max_length=10_000, validators=[no_nul])
 
 
 class SignupForm(UserCreationForm):
@@ -117,7 +152,8 @@ class SignupForm(UserCreationForm):
             email = self.fields["email"].clean(self.data.get("email"))
         except ValidationError:
             email = None
-        self._username_freed = bool(username and email) and username_freed_by_signup(username=username, email=email)
+        freed = bool(username and email) and selectors.username_freed_by_signup(username=username, email=email)
+        self._username_freed = freed
         return username if self._username_freed else super().clean_username()
 
     def validate_unique(self):
@@ -167,12 +203,12 @@ class SettingsForm(forms.Form):
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(
-        max_length=100, label="Token name", help_text="What it is for, e.g. “laptop pastebinit”.", validators=[_no_nul]
+        max_length=100, label="Token name", help_text="What it is for, e.g. “laptop pastebinit”.", validators=[no_nul]
     )
 
 
 class SearchForm(forms.Form):
-    query = forms.CharField(max_length=200, required=False, validators=[_no_nul])
+    query = forms.CharField(max_length=200, required=False, validators=[no_nul])
     mysnippet = forms.BooleanField(required=False, label="Only my snippets", label_suffix="")
 
     def clean_query(self):

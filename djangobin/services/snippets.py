@@ -1,17 +1,17 @@
 import secrets
 import string
 
-from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from djangobin.expiration import expires_at_for
 from djangobin.fragments import recent_snippets_forget
 from djangobin.hits import hit_record
-from djangobin.models import Exposure, Snippet
+from djangobin.models import Snippet
 from djangobin.services.renders import snippet_render_create
 from djangobin.services.tags import tags_get_or_create
+from djangobin.validators import snippet_code_validate, snippet_exposure_validate, snippet_title_validate
 
 SLUG_ALPHABET = string.ascii_letters + string.digits
 SLUG_LENGTH = 10
@@ -41,10 +41,9 @@ def snippet_create(
 
     With `detect_language`, `language` is provisional: the worker guesses the language before it highlights.
     `forked_from` is the snippet this one was started from (see `snippet_fork_source_get`)."""
-    if user is None and exposure == Exposure.PRIVATE:
-        raise ValidationError("Log in to create private snippets.")
-    if len(code.encode()) > settings.SNIPPET_MAX_BYTES:
-        raise ValidationError(f"Snippets are limited to {settings.SNIPPET_MAX_BYTES // 1024} KiB.")
+    snippet_code_validate(code)  # the front doors checked the same rules; this is the last word
+    snippet_title_validate(title)
+    snippet_exposure_validate(exposure, signed_in=user is not None)
     created_on = timezone.now()
     snippet = Snippet(
         title=title.strip(),

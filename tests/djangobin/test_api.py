@@ -7,7 +7,8 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from djangobin.api import BURN_WARNING, expiration_for_days
+from djangobin.api import BURN_WARNING
+from djangobin.forms import expiration_for_days
 from djangobin.expiration import Expiration
 from djangobin.models import ApiToken, Exposure, Snippet
 from djangobin.services.api_tokens import api_token_create
@@ -86,16 +87,18 @@ def test_a_file_upload_as_curl_f_content_at_file_sends_is_taken_as_the_content(a
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({}, "content is required"),
-        ({"content": "  \n"}, "content is required"),
-        ({"content": "a", "expiry_days": "0"}, "expiry_days must be a whole number of days from 1 to 365"),
+        ({}, "content: It is required"),
+        ({"content": "  \n"}, "content: The snippet is empty"),
+        ({"content": "a", "expiry_days": "0"}, "expiry_days: It must be a whole number of days from 1 to 365"),
         ({"content": "a", "expiry_days": "366"}, "from 1 to 365"),
         ({"content": "a", "expiry_days": "soon"}, "from 1 to 365"),
         ({"content": "a", "expiry_days": "²"}, "from 1 to 365"),
-        ({"content": "a", "title": "t" * 201}, "title is longer than 200 characters"),
-        ({"content": "a", "poster": "p" * 51}, "poster is longer than 50 characters"),
-        ({"content": "a\x00"}, "NUL"),
-        ({"content": "a", "exposure": "private"}, "Private snippets need an API token"),
+        ({"content": "a", "title": "t" * 201}, "title: The title is longer than 200 characters"),
+        ({"content": "a", "title": "two\nlines"}, "title: Line breaks are not allowed"),
+        ({"content": "a", "poster": "p" * 51}, "poster: It is longer than 50 characters"),
+        ({"content": "a\x00"}, "content: The text contains a NUL character"),
+        ({"content": "a", "exposure": "private"}, "exposure: Private snippets need an account"),
+        ({"content": "a", "exposure": "secret"}, "exposure: The exposure must be one of"),
     ],
 )
 def test_bad_input_answers_400_with_a_json_message_and_stores_nothing(api, fields, message):

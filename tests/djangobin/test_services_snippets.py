@@ -51,7 +51,7 @@ def test_anonymous_users_cannot_create_private_snippets():
 
 def test_an_over_limit_snippet_is_refused_not_truncated(settings):
     settings.SNIPPET_MAX_BYTES = 10
-    with pytest.raises(ValidationError, match="limited"):
+    with pytest.raises(ValidationError, match="the limit is 10 bytes"):
         make_snippet(code="x" * 11)
     assert not Snippet.objects.exists()
 

@@ -1,0 +1,56 @@
+"""The rules a paste's fields follow, each written once: the paste form, the API's form (dpaste's field names) and
+the snippet service all check input with these, and the service is the last word (snippet_create).
+
+Each raises Django's ValidationError with a `code`, so a front door can answer in its own way (the API says 413
+for `too_large`) without restating the rule.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from djangobin.models import Exposure, Snippet
+
+DETECT = "detect"  # the language choice (form) and syntax (API) that asks the worker to guess
+TITLE_MAX_LENGTH = Snippet._meta.get_field("title").max_length
+
+
+def no_nul(value: str) -> None:
+    """PostgreSQL cannot store a NUL character in text, so no text field of ours may hold one."""
+    if "\x00" in value:
+        raise ValidationError("The text contains a NUL character, which cannot be stored.", code="nul")
+
+
+def no_line_breaks(value: str) -> None:
+    """One-line fields (a name, a title) become mail headers and page titles, where a line break is an injection."""
+    if "\r" in value or "\n" in value:
+        raise ValidationError("Line breaks are not allowed here.", code="line_break")
+
+
+def snippet_code_validate(code: str) -> None:
+    """A paste's code: some text, no NUL, at most SNIPPET_MAX_BYTES of UTF-8."""
+    no_nul(code)
+    if not code.strip():
+        raise ValidationError("The snippet is empty.", code="empty")
+    size = len(code.encode())
+    limit = settings.SNIPPET_MAX_BYTES
+    if size > limit:
+        raise ValidationError(
+            f"The snippet is {size:,} bytes; the limit is {limit:,} bytes ({limit // 1024} KiB).", code="too_large"
+        )
+
+
+def snippet_title_validate(title: str) -> None:
+    no_nul(title)
+    no_line_breaks(title)
+    if len(title) > TITLE_MAX_LENGTH:
+        raise ValidationError(f"The title is longer than {TITLE_MAX_LENGTH} characters.", code="too_long")
+
+
+def snippet_exposure_validate(exposure: str, *, signed_in: bool) -> None:
+    """Private snippets need an account to be private to (a signed-in visitor, or an API token's account)."""
+    if exposure not in Exposure.values:
+        raise ValidationError(f"The exposure must be one of: {', '.join(Exposure.values)}.", code="invalid")
+    if exposure == Exposure.PRIVATE and not signed_in:
+        raise ValidationError(
+            "Private snippets need an account: log in, or send an API token.", code="private_needs_account"
+        )
