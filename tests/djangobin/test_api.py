@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from djangobin.api import BURN_WARNING
-from djangobin.forms import expiration_for_days
 from djangobin.expiration import Expiration
+from djangobin.forms import expiration_for_days
 from djangobin.models import ApiToken, Exposure, Snippet
 from djangobin.services.api_tokens import api_token_create
 from tests.factories import make_snippet, make_user
