@@ -122,6 +122,7 @@ def write_section(title, body):
     else:
         text = text.rstrip() + "\n\n" + section
     BENCHMARKS.write_text(text)
+    print(f"Written to {BENCHMARKS.relative_to(REPO)} (section {title!r}).")
 
 
 def add_vendor_options(parser):
@@ -152,3 +153,4 @@ def write_vendor_block(title, intro, block):
     if not found:
         head = head.rstrip("\n") + "\n\n"
     BENCHMARKS.write_text(head + text + tail)
+    print(f"Written to {BENCHMARKS.relative_to(REPO)} (section {title!r}).")

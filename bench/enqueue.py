@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import BENCHMARKS, REPO, percentiles, setup_django, write_section
 from bench.common import ms as ms_common
+from bench.common import percentiles, setup_django, write_section
 from tests.support.rabbitmq import Vhost
 
 
@@ -182,7 +182,6 @@ a send over sending without them: the price of knowing RabbitMQ holds the messag
     print(text)
     if not args.no_write:
         write_section(SECTION, text)
-        print(f"Written to {BENCHMARKS.relative_to(REPO)} (section {SECTION!r}).")
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from expiry_phases import IMPLEMENTATIONS, build, measure
 
-from bench.common import BENCHMARKS, REPO, add_vendor_options, ms, production_env, reproduce, write_vendor_block
+from bench.common import REPO, add_vendor_options, ms, production_env, reproduce, write_vendor_block
 from django_project.dbadmin import pg_execute
 
 SECTION = "Expiry purge"
@@ -370,7 +370,6 @@ def main():
     print("\n" + text)
     if not args.no_docs:
         write_vendor_block(SECTION, SECTION_INTRO, text)
-        print(f"Written to {BENCHMARKS.relative_to(REPO)}.")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import BENCHMARKS, REPO, ms, percentiles, setup_django, write_section
+from bench.common import REPO, ms, percentiles, setup_django, write_section
 from tests.support.rabbitmq import Vhost
 
 SECTION = "Highlighting"
@@ -267,7 +267,6 @@ def main():
     print(text)
     if not args.no_write:
         write_section(SECTION, text)
-        print(f"Written to {BENCHMARKS.relative_to(REPO)} (section {SECTION!r}).")
 
 
 if __name__ == "__main__":

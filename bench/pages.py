@@ -35,7 +35,7 @@ import dj_database_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import BENCHMARKS, REPO, cpu_seconds, database_backends, production_env, write_section
+from bench.common import REPO, cpu_seconds, database_backends, production_env, write_section
 from bench.expiry import Scratch
 from tests.support.ports import free_port
 
@@ -436,7 +436,6 @@ def main():
     print(text)
     if not args.no_write:
         write_section(SECTION, text)
-        print(f"Written to {BENCHMARKS.relative_to(REPO)} (section {SECTION!r}).")
 
 
 if __name__ == "__main__":

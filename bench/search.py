@@ -28,8 +28,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (
-    BENCHMARKS,
-    REPO,
     add_vendor_options,
     ms,
     percentiles,
@@ -250,7 +248,6 @@ def main():
     print("\n" + text)
     if not args.no_docs:
         write_vendor_block(SECTION, SECTION_INTRO, text)
-        print(f"Written to {BENCHMARKS.relative_to(REPO)}.")
 
 
 if __name__ == "__main__":
