@@ -1,9 +1,11 @@
 """What the benchmark scripts share: production settings for a scratch run, and writing docs/benchmarks.md."""
 
+import contextlib
 import os
 import platform
 import re
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -82,6 +84,21 @@ def production_env(database_url, **extra):
         "DATABASE_URL": database_url,
         **extra,
     }
+
+
+@contextlib.contextmanager
+def scratch_django():
+    """(vhost, directory): a RabbitMQ virtual host and a temporary directory of the run's own, with Django set up on
+    them (setup_django); both are gone afterwards."""
+    from tests.support.rabbitmq import Vhost
+
+    vhost = Vhost(prefix="djangobin-bench").create()
+    try:
+        with tempfile.TemporaryDirectory() as directory:
+            setup_django(vhost.url, directory)
+            yield vhost, directory
+    finally:
+        vhost.delete()
 
 
 def setup_django(amqp_url, directory):

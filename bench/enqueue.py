@@ -12,15 +12,13 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import ms as ms_common
-from bench.common import percentiles, setup_django, write_section
-from tests.support.rabbitmq import Vhost
+from bench.common import percentiles, scratch_django, write_section
 
 
 def ms(seconds):
@@ -124,21 +122,15 @@ def main():
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args()
 
-    vhost = Vhost(prefix="djangobin-bench").create()
-    amqp_url = vhost.url
-    try:
-        with tempfile.TemporaryDirectory() as directory:
-            setup_django(amqp_url, directory)
-            from django.conf import settings
+    with scratch_django() as (vhost, _):
+        from django.conf import settings
 
-            # A signup hashes its password; the production hasher (PBKDF2, about a third of a second) would bury a
-            # millisecond of enqueue in its own noise. Its cost is measured separately and reported beside the ratio.
-            settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-            with_send, without_send = bench_signup(args.requests)
-            confirmed, unconfirmed = bench_sends(amqp_url, args.sends)
-            hashing = pbkdf2_cost()
-    finally:
-        vhost.delete()
+        # A signup hashes its password; the production hasher (PBKDF2) would bury the enqueue in its own noise.
+        # Its cost is measured separately and reported beside the ratio.
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+        with_send, without_send = bench_signup(args.requests)
+        confirmed, unconfirmed = bench_sends(vhost.url, args.sends)
+        hashing = pbkdf2_cost()
 
     signup, baseline = percentiles(with_send), percentiles(without_send)
     on, off = percentiles(confirmed), percentiles(unconfirmed)

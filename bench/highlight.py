@@ -16,14 +16,12 @@ import platform
 import re
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import REPO, ms, percentiles, setup_django, write_section
-from tests.support.rabbitmq import Vhost
+from bench.common import REPO, ms, percentiles, scratch_django, write_section
 
 SECTION = "Highlighting"
 READY_LINE = "Worker process is ready for action"
@@ -248,20 +246,14 @@ def main():
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args()
 
-    vhost = Vhost(prefix="djangobin-bench").create()
-    amqp_url = vhost.url
-    try:
-        with tempfile.TemporaryDirectory() as directory:
-            setup_django(amqp_url, directory)
-            codes = pastes()
-            poster = Poster()
-            posts = bench_posts(poster, codes, args.posts)
-            sizes = bench_bytes(poster, codes)
-            # Leave the worker only the pastes it is timed on: the renders queued above are dropped.
-            vhost.purge("highlight")
-            latency = bench_until_highlighted(poster, codes, directory, args.posts)
-    finally:
-        vhost.delete()
+    with scratch_django() as (vhost, directory):
+        codes = pastes()
+        poster = Poster()
+        posts = bench_posts(poster, codes, args.posts)
+        sizes = bench_bytes(poster, codes)
+        # Leave the worker only the pastes it is timed on: the renders queued above are dropped.
+        vhost.purge("highlight")
+        latency = bench_until_highlighted(poster, codes, directory, args.posts)
 
     text = report(posts, sizes, latency, codes)
     print(text)
