@@ -79,7 +79,9 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: install-dev rabbitmq chromium pastebinit lint test-sqlite test-pg
+# Both databases' passes at once, each split in two (scripts/test-passes); test-sqlite and test-pg run one pass alone.
+test: install-dev rabbitmq chromium pastebinit lint
+	@BIN=$(BIN) scripts/test-passes "$(DATABASE_URL_PG)"
 
 test-sqlite: install-dev
 	$(BIN)/pytest

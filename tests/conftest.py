@@ -7,14 +7,19 @@ from tests.support.system import ScratchDatabase, System
 
 
 def pytest_collection_modifyitems(items):
-    """Browser tests run in the SQLite pass only: they check pages and their JavaScript, which do not change with the
-    database, while the server-side behaviour they drive is tested in-process on both databases."""
+    """Browser tests, and tests marked `one_database`, run in the SQLite pass only. Browser tests check pages and
+    their JavaScript, which do not change with the database, while the server-side behaviour they drive is tested
+    in-process on both databases; the others check processes and files (units, the Procfile, headers) whatever
+    database the processes use."""
     if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
         return
-    skip = pytest.mark.skip(reason="browser tests run in the SQLite pass")
+    skip_browser = pytest.mark.skip(reason="browser tests run in the SQLite pass")
+    skip_one_database = pytest.mark.skip(reason="it does not depend on the database: it runs in the SQLite pass")
     for item in items:
         if item.get_closest_marker("browser"):
-            item.add_marker(skip)
+            item.add_marker(skip_browser)
+        elif item.get_closest_marker("one_database"):
+            item.add_marker(skip_one_database)
 
 
 def pytest_sessionfinish(session):

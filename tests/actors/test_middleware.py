@@ -7,6 +7,14 @@ from actors.middleware import DbConnections
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
+@pytest.fixture(autouse=True)
+def new_connection():
+    """Each test starts on a connection of its own: close_old_connections() closes one opened more than CONN_MAX_AGE
+    (60 s) ago whatever the middleware decides, and a slow run reached these tests on the session's first connection
+    over a minute after it opened."""
+    connection.close()
+
+
 def _query():
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")

@@ -1,5 +1,7 @@
 """The highlighting actor, run by a real dramatiq Worker on the StubBroker with the project's middleware."""
 
+import logging
+
 import pytest
 from dramatiq import Worker
 from dramatiq.middleware import TimeLimit
@@ -13,15 +15,31 @@ PERL_BOMB = "m{" * (24 * 1024)
 
 
 @pytest.fixture
-def worker(broker):
+def start_worker(broker, caplog):
+    """Starts a one-thread worker when called, after the test has written its snippets, and checks at the end that
+    no message failed in it.
+
+    On SQLite the test database is in memory with a shared cache, where a table's lock fails at once (no busy
+    timeout): a write the test makes while the worker reads that table is "database table is locked". Production's
+    SQLite (a file in WAL mode) lets readers run beside the writer, so only the test must keep them apart.
+    """
     for middleware in broker.middleware:
         # A worker process starts TimeLimit's watchdog thread at boot; a StubBroker in a test never boots.
         if isinstance(middleware, TimeLimit) and not middleware.manager.is_alive():
             middleware.manager.start()
-    worker = Worker(broker, worker_threads=1, worker_timeout=100)
-    worker.start()
-    yield broker
-    worker.stop()
+    workers = []
+
+    def start():
+        worker = Worker(broker, worker_threads=1, worker_timeout=100)
+        worker.start()
+        workers.append(worker)
+        return broker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+    failed = [record.getMessage() for record in caplog.get_records("call") if record.levelno >= logging.ERROR]
+    assert failed == [], "a message failed in the worker (and was retried)"
 
 
 @pytest.fixture
@@ -63,8 +81,11 @@ def test_the_actor_does_nothing_for_a_snippet_that_is_gone():
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_paste_that_outruns_the_time_limit_is_stored_plain_with_a_note_and_not_retried(worker, one_second_limit):
+def test_a_paste_that_outruns_the_time_limit_is_stored_plain_with_a_note_and_not_retried(
+    start_worker, one_second_limit
+):
     snippet = make_snippet(code=PERL_BOMB, language=Language.objects.get(lang_code="perl"))
+    worker = start_worker()
 
     run(worker, snippet.pk)
 
@@ -76,10 +97,11 @@ def test_a_paste_that_outruns_the_time_limit_is_stored_plain_with_a_note_and_not
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_worker_thread_is_free_for_the_next_paste_after_a_timed_out_one(worker, one_second_limit):
+def test_the_worker_thread_is_free_for_the_next_paste_after_a_timed_out_one(start_worker, one_second_limit):
     perl = Language.objects.get(lang_code="perl")
     slow = make_snippet(code=PERL_BOMB, language=perl)
     quick = make_snippet(code="print 1;\n", language=perl)
+    worker = start_worker()
 
     run(worker, slow.pk)
     run(worker, quick.pk)

@@ -17,7 +17,7 @@ from tests.support.ports import free_port
 from tests.support.system import READY_LINE, REPO, wait_for_http
 from tests.support.web import WebClient
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.one_database]
 
 UNITS = REPO / "deploy" / "systemd"
 INSTALLED = "/srv/djangobin"

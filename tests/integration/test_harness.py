@@ -2,7 +2,7 @@ import pytest
 
 from tests.support.system import alive
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.one_database]
 
 
 def test_a_feedback_committed_in_one_process_is_mailed_by_a_real_worker_through_rabbitmq(system, smtp_server):

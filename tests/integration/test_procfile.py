@@ -11,7 +11,7 @@ from tests.support.ports import free_port
 from tests.support.system import READY_LINE, REPO, alive, wait_for_http
 from tests.support.web import WebClient
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.one_database]
 
 
 def test_honcho_starts_every_procfile_process_and_ctrl_c_stops_them_all(system, tmp_path):

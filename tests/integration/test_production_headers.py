@@ -8,7 +8,7 @@ import pytest
 
 from tests.support.system import System
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.one_database]
 
 
 class _SecureCookiesOverTheProxy(http.cookiejar.DefaultCookiePolicy):
