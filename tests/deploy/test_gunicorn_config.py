@@ -20,7 +20,7 @@ from tests.support.ports import free_port
 from tests.support.system import REPO, wait_for_http
 from tests.support.web import WebClient
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.one_database]
 
 MiB = 1024 * 1024
 BODY_BYTES = 256 * MiB

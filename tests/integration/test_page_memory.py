@@ -14,7 +14,7 @@ from tests.support.ports import free_port
 from tests.support.system import wait_for_http
 from tests.support.web import WebClient
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.one_database]
 
 MiB = 1024 * 1024
 BIG_PASTES = 60  # 512 KiB of "&\n": a page of about 3.3 MB each
