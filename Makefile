@@ -12,7 +12,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # (a DATABASE_URL or RABBITMQ_URL set there is the one migrated and checked).
 WITH_ENV := $(BIN)/honcho run
 
-.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq chromium pastebinit wrk superuser clean bench-enqueue bench-dashboard bench-mail bench-search bench-highlight bench-load bench-pages
+.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq chromium pastebinit wrk superuser clean bench-enqueue bench-dashboard bench-mail bench-search bench-highlight bench-load bench-pages bench-enumeration
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -103,6 +103,10 @@ bench-enqueue: install rabbitmq
 
 bench-highlight: install rabbitmq
 	$(PY) bench/highlight.py
+
+# Password reset and resend activation, registered against unknown addresses: the answer should not tell them apart.
+bench-enumeration: install-dev rabbitmq
+	$(PY) bench/enumeration.py
 
 bench-dashboard: install-dev rabbitmq
 	$(PY) bench/middleware.py
