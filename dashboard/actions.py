@@ -127,11 +127,10 @@ def actor_retry_failed(request, actor_name):
 @require_http_methods(["GET", "POST"])
 def scheduler_job_run(request, job_name):
     def run():
-        run = job_run_now(job_name=job_name)
-        message_id = run.message_id
+        message_id, ledger_row = job_run_now(job_name=job_name)
         action_log(
             user=request.user,
-            obj=run if run.pk else None,
+            obj=ledger_row,
             repr_text=f"scheduler job {job_name}",
             message=f"Ran {job_name} now from the dashboard as message {message_id}.",
         )

@@ -152,11 +152,9 @@ def jobs_health(*, now: dt.datetime | None = None) -> list[JobHealth]:
     return health
 
 
-def scheduler_job_run(*, job_name: str) -> JobRun | None:
-    """Enqueue a scheduler job at once, as `runscheduler --run-now JOB` does; returns its ledger row.
-
-    The job table belongs to the scheduler app (scheduler/jobs.py); the daemon's `run_now` records the run.
-    """
+def scheduler_job_run(*, job_name: str) -> tuple[str, JobRun | None]:
+    """Enqueue a scheduler job at once, as `runscheduler --run-now JOB` does; returns the message id and the ledger
+    row the daemon's `run_now` wrote for it (the job table belongs to the scheduler app, scheduler/jobs.py)."""
     from scheduler.daemon import SchedulerDaemon
     from scheduler.jobs import job_get
 
@@ -169,6 +167,4 @@ def scheduler_job_run(*, job_name: str) -> JobRun | None:
     except Exception as error:
         raise ActionError(f"Could not enqueue {job.name}: {type(error).__name__}: {error}") from error
     history_flush()
-    return JobRun.objects.filter(job=job.name, message_id=message.message_id).first() or JobRun(
-        job=job.name, message_id=message.message_id
-    )
+    return message.message_id, JobRun.objects.filter(job=job.name, message_id=message.message_id).first()

@@ -27,10 +27,11 @@ def _with_old_name(name):
 
 
 def env_str(name, default=""):
-    return os.environ.get(name, default).strip()
+    return os.environ.get(_with_old_name(name), default).strip()
 
 
 def env_bool(name, default=False):
+    name = _with_old_name(name)
     raw = os.environ.get(name)
     if raw is None:
         return default
@@ -60,7 +61,7 @@ def env_int(name, default, *, minimum=None, maximum=None):
 
 def env_list(name, default=()):
     """A comma-separated list; blank items are dropped."""
-    raw = os.environ.get(name)
+    raw = os.environ.get(_with_old_name(name))
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]

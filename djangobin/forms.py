@@ -90,10 +90,19 @@ class ApiSnippetForm(forms.Form):
     """A paste through the API, in dpaste.com v2's field names, checked by the same rules as the paste form
     (djangobin/validators.py). `content` may also come as a file; the API reads it into the data first."""
 
-    content = forms.CharField(strip=False, validators=[snippet_code_validate])
+    content = forms.CharField(
+        strip=False,
+        validators=[snippet_code_validate],
+        error_messages={"required": "It is required and may not be empty."},
+    )
     syntax = forms.CharField(required=False)
     title = forms.CharField(required=False, validators=[snippet_title_validate])
-    poster = forms.CharField(required=False, max_length=POSTER_MAX_LENGTH, validators=[no_nul, no_line_breaks])
+    poster = forms.CharField(
+        required=False,
+        max_length=POSTER_MAX_LENGTH,
+        validators=[no_nul, no_line_breaks],
+        error_messages={"max_length": "It is longer than %(limit_value)d characters."},
+    )
     expiry_days = forms.CharField(required=False)
     exposure = forms.CharField(required=False)
     burn_after_reading = forms.CharField(required=False)
@@ -101,9 +110,7 @@ class ApiSnippetForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["content"].error_messages["required"] = "It is required and may not be empty."
         self.fields["syntax"].validators.clear()  # a syntax is only looked up, never stored: a NUL is no harm
-        self.fields["poster"].error_messages["max_length"] = "It is longer than %(limit_value)d characters."
 
     def clean_syntax(self):
         """(language, detect): "detect" is Plain Text until the worker has guessed, as the form's "Detect"."""

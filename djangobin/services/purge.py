@@ -18,9 +18,10 @@ logger = logging.getLogger(__name__)
 
 # The purge sizes its delete transactions by time, not by a fixed count: each batch aims at PURGE_BATCH_SECONDS
 # from BEGIN to COMMIT, resized after every batch in proportion to how long it took (at most doubling), between 10
-# and PURGE_MOST_ROWS rows. On SQLite a batch holds the site's only write lock, so it aims well under the 100 ms limit,
-# leaving the rest for a merge of the search index inside its COMMIT or a stall of the machine; PostgreSQL's row
-# locks block no page view, and fewer, larger commits cost less there. See "Expiry purge" in docs/benchmarks.md.
+# and PURGE_MOST_ROWS rows. On SQLite a batch holds the site's only write lock, so it aims well under what a page's
+# write can wait, leaving room for a merge of the search index inside its COMMIT or a stall of the machine;
+# PostgreSQL's row locks block no page view, and fewer, larger commits cost less there. See "Expiry purge" in
+# docs/benchmarks.md.
 PURGE_BATCH_SECONDS = {"sqlite": 0.05, "postgresql": 0.25}
 PURGE_MOST_ROWS = 10_000
 PURGE_FIRST_BATCH = 500
