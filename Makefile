@@ -79,7 +79,7 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Both databases' passes at once, each split in two (scripts/test-passes); test-sqlite and test-pg run one pass alone.
+# Both databases' passes, four runs at a time (scripts/test-passes); test-sqlite and test-pg run one pass alone.
 test: install-dev rabbitmq chromium pastebinit lint
 	@BIN=$(BIN) scripts/test-passes "$(DATABASE_URL_PG)"
 

@@ -6,7 +6,23 @@ from tests.support.smtp import SmtpServer
 from tests.support.system import ScratchDatabase, System
 
 
-def pytest_collection_modifyitems(items):
+def pytest_addoption(parser):
+    parser.addoption(
+        "--share",
+        metavar="K/N",
+        help="run only the K-th of N shares of the selected tests, whole files each (scripts/test-passes runs the "
+        "shares of the integration tests side by side, so that processes that wait overlap)",
+    )
+
+
+@pytest.hookimpl(trylast=True)  # after `-m` and `-k` have deselected: shares are dealt from what will run
+def pytest_collection_modifyitems(config, items):
+    _skip_what_runs_in_the_sqlite_pass_only(items)
+    if config.getoption("share"):
+        _keep_one_share(config, items, config.getoption("share"))
+
+
+def _skip_what_runs_in_the_sqlite_pass_only(items):
     """Browser tests, and tests marked `one_database`, run in the SQLite pass only. Browser tests check pages and
     their JavaScript, which do not change with the database, while the server-side behaviour they drive is tested
     in-process on both databases; the others check processes and files (units, the Procfile, headers) whatever
@@ -20,6 +36,26 @@ def pytest_collection_modifyitems(items):
             item.add_marker(skip_browser)
         elif item.get_closest_marker("one_database"):
             item.add_marker(skip_one_database)
+
+
+def _keep_one_share(config, items, share):
+    """Keep the files of share K of N: whole files, so that a module's fixtures (a web server, a browser) start once,
+    dealt largest first (by tests that will run) to the share with the fewest so far, the same split every run."""
+    k, n = (int(part) for part in share.split("/"))
+    if not 1 <= k <= n:
+        raise pytest.UsageError(f"--share {share}: K must be between 1 and N")
+    weights = {}
+    for item in items:
+        runs = not any(marker.name == "skip" for marker in item.iter_markers())
+        weights[item.nodeid.split("::")[0]] = weights.get(item.nodeid.split("::")[0], 0) + runs
+    totals, owner = [0] * n, {}
+    for path, weight in sorted(weights.items(), key=lambda pair: (-pair[1], pair[0])):
+        lightest = totals.index(min(totals))
+        owner[path] = lightest + 1
+        totals[lightest] += weight
+    kept = [item for item in items if owner[item.nodeid.split("::")[0]] == k]
+    config.hook.pytest_deselected(items=[item for item in items if owner[item.nodeid.split("::")[0]] != k])
+    items[:] = kept
 
 
 def pytest_sessionfinish(session):

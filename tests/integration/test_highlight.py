@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-pytestmark = [pytest.mark.integration, pytest.mark.timed]
+pytestmark = [pytest.mark.integration, pytest.mark.timed, pytest.mark.one_database]
 
 TIME_LIMIT_MS = 2000
 PERL_BOMB = "m{" * (24 * 1024)  # 48 KiB

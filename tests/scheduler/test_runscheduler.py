@@ -103,6 +103,7 @@ def test_a_missed_midnight_is_enqueued_within_60_seconds_of_start_and_a_real_wor
 
 
 @pytest.mark.timed
+@pytest.mark.one_database  # a signal's handling does not depend on the database
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_signal_stops_runscheduler_cleanly_within_5_seconds_even_while_it_retries(system, rabbitmq_vhost, signum):
     seed_missed_run(system)
