@@ -22,6 +22,25 @@ from djangobin.validators import (
 )
 
 
+def textarea_text(value: str) -> str:
+    """The text as it was in a <textarea>: HTML's form submission sends every line break of one as CRLF, whatever
+    the user had, so CRLF (and a lone CR, which a browser sends as CRLF too) becomes LF again."""
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class TextareaField(forms.CharField):
+    """A text field a browser fills from a <textarea>: it stores the text as the user had it (LF line ends), so a
+    paste's raw and download bytes, its size and line count, and what Copy takes are the same text.
+
+    An unchanged box is unchanged, whatever line ends the stored text has (an API paste's CRLF, in the admin)."""
+
+    def to_python(self, value):
+        return textarea_text(super().to_python(value))
+
+    def has_changed(self, initial, data):
+        return textarea_text(initial or "") != self.to_python(data)
+
+
 class LanguageField(forms.ModelChoiceField):
     """The site's languages plus "Detect", which `SnippetForm.clean` turns into Plain Text flagged for a guess."""
 
@@ -30,7 +49,7 @@ class LanguageField(forms.ModelChoiceField):
 
 
 class SnippetForm(forms.Form):
-    original_code = forms.CharField(
+    original_code = TextareaField(
         label="Code",
         strip=False,
         widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false"}),

@@ -141,6 +141,19 @@ def test_expiry_days_sets_the_snippets_expiration(api):
     assert snippet.expires_at is not None
 
 
+@pytest.mark.parametrize("how", ["field", "file"])
+def test_the_api_keeps_the_bytes_exactly_as_sent_crlf_and_lone_cr_included(api, client, how):
+    sent = b"@echo off\r\necho one\r\n\r\nlone\rcr\n"
+    content = sent.decode() if how == "field" else SimpleUploadedFile("run.bat", sent)
+
+    api.post(API, {"content": content})
+
+    snippet = Snippet.objects.get()
+    assert snippet.original_code.encode() == sent
+    assert client.get(f"/raw/{snippet.slug}/").content == sent
+    assert client.get(f"/download/{snippet.slug}/").content == sent
+
+
 def test_api_snippets_are_unlisted_unless_asked_otherwise(api):
     api.post(API, {"content": "a"})
     api.post(API, {"content": "b", "exposure": "public"})

@@ -77,6 +77,19 @@ def test_a_paste_sent_url_encoded_by_a_program_is_stored_as_well(client):
     assert Snippet.objects.get().original_code == code
 
 
+def test_a_browser_paste_gives_back_the_text_as_the_user_had_it_on_raw_download_and_in_its_size(client):
+    # Given a 3-line script as it was in the box, which the browser sends with CRLF line ends
+    typed = "#!/bin/sh\necho 'héllo'\nexit 0\n"
+    paste(client, original_code=typed.replace("\n", "\r\n"))
+    snippet = Snippet.objects.get()
+
+    # Then raw and download are byte for byte that text, and the page counts its lines and bytes
+    assert client.get(url("snippet_raw", snippet)).content == typed.encode()
+    assert client.get(url("snippet_download", snippet)).content == typed.encode()
+    page = client.get(url("snippet_detail", snippet)).content.decode()
+    assert f'<dd id="code-size">3 lines · {len(typed.encode())} bytes</dd>' in page
+
+
 def test_an_anonymous_private_paste_is_refused_with_a_form_error(client):
     response = paste(client, exposure="private")
 
