@@ -98,6 +98,31 @@ def test_an_anonymous_private_paste_is_refused_with_a_form_error(client):
     assert not Snippet.objects.exists()
 
 
+def test_the_paste_form_offers_ten_minutes_to_a_year_and_never_with_never_chosen_for_a_visitor(client):
+    page = client.get(reverse("djangobin:index")).content.decode()
+    select = page.split('name="expiration"')[1].split("</select>")[0]
+
+    assert re.findall(r'<option value="([^"]*)"', select) == [
+        "10 minutes",
+        "1 hour",
+        "1 day",
+        "1 week",
+        "1 month",
+        "6 months",
+        "1 year",
+        "never",
+    ]
+    assert re.findall(r'<option value="([^"]*)" selected', select) == ["never"]
+
+
+@pytest.mark.parametrize(("expiration", "lifetime"), [("10 minutes", timedelta(minutes=10)), ("1 day", timedelta(1))])
+def test_a_short_expiration_chosen_on_the_form_sets_expires_at(client, expiration, lifetime):
+    paste(client, expiration=expiration)
+
+    snippet = Snippet.objects.get()
+    assert (snippet.expiration, snippet.expires_at - snippet.created_on) == (expiration, lifetime)
+
+
 def test_a_logged_in_user_pastes_privately_and_owns_the_snippet(ann, user):
     paste(ann, exposure="private")
 
