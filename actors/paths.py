@@ -13,6 +13,7 @@ SEND_PASSWORD_RESET_MAIL_TO = "actors.mail.send_password_reset_mail_to"  # noqa:
 SEND_FEEDBACK_MAIL = "actors.mail.send_feedback_mail"
 HIGHLIGHT_SNIPPET = "actors.renders.highlight_snippet"
 REMOVE_SNIPPETS = "actors.snippets.remove_snippets"
+REMOVE_EXPIRED_SNIPPETS = "actors.snippets.remove_expired_snippets"
 PRUNE_TASK_HISTORY = "actors.dashboard.prune_task_history"
 APPLY_BULK_OPERATION = "actors.dashboard.apply_bulk_operation"
 
@@ -24,6 +25,7 @@ ALL = (
     SEND_FEEDBACK_MAIL,
     HIGHLIGHT_SNIPPET,
     REMOVE_SNIPPETS,
+    REMOVE_EXPIRED_SNIPPETS,
     PRUNE_TASK_HISTORY,
     APPLY_BULK_OPERATION,
 )

@@ -309,6 +309,8 @@ RABBITMQ_MANAGEMENT_URL = env_str("RABBITMQ_MANAGEMENT_URL")
 
 # Scheduler (`manage.py runscheduler`): crontab expressions on the wall clock of TIME_ZONE.
 SCHEDULER_PURGE_CRON = env_str("SCHEDULER_PURGE_CRON", "0 0 * * *")
+# When snippets past their expiry are deleted, so a short-lived paste leaves the database soon after it expires.
+SCHEDULER_EXPIRE_CRON = env_str("SCHEDULER_EXPIRE_CRON", "*/5 * * * *")
 # When task history older than TASKHISTORY_RETENTION_DAYS is deleted.
 SCHEDULER_PRUNE_CRON = env_str("SCHEDULER_PRUNE_CRON", "30 0 * * *")
 # The leader's lease, in seconds: heartbeats come every third of it, and a standby takes over from a dead

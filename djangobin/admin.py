@@ -1,10 +1,11 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminTextareaWidget
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.validators import RegexValidator
 
-from djangobin.forms import AdminLoginForm
+from djangobin.forms import AdminLoginForm, TextareaField
 from djangobin.models import ApiToken, Author, Feedback, Language, Snippet, Tag
 from djangobin.services.renders import snippet_render_request
 
@@ -39,8 +40,25 @@ class TagAdmin(admin.ModelAdmin):
     search_fields = ("name",)
 
 
+class SnippetAdminForm(forms.ModelForm):
+    """The code as the staff member had it in the box (LF line ends), and exactly as stored when left alone: saving
+    another field never rewrites an API paste's CRLF."""
+
+    original_code = TextareaField(label="Original code", strip=False, widget=AdminTextareaWidget)
+
+    class Meta:
+        model = Snippet
+        fields = ("title", "original_code", "exposure", "language", "user", "tags", "poster", "burn_after_reading")
+
+    def clean_original_code(self):
+        if "original_code" in self.changed_data:
+            return self.cleaned_data["original_code"]
+        return self.instance.original_code
+
+
 @admin.register(Snippet)
 class SnippetAdmin(admin.ModelAdmin):
+    form = SnippetAdminForm
     list_display = ("__str__", "slug", "language", "user", "exposure", "hits", "created_on", "expires_at")
     list_filter = ("exposure", "expiration", "language")
     list_select_related = ("language", "user")

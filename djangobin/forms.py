@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
@@ -13,6 +15,8 @@ from djangobin.services.tags import tags_parse
 from djangobin.sites import site_url
 from djangobin.validators import (
     DETECT,
+    LIFETIME_LONGEST,
+    LIFETIME_SHORTEST,
     TITLE_MAX_LENGTH,
     no_line_breaks,
     no_nul,
@@ -20,6 +24,25 @@ from djangobin.validators import (
     snippet_exposure_validate,
     snippet_title_validate,
 )
+
+
+def textarea_text(value: str) -> str:
+    """The text as it was in a <textarea>: HTML's form submission sends every line break of one as CRLF, whatever
+    the user had, so CRLF (and a lone CR, which a browser sends as CRLF too) becomes LF again."""
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class TextareaField(forms.CharField):
+    """A text field a browser fills from a <textarea>: it stores the text as the user had it (LF line ends), so a
+    paste's raw and download bytes, its size and line count, and what Copy takes are the same text.
+
+    An unchanged box is unchanged, whatever line ends the stored text has (an API paste's CRLF, in the admin)."""
+
+    def to_python(self, value):
+        return textarea_text(super().to_python(value))
+
+    def has_changed(self, initial, data):
+        return textarea_text(initial or "") != self.to_python(data)
 
 
 class LanguageField(forms.ModelChoiceField):
@@ -30,14 +53,15 @@ class LanguageField(forms.ModelChoiceField):
 
 
 class SnippetForm(forms.Form):
-    original_code = forms.CharField(
+    original_code = TextareaField(
         label="Code",
         strip=False,
         widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false"}),
         help_text="Tab indents (Shift+Tab outdents); press Esc, then Tab, to leave the box. Ctrl+Enter creates it.",
     )
     language = LanguageField(queryset=Language.objects.all(), empty_label=None)
-    expiration = forms.ChoiceField(choices=Expiration.choices)
+    # Never, unless the account's default says otherwise: the choices run shortest first.
+    expiration = forms.ChoiceField(choices=Expiration.choices, initial=Expiration.NEVER)
     exposure = forms.ChoiceField(choices=Exposure.choices)
     title = forms.CharField(max_length=TITLE_MAX_LENGTH, required=False, validators=[snippet_title_validate])
     tags = forms.CharField(required=False, max_length=1000, help_text="Comma-separated, e.g. django, orm")
@@ -75,15 +99,18 @@ class SnippetForm(forms.Form):
         return data
 
 
-EXPIRY_DAYS_MAX = 365  # as dpaste.com
-# dpaste's expiry_days is any number of days; ours are the form's choices, so the nearest one is taken.
-_EXPIRATION_DAYS = [(Expiration.WEEK, 7), (Expiration.MONTH, 30), (Expiration.SIX_MONTHS, 182), (Expiration.YEAR, 365)]
 _TRUE = {"1", "true", "yes", "on"}
 
 
-def expiration_for_days(days: int) -> str:
-    """The allowed expiration nearest to `days` (a tie goes to the shorter one)."""
-    return min(_EXPIRATION_DAYS, key=lambda choice: abs(choice[1] - days))[0]
+def _whole_number(raw: str, low: int, high: int, message: str) -> int | None:
+    """`raw` as a whole number from `low` to `high` (ASCII digits only: int() would take "²" or " 1_0 "); None when
+    empty."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+        raise ValidationError(message)
+    return int(raw)
 
 
 class ApiSnippetForm(forms.Form):
@@ -104,6 +131,7 @@ class ApiSnippetForm(forms.Form):
         error_messages={"max_length": "It is longer than %(limit_value)d characters."},
     )
     expiry_days = forms.CharField(required=False)
+    expiry_seconds = forms.CharField(required=False)  # ours: dpaste.com clients never send it
     exposure = forms.CharField(required=False)
     burn_after_reading = forms.CharField(required=False)
 
@@ -119,12 +147,23 @@ class ApiSnippetForm(forms.Form):
         return selectors.language_for_syntax(alias="" if detect else alias), detect
 
     def clean_expiry_days(self):
-        raw = self.cleaned_data["expiry_days"].strip()
-        if not raw:
-            return selectors.paste_defaults(self.user).get("expiration", Expiration.NEVER)
-        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= EXPIRY_DAYS_MAX:
-            raise ValidationError(f"It must be a whole number of days from 1 to {EXPIRY_DAYS_MAX}.")
-        return expiration_for_days(int(raw))
+        """An exact number of days, as dpaste.com takes it (1 is one day), as a lifetime; None when not sent."""
+        low, high = max(1, LIFETIME_SHORTEST.days), LIFETIME_LONGEST.days
+        days = _whole_number(
+            self.cleaned_data["expiry_days"], low, high, f"It must be a whole number of days from {low} to {high}."
+        )
+        return None if days is None else timedelta(days=days)
+
+    def clean_expiry_seconds(self):
+        """A lifetime in seconds, for what a number of days cannot say (10 minutes); None when not sent."""
+        low, high = int(LIFETIME_SHORTEST.total_seconds()), int(LIFETIME_LONGEST.total_seconds())
+        seconds = _whole_number(
+            self.cleaned_data["expiry_seconds"],
+            low,
+            high,
+            f"It must be a whole number of seconds from {low} to {high:,} ({LIFETIME_LONGEST.days} days).",
+        )
+        return None if seconds is None else timedelta(seconds=seconds)
 
     def clean_exposure(self):
         exposure = self.cleaned_data["exposure"].strip().lower() or Exposure.UNLISTED
@@ -133,6 +172,19 @@ class ApiSnippetForm(forms.Form):
 
     def clean_burn_after_reading(self):
         return self.cleaned_data["burn_after_reading"].strip().lower() in _TRUE
+
+    def clean(self):
+        """`lifetime` (expiry_days or expiry_seconds, not both), or else the account's default `expiration`."""
+        data = super().clean()
+        days, seconds = data.get("expiry_days"), data.get("expiry_seconds")
+        if days is not None and seconds is not None:
+            self.add_error("expiry_seconds", "Send expiry_days or expiry_seconds, not both.")
+        data["lifetime"] = days if days is not None else seconds
+        if data["lifetime"] is None:
+            data["expiration"] = selectors.paste_defaults(self.user).get("expiration", Expiration.NEVER)
+        else:
+            data["expiration"] = None
+        return data
 
 
 class ContactForm(forms.Form):
@@ -201,7 +253,7 @@ class ResendActivationForm(forms.Form):
 
 class SettingsForm(forms.Form):
     default_language = forms.ModelChoiceField(queryset=Language.objects.all(), required=False)
-    default_expiration = forms.ChoiceField(choices=Expiration.choices)
+    default_expiration = forms.ChoiceField(choices=Expiration.choices, initial=Expiration.NEVER)
     default_exposure = forms.ChoiceField(choices=Exposure.choices)
     private = forms.BooleanField(
         required=False, label="Private profile (others cannot see your snippet list)", label_suffix=""

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from .expiration import Expiration
+from .expiration import SNIPPET_EXPIRATIONS, Expiration
 from .highlight import lexer_exists
 
 
@@ -101,7 +101,7 @@ class SnippetQuerySet(models.QuerySet):
 class Snippet(models.Model):
     title = models.CharField(max_length=200, blank=True)
     original_code = models.TextField()
-    expiration = models.CharField(max_length=10, choices=Expiration.choices, default=Expiration.NEVER)
+    expiration = models.CharField(max_length=10, choices=SNIPPET_EXPIRATIONS, default=Expiration.NEVER)
     exposure = models.CharField(max_length=10, choices=Exposure.choices, default=Exposure.PUBLIC)
     hits = models.PositiveIntegerField(default=0, editable=False)
     slug = models.CharField(max_length=16, unique=True, editable=False)

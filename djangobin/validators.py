@@ -5,6 +5,8 @@ Each raises Django's ValidationError with a `code`, so a front door can answer i
 for `too_large`) without restating the rule.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
@@ -12,6 +14,10 @@ from djangobin.models import Exposure, Snippet
 
 DETECT = "detect"  # the language choice (form) and syntax (API) that asks the worker to guess
 TITLE_MAX_LENGTH = Snippet._meta.get_field("title").max_length
+# A lifetime an API client may choose: the longest is dpaste.com's 365 days; the shortest is long enough to pass a
+# link on, and an expired paste answers 410 at once whatever the purge's schedule.
+LIFETIME_SHORTEST = timedelta(minutes=1)
+LIFETIME_LONGEST = timedelta(days=365)
 
 
 def no_nul(value: str) -> None:
@@ -53,4 +59,14 @@ def snippet_exposure_validate(exposure: str, *, signed_in: bool) -> None:
     if exposure == Exposure.PRIVATE and not signed_in:
         raise ValidationError(
             "Private snippets need an account: log in, or send an API token.", code="private_needs_account"
+        )
+
+
+def snippet_lifetime_validate(lifetime: timedelta) -> None:
+    """A lifetime chosen through the API, from LIFETIME_SHORTEST to LIFETIME_LONGEST."""
+    if not LIFETIME_SHORTEST <= lifetime <= LIFETIME_LONGEST:
+        raise ValidationError(
+            f"The snippet's lifetime must be from {LIFETIME_SHORTEST.total_seconds():.0f} seconds"
+            f" to {LIFETIME_LONGEST.days} days.",
+            code="lifetime",
         )

@@ -34,6 +34,12 @@ def declared_jobs():
             setting="SCHEDULER_PURGE_CRON",
         ),
         Job(
+            name="remove_expired_snippets",
+            cron=settings.SCHEDULER_EXPIRE_CRON,
+            actor=actors.REMOVE_EXPIRED_SNIPPETS,
+            setting="SCHEDULER_EXPIRE_CRON",
+        ),
+        Job(
             name="prune_task_history",
             cron=settings.SCHEDULER_PRUNE_CRON,
             actor=actors.PRUNE_TASK_HISTORY,

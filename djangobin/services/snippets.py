@@ -1,17 +1,23 @@
 import secrets
 import string
+from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from djangobin.expiration import expires_at_for
+from djangobin.expiration import expiration_for_lifetime, expires_at_for
 from djangobin.fragments import recent_snippets_forget
 from djangobin.hits import hit_record
 from djangobin.models import Snippet
 from djangobin.services.renders import snippet_render_create
 from djangobin.services.tags import tags_get_or_create
-from djangobin.validators import snippet_code_validate, snippet_exposure_validate, snippet_title_validate
+from djangobin.validators import (
+    snippet_code_validate,
+    snippet_exposure_validate,
+    snippet_lifetime_validate,
+    snippet_title_validate,
+)
 
 SLUG_ALPHABET = string.ascii_letters + string.digits
 SLUG_LENGTH = 10
@@ -26,8 +32,9 @@ def snippet_create(
     *,
     code,
     language,
-    expiration,
     exposure,
+    expiration=None,
+    lifetime: timedelta | None = None,
     title="",
     tags=(),
     user=None,
@@ -40,11 +47,19 @@ def snippet_create(
     and the page shows the code plain until the worker has stored its render.
 
     With `detect_language`, `language` is provisional: the worker guesses the language before it highlights.
-    `forked_from` is the snippet this one was started from (see `snippet_fork_source_get`)."""
+    `forked_from` is the snippet this one was started from (see `snippet_fork_source_get`). It expires after
+    one of the `expiration` choices, or after an exact `lifetime` an API client chose (one or the other)."""
     snippet_code_validate(code)  # the front doors checked the same rules; this is the last word
     snippet_title_validate(title)
     snippet_exposure_validate(exposure, signed_in=user is not None)
+    if (expiration is None) == (lifetime is None):
+        raise ValueError("give an expiration or a lifetime, not both")
     created_on = timezone.now()
+    if lifetime is not None:
+        snippet_lifetime_validate(lifetime)
+        expiration, expires_at = expiration_for_lifetime(lifetime), created_on + lifetime
+    else:
+        expires_at = expires_at_for(expiration, created_on)
     snippet = Snippet(
         title=title.strip(),
         original_code=code,
@@ -53,7 +68,7 @@ def snippet_create(
         exposure=exposure,
         user=user,
         created_on=created_on,
-        expires_at=expires_at_for(expiration, created_on),
+        expires_at=expires_at,
         poster=poster.strip(),
         burn_after_reading=burn_after_reading,
         forked_from=forked_from,

@@ -78,7 +78,7 @@ def test_a_live_daemon_that_sent_the_last_purge_is_green_and_the_page_shows_its_
     data = state(staff_client)
     job = purge_of(data)
     assert data["healthy"] is True, data["problems"]
-    assert {job["name"] for job in data["jobs"]} == {PURGE, "prune_task_history"}
+    assert {job["name"] for job in data["jobs"]} == {PURGE, "remove_expired_snippets", "prune_task_history"}
     assert job["cron"] == "0 0 * * *"
     assert dt.datetime.fromisoformat(job["next_fire_time"]) > timezone.now()
     assert (job["last_run"]["outcome"], job["last_run"]["task_status"]) == ("enqueued", "succeeded")

@@ -94,13 +94,46 @@ def test_editing_a_snippets_code_in_the_admin_queues_a_new_render_that_an_old_on
     )
 
     new_job = render_job_get(snippet_id=snippet.pk)
-    assert (new_job.revision, new_job.code) == (old_job.revision + 1, "brand_new = 2")
+    assert (new_job.revision, new_job.code) == (old_job.revision + 1, "brand_new = 2\n")  # not stripped
     assert [m.args for m in OutboxMessage.objects.filter(actor_name="highlight_snippet")] == [[snippet.pk]] * 2
     assert not snippet_render_highlight(job=old_job)
     assert snippet_render_highlight(job=new_job)
     html = SnippetRender.objects.get(snippet=snippet).html
     assert "brand_new" in html
     assert "old" not in html
+
+
+def admin_snippet_data(admin_client, snippet):
+    page = admin_client.get(reverse("admin:djangobin_snippet_change", args=[snippet.pk]))
+    form = page.context["adminform"].form
+    return {field.html_name: field.value() or "" for field in form if field.name not in {"tags", "user"}}
+
+
+def test_code_edited_in_the_admin_is_stored_with_the_lf_line_ends_the_staff_member_had_in_the_box(admin_client):
+    snippet = make_snippet(code="old = 1\n")
+    data = admin_snippet_data(admin_client, snippet)
+
+    admin_client.post(
+        reverse("admin:djangobin_snippet_change", args=[snippet.pk]), {**data, "original_code": "a = 1\r\nb = 2\r\n"}
+    )
+
+    snippet.refresh_from_db()
+    assert snippet.original_code == "a = 1\nb = 2\n"
+
+
+def test_saving_another_field_in_the_admin_keeps_an_api_pastes_crlf_bytes_and_queues_no_render(admin_client):
+    snippet = make_snippet(code="a = 1\r\nb = 2\r\n")
+    data = admin_snippet_data(admin_client, snippet)
+
+    # The browser sends the box back with CRLF, as it would any text
+    admin_client.post(
+        reverse("admin:djangobin_snippet_change", args=[snippet.pk]),
+        {**data, "title": "renamed", "original_code": "a = 1\r\nb = 2\r\n"},
+    )
+
+    snippet.refresh_from_db()
+    assert (snippet.title, snippet.original_code) == ("renamed", "a = 1\r\nb = 2\r\n")
+    assert OutboxMessage.objects.filter(actor_name="highlight_snippet").count() == 1  # the paste's own
 
 
 def test_snippets_are_created_on_the_site_not_in_the_admin(admin_client):

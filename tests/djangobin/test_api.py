@@ -1,6 +1,7 @@
 """The dpaste-compatible API: POST /api/v2/, syntax choices, and token-only GET/DELETE of one's snippets."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
@@ -8,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from djangobin.api import BURN_WARNING
-from djangobin.expiration import Expiration
-from djangobin.forms import expiration_for_days
+from djangobin.expiration import CUSTOM, Expiration
 from djangobin.models import ApiToken, Exposure, Snippet
+from djangobin.services.accounts import author_update
 from djangobin.services.api_tokens import api_token_create
 from tests.factories import make_snippet, make_user
 
@@ -93,6 +94,12 @@ def test_a_file_upload_as_curl_f_content_at_file_sends_is_taken_as_the_content(a
         ({"content": "a", "expiry_days": "366"}, "from 1 to 365"),
         ({"content": "a", "expiry_days": "soon"}, "from 1 to 365"),
         ({"content": "a", "expiry_days": "²"}, "from 1 to 365"),
+        ({"content": "a", "expiry_days": "1.5"}, "from 1 to 365"),
+        ({"content": "a", "expiry_seconds": "59"}, "expiry_seconds: It must be a whole number of seconds from 60 to"),
+        ({"content": "a", "expiry_seconds": "31536001"}, "from 60 to 31,536,000 (365 days)"),
+        ({"content": "a", "expiry_seconds": "-600"}, "from 60 to"),
+        ({"content": "a", "expiry_seconds": "10m"}, "from 60 to"),
+        ({"content": "a", "expiry_days": "1", "expiry_seconds": "600"}, "expiry_seconds: Send expiry_days or"),
         ({"content": "a", "title": "t" * 201}, "title: The title is longer than 200 characters"),
         ({"content": "a", "title": "two\nlines"}, "title: Line breaks are not allowed"),
         ({"content": "a", "poster": "p" * 51}, "poster: It is longer than 50 characters"),
@@ -129,16 +136,58 @@ def test_a_body_larger_than_the_server_reads_answers_json_naming_the_limit(api, 
     assert "KiB" in response.json()["error"]
 
 
-@pytest.mark.parametrize(("days", "expiration"), [(1, "1 week"), (10, "1 week"), (30, "1 month"), (200, "6 months")])
-def test_expiry_days_maps_to_the_nearest_allowed_expiration(days, expiration):
-    assert expiration_for_days(days) == expiration
+@pytest.mark.parametrize(
+    ("fields", "lifetime", "expiration"),
+    [
+        ({"expiry_days": "1"}, timedelta(days=1), Expiration.DAY),
+        ({"expiry_days": "7"}, timedelta(days=7), Expiration.WEEK),
+        ({"expiry_days": "10"}, timedelta(days=10), CUSTOM),
+        ({"expiry_days": "30"}, timedelta(days=30), CUSTOM),  # 30 days, not a calendar month
+        ({"expiry_days": "365"}, timedelta(days=365), CUSTOM),
+        ({"expiry_seconds": "600"}, timedelta(minutes=10), Expiration.TEN_MINUTES),
+        ({"expiry_seconds": "3600"}, timedelta(hours=1), Expiration.HOUR),
+        ({"expiry_seconds": "60"}, timedelta(minutes=1), CUSTOM),
+        ({"expiry_seconds": " 90 "}, timedelta(seconds=90), CUSTOM),
+    ],
+)
+def test_expiry_days_and_expiry_seconds_are_honoured_exactly(api, fields, lifetime, expiration):
+    response = api.post(API, {"content": "a", **fields}, HTTP_ACCEPT="application/json")
 
-
-def test_expiry_days_sets_the_snippets_expiration(api):
-    api.post(API, {"content": "a", "expiry_days": "30"})
     snippet = Snippet.objects.get()
-    assert snippet.expiration == Expiration.MONTH
-    assert snippet.expires_at is not None
+    assert response.status_code == 201
+    assert snippet.expires_at - snippet.created_on == lifetime
+    assert snippet.expiration == expiration
+    assert response.json()["expires"] == snippet.expires_at.isoformat()
+
+
+def test_without_an_expiry_an_api_paste_takes_the_accounts_default_expiration(api, user, token):
+    author_update(
+        user=user, default_language=None, default_expiration=Expiration.HOUR, default_exposure="public", private=False
+    )
+
+    api.post(API, {"content": "a"}, **bearer(token))
+
+    snippet = Snippet.objects.get()
+    assert (snippet.expiration, snippet.expires_at - snippet.created_on) == (Expiration.HOUR, timedelta(hours=1))
+
+
+def test_an_anonymous_api_paste_without_an_expiry_never_expires(api):
+    api.post(API, {"content": "a"})
+
+    assert (Snippet.objects.get().expiration, Snippet.objects.get().expires_at) == (Expiration.NEVER, None)
+
+
+@pytest.mark.parametrize("how", ["field", "file"])
+def test_the_api_keeps_the_bytes_exactly_as_sent_crlf_and_lone_cr_included(api, client, how):
+    sent = b"@echo off\r\necho one\r\n\r\nlone\rcr\n"
+    content = sent.decode() if how == "field" else SimpleUploadedFile("run.bat", sent)
+
+    api.post(API, {"content": content})
+
+    snippet = Snippet.objects.get()
+    assert snippet.original_code.encode() == sent
+    assert client.get(f"/raw/{snippet.slug}/").content == sent
+    assert client.get(f"/download/{snippet.slug}/").content == sent
 
 
 def test_api_snippets_are_unlisted_unless_asked_otherwise(api):

@@ -1,6 +1,8 @@
 """The snippet page and the editor in a real browser (Debian's chromium through Playwright) against a real web
 server: copy, fork, word wrap, Tab and Ctrl+Enter in the editor, the remembered language, and dark mode."""
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -38,6 +40,30 @@ def test_copy_puts_the_code_on_the_clipboard_and_says_copied(web, browser):
     expect(page.locator("#copy-code")).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == code
     expect(page.locator("#copy-code")).to_have_text("Copy", timeout=5000)
+    assert problems == []
+
+
+def test_a_multi_line_paste_comes_back_byte_for_byte_on_raw_and_download_and_copy_agrees(web, browser):
+    context = browser.new_context(
+        base_url=web.base_url, permissions=["clipboard-read", "clipboard-write"], accept_downloads=True
+    )
+    page = context.new_page()
+    problems = console_problems(page)
+    # Given a shell script as the user has it, LF line ends, a blank line and non-ASCII text
+    typed = "#!/bin/sh\nset -e\n\necho 'naïve ✓'\nexit 0\n"
+    url = create(page, typed)
+    slug = url.rstrip("/").rsplit("/", 1)[1]
+
+    # Then raw and download give exactly those bytes (the browser sent CRLF), and the page counts them
+    assert context.request.get(f"/raw/{slug}/").body() == typed.encode()
+    with page.expect_download() as download:
+        page.click("text=Download")
+    assert Path(download.value.path()).read_bytes() == typed.encode()
+    expect(page.locator("#code-size")).to_have_text(f"5 lines · {len(typed.encode())} bytes")
+    # And Copy puts the same text on the clipboard
+    page.click("#copy-code")
+    expect(page.locator("#copy-code")).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == typed
     assert problems == []
 
 

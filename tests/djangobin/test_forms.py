@@ -34,6 +34,23 @@ def test_the_snippet_form_keeps_the_code_exactly_as_typed():
     assert form.cleaned_data["original_code"] == code
 
 
+def test_the_snippet_form_stores_a_browsers_crlf_line_ends_as_the_lf_the_user_had_in_the_box():
+    # A browser sends a textarea's line breaks as CRLF, a lone CR included (HTML's form submission rule).
+    form = snippet_form(original_code="#!/bin/sh\r\necho one\r\n\r\necho two\r\n")
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["original_code"] == "#!/bin/sh\necho one\n\necho two\n"
+
+
+def test_the_snippet_forms_size_limit_counts_the_text_as_stored_not_the_crlf_a_browser_sent(settings):
+    settings.SNIPPET_MAX_BYTES = 1000
+
+    form = snippet_form(original_code="x\r\n" * 500)  # 1,500 bytes sent, 1,000 stored
+
+    assert form.is_valid(), form.errors
+    assert len(form.cleaned_data["original_code"].encode()) == 1000
+
+
 def test_the_snippet_form_refuses_code_of_only_whitespace():
     form = snippet_form(original_code=" \n\t ")
 

@@ -8,12 +8,14 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from djangobin.models import Author
-from tests.factories import make_user
+from djangobin.models import Author, Snippet
+from djangobin.services.api_tokens import api_token_create
+from tests.factories import make_snippet, make_user
 
 pytestmark = pytest.mark.django_db
 
 activated_at_migration = importlib.import_module("djangobin.migrations.0003_author_activated_at")
+lf_migration = importlib.import_module("djangobin.migrations.0011_form_pastes_lf_line_ends")
 
 
 def test_accounts_that_were_active_or_logged_in_count_as_activated_and_pending_ones_do_not():
@@ -102,3 +104,39 @@ def test_the_fork_migration_keeps_the_search_index_following_edits_both_ways(lat
     snippet.save()
     assert set(snippet_ids_matching(["zebra"], now=timezone.now())) == {snippet.pk}
     assert set(snippet_ids_matching(["aardvark"], now=timezone.now())) == set()
+
+
+def test_the_line_end_migration_gives_browser_pastes_lf_and_leaves_every_api_paste_byte_for_byte():
+    browser = "a = 1\r\n\r\nb = 2\r\n"
+    member, token_holder = make_user(), make_user()
+    api_token_create(user=token_holder, name="laptop")
+    form_rows = {
+        "anonymous": make_snippet(code=browser),
+        "member": make_snippet(code=browser, user=member),
+        "token holder's, tagged": make_snippet(code=browser, user=token_holder, tags=["demo"]),
+    }
+    api_rows = {
+        "with a poster": make_snippet(code=browser, poster="bob"),
+        "token holder's": make_snippet(code=browser, user=token_holder),
+        "a lone LF": make_snippet(code="a\r\nb\n"),
+        "a lone CR": make_snippet(code="a\r\nb\rc\r\n"),
+        "LF only": make_snippet(code="a\nb\n"),
+    }
+    api_codes = {name: row.original_code for name, row in api_rows.items()}
+
+    lf_migration.form_pastes_lf(apps, None)
+
+    assert {name: Snippet.objects.get(pk=row.pk).original_code for name, row in form_rows.items()} == dict.fromkeys(
+        form_rows, "a = 1\n\nb = 2\n"
+    )
+    assert {name: Snippet.objects.get(pk=row.pk).original_code for name, row in api_rows.items()} == api_codes
+
+
+def test_the_line_end_migration_works_through_more_rows_than_one_batch(monkeypatch):
+    monkeypatch.setattr(lf_migration, "BATCH", 2)
+    rows = [make_snippet(code=f"n = {n}\r\n") for n in range(5)]
+
+    lf_migration.form_pastes_lf(apps, None)
+    lf_migration.form_pastes_lf(apps, None)  # a second run finds nothing left to do
+
+    assert [Snippet.objects.get(pk=row.pk).original_code for row in rows] == [f"n = {n}\n" for n in range(5)]

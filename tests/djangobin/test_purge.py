@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.db.models import SET_NULL
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from djangobin.expiration import Expiration
@@ -36,6 +37,21 @@ def test_the_purge_deletes_a_snippet_expiring_exactly_now_keeps_one_a_second_lat
     assert set(Snippet.tags.through.objects.values_list("snippet_id", flat=True)) == {a_second_later, never}
     assert set(SnippetRender.objects.values_list("snippet_id", flat=True)) == {a_second_later, never}
     assert set(Tag.objects.values_list("name", flat=True)) == {"a", "b"}  # tags outlive their snippets
+
+
+def test_with_nothing_expired_the_purge_is_one_query_on_the_expires_at_index():
+    now = timezone.now()
+    expiring_at(now + timedelta(minutes=10))
+    make_snippet(expiration=Expiration.NEVER)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert snippets_expired_delete(now=now) == 0
+
+    [query] = queries.captured_queries
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            plan = " ".join(str(row) for row in cursor.execute(f"EXPLAIN QUERY PLAN {query['sql']}").fetchall())
+        assert "SEARCH djangobin_snippet USING COVERING INDEX djangobin_snippet_expires_at" in plan, plan
 
 
 def test_the_purge_pages_through_many_snippets_sharing_one_expiry_time():
@@ -86,8 +102,6 @@ def test_tag_links_renders_and_forks_are_all_that_refer_to_a_snippet_and_no_sign
 
 
 def test_a_purge_batch_is_three_delete_statements_keyed_by_ids_and_nothing_is_loaded_per_row():
-    from django.test.utils import CaptureQueriesContext
-
     now = timezone.now()
     for _ in range(5):
         expiring_at(now - timedelta(days=1), tags=["a", "b"])
@@ -101,7 +115,7 @@ def test_a_purge_batch_is_three_delete_statements_keyed_by_ids_and_nothing_is_lo
     assert not Snippet.tags.through.objects.exists()
     assert not SnippetRender.objects.exists()
     selects = [query["sql"] for query in queries if query["sql"].upper().startswith("SELECT")]
-    assert len(selects) == 2  # the batch of ids, then the empty batch that ends the purge
+    assert len(selects) == 3  # whether any expired, the batch of ids, then the empty batch that ends the purge
 
 
 def test_the_purge_deletes_the_expired_ids_in_id_order_whatever_their_expiry_order_and_skips_live_ones_between(

@@ -44,6 +44,26 @@ def test_expires_at_is_stored_from_the_chosen_expiration():
     assert make_snippet(expiration=Expiration.NEVER).expires_at is None
 
 
+def test_an_exact_lifetime_sets_expires_at_and_is_named_custom_unless_it_is_a_choice():
+    snippet = make_snippet(expiration=None, lifetime=timedelta(days=3))
+    day = make_snippet(expiration=None, lifetime=timedelta(days=1))
+
+    assert (snippet.expiration, snippet.expires_at - snippet.created_on) == ("custom", timedelta(days=3))
+    assert day.expiration == Expiration.DAY
+
+
+@pytest.mark.parametrize("lifetime", [timedelta(seconds=59), timedelta(days=365, seconds=1), timedelta(0)])
+def test_a_lifetime_out_of_bounds_is_refused_by_the_service_too(lifetime):
+    with pytest.raises(ValidationError, match="lifetime must be from 60 seconds to 365 days"):
+        make_snippet(expiration=None, lifetime=lifetime)
+    assert not Snippet.objects.exists()
+
+
+def test_a_snippet_takes_an_expiration_or_a_lifetime_never_both():
+    with pytest.raises(ValueError, match="not both"):
+        make_snippet(expiration=Expiration.DAY, lifetime=timedelta(days=1))
+
+
 def test_anonymous_users_cannot_create_private_snippets():
     with pytest.raises(ValidationError):
         make_snippet(exposure=Exposure.PRIVATE)

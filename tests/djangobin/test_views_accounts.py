@@ -635,11 +635,28 @@ def test_the_settings_page_shows_the_saved_values(ann, user):
     assert form["private"].value() is True
 
 
-def test_settings_refuse_an_unknown_choice_with_a_form_error(ann, user):
-    response = ann.post(reverse("djangobin:settings"), {"default_expiration": "forever", "default_exposure": "public"})
+EXPIRATION_OFFERED = ["10 minutes", "1 hour", "1 day", "1 week", "1 month", "6 months", "1 year", "never"]
 
-    assert response.status_code == 200
-    assert "default_expiration" in response.context["form"].errors
+
+def test_the_settings_page_offers_every_expiration_and_saves_a_short_default(ann, user):
+    page = ann.get(reverse("djangobin:settings"))
+    offered = re.findall(r'<option value="([^"]*)"', page.content.decode().split('name="default_expiration"')[1])
+
+    ann.post(reverse("djangobin:settings"), {"default_expiration": "10 minutes", "default_exposure": "public"})
+
+    assert offered[: len(EXPIRATION_OFFERED)] == EXPIRATION_OFFERED
+    assert "custom" not in offered[: len(EXPIRATION_OFFERED) + 1]
+    assert Author.objects.get(user=user).default_expiration == "10 minutes"
+
+
+def test_settings_refuse_an_unknown_choice_with_a_form_error(ann, user):
+    for unknown in ("forever", "custom"):  # custom is a lifetime an API client chose, never a default
+        response = ann.post(
+            reverse("djangobin:settings"), {"default_expiration": unknown, "default_exposure": "public"}
+        )
+
+        assert response.status_code == 200
+        assert "default_expiration" in response.context["form"].errors
 
 
 def test_account_details_show_the_email_and_the_count_of_live_snippets(ann, user):

@@ -77,12 +77,50 @@ def test_a_paste_sent_url_encoded_by_a_program_is_stored_as_well(client):
     assert Snippet.objects.get().original_code == code
 
 
+def test_a_browser_paste_gives_back_the_text_as_the_user_had_it_on_raw_download_and_in_its_size(client):
+    # Given a 3-line script as it was in the box, which the browser sends with CRLF line ends
+    typed = "#!/bin/sh\necho 'héllo'\nexit 0\n"
+    paste(client, original_code=typed.replace("\n", "\r\n"))
+    snippet = Snippet.objects.get()
+
+    # Then raw and download are byte for byte that text, and the page counts its lines and bytes
+    assert client.get(url("snippet_raw", snippet)).content == typed.encode()
+    assert client.get(url("snippet_download", snippet)).content == typed.encode()
+    page = client.get(url("snippet_detail", snippet)).content.decode()
+    assert f'<dd id="code-size">3 lines · {len(typed.encode())} bytes</dd>' in page
+
+
 def test_an_anonymous_private_paste_is_refused_with_a_form_error(client):
     response = paste(client, exposure="private")
 
     assert response.status_code == 200
     assert "exposure" in response.context["form"].errors
     assert not Snippet.objects.exists()
+
+
+def test_the_paste_form_offers_ten_minutes_to_a_year_and_never_with_never_chosen_for_a_visitor(client):
+    page = client.get(reverse("djangobin:index")).content.decode()
+    select = page.split('name="expiration"')[1].split("</select>")[0]
+
+    assert re.findall(r'<option value="([^"]*)"', select) == [
+        "10 minutes",
+        "1 hour",
+        "1 day",
+        "1 week",
+        "1 month",
+        "6 months",
+        "1 year",
+        "never",
+    ]
+    assert re.findall(r'<option value="([^"]*)" selected', select) == ["never"]
+
+
+@pytest.mark.parametrize(("expiration", "lifetime"), [("10 minutes", timedelta(minutes=10)), ("1 day", timedelta(1))])
+def test_a_short_expiration_chosen_on_the_form_sets_expires_at(client, expiration, lifetime):
+    paste(client, expiration=expiration)
+
+    snippet = Snippet.objects.get()
+    assert (snippet.expiration, snippet.expires_at - snippet.created_on) == (expiration, lifetime)
 
 
 def test_a_logged_in_user_pastes_privately_and_owns_the_snippet(ann, user):

@@ -53,7 +53,8 @@ def test_pastebinit_posts_a_file_and_prints_the_snippets_url(system, tmp_path):
     slug = url.removeprefix(web.base_url + "/").strip("/")
     raw = system.client(web).get(f"/raw/{slug}/")
     assert raw.status == 200 and raw.body == CODE.rstrip()
-    assert snippet_fields(system, slug) == [CODE.rstrip(), "python", "Greeting", "alice", "1 month", "unlisted", None]
+    # pastebinit's expiry_days=30 is 30 days exactly, as on dpaste.com: no calendar month, so "custom"
+    assert snippet_fields(system, slug) == [CODE.rstrip(), "python", "Greeting", "alice", "custom", "unlisted", None]
     assert "alice" in system.client(web).get(f"/{slug}/").body
 
 

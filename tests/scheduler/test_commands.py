@@ -2,6 +2,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
@@ -24,6 +25,24 @@ def test_the_purge_is_declared_at_midnight_in_the_configured_zone_and_enqueues_t
     purge = job_get("remove_snippets")
     assert (purge.name, purge.cron, purge.actor) == ("remove_snippets", "0 0 * * *", "actors.snippets.remove_snippets")
     assert isinstance(import_string(purge.actor), Actor)
+
+
+def test_the_expiry_sweep_is_declared_every_five_minutes_so_an_expired_paste_leaves_within_fifteen():
+    sweep = job_get("remove_expired_snippets")
+    actor = import_string(sweep.actor)
+
+    assert (sweep.cron, sweep.setting) == ("*/5 * * * *", "SCHEDULER_EXPIRE_CRON")
+    assert (actor.actor_name, actor.queue_name) == ("remove_expired_snippets", "maintenance")
+    now = timezone.now()
+    fire = sweep.trigger().get_next_fire_time(None, now)
+    assert fire - now <= timedelta(minutes=5)
+    assert sweep.trigger().get_next_fire_time(fire, fire) - fire == timedelta(minutes=5)
+
+
+def test_the_expiry_sweeps_schedule_is_read_from_its_setting(settings):
+    settings.SCHEDULER_EXPIRE_CRON = "*/2 * * * *"
+
+    assert job_get("remove_expired_snippets").cron == "*/2 * * * *"
 
 
 def test_list_prints_each_job_with_its_cron_and_next_fire_time_in_the_configured_zone(settings):
@@ -55,7 +74,8 @@ def test_run_now_enqueues_the_job_prints_its_message_id_and_records_it(stub_brok
 
 
 def test_run_now_of_an_unknown_job_names_the_known_ones():
-    with pytest.raises(CommandError, match="no job 'nope'; the jobs are: prune_task_history, remove_snippets"):
+    known = "prune_task_history, remove_expired_snippets, remove_snippets"
+    with pytest.raises(CommandError, match=f"no job 'nope'; the jobs are: {known}"):
         call_command("runscheduler", "--run-now", "nope")
 
 

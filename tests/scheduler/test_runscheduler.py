@@ -231,3 +231,16 @@ def test_two_daemons_enqueue_a_run_once_and_the_standby_finishes_it_when_the_lea
     assert run["attempts"] >= 3
     assert run["claimed_by"] in standby.log()
     assert rabbitmq_vhost.queue_depths()["maintenance"] == 1
+
+
+def test_the_expiry_sweep_fires_on_its_own_schedule_and_a_real_worker_deletes_only_what_expired(system):
+    snippets = make_snippets(system)
+    worker = system.start_worker(queues=("maintenance",))
+
+    # Every minute here, so the test waits one minute at most (the default is every five)
+    scheduler = system.start("scheduler", "runscheduler", env={"SCHEDULER_EXPIRE_CRON": "* * * * *"})
+    scheduler.wait_for_log("Enqueued remove_expired_snippets", timeout=120)
+    worker.wait_for_log("Deleted 1 expired snippets.")
+
+    assert remaining_snippets(system) == {snippets["later"], snippets["never"]}
+    assert "Enqueued remove_snippets" not in scheduler.log()  # the nightly purge keeps its own time
