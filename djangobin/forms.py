@@ -75,6 +75,23 @@ class SnippetForm(forms.Form):
         return data
 
 
+class SnippetEditForm(forms.Form):
+    """An author's edit of a snippet: a new revision's code, language and title (its exposure, expiry and tags are
+    the snippet's, not a revision's). `base_revision` is the revision the editor opened, so that an edit made
+    meanwhile is never saved over (services.revisions.snippet_edit)."""
+
+    original_code = forms.CharField(
+        label="Code",
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false"}),
+        validators=[snippet_code_validate],
+        help_text="Tab indents (Shift+Tab outdents); press Esc, then Tab, to leave the box. Ctrl+Enter saves it.",
+    )
+    language = forms.ModelChoiceField(queryset=Language.objects.all(), empty_label=None)
+    title = forms.CharField(max_length=TITLE_MAX_LENGTH, required=False, validators=[snippet_title_validate])
+    base_revision = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
 EXPIRY_DAYS_MAX = 365  # as dpaste.com
 # dpaste's expiry_days is any number of days; ours are the form's choices, so the nearest one is taken.
 _EXPIRATION_DAYS = [(Expiration.WEEK, 7), (Expiration.MONTH, 30), (Expiration.SIX_MONTHS, 182), (Expiration.YEAR, 365)]
