@@ -146,5 +146,5 @@ def snippet_delete_with_key(request, snippet, key):
         messages.success(request, "The snippet was deleted.")
         return redirect("djangobin:index")
     response = render(request, "djangobin/snippet_delete_confirm.html", {"snippet": snippet, "key": key})
-    delete_key_headers_set(response)  # the secret is in this page's URL: never kept, never sent on
+    delete_key_headers_set(response)  # the secret is in this page's URL
     return response

@@ -26,7 +26,7 @@ FORKS_SHOWN = 20
 AUTHORED_SESSION_KEY = "djangobin_authored"
 AUTHORED_REMEMBERED = 20
 DELETE_KEY_SESSION_KEY = "djangobin_delete_key"
-DELETE_KEY_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+DELETE_KEY_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
 
 
 def snippet_view(view):
@@ -57,7 +57,9 @@ def authored_remember(request, snippet) -> None:
 
 
 def delete_key_headers_set(response):
-    """A page that shows a delete secret (in its text or its URL): no copy kept anywhere, no referrer sent on."""
+    """A page that shows a delete secret (in its text or its URL): no copy kept anywhere, and its address never
+    sent to another site (same-origin, not no-referrer: a browser then sends `Origin: null` with the confirm form's
+    POST, which the CSRF check refuses)."""
     for name, value in DELETE_KEY_HEADERS.items():
         response[name] = value
 

@@ -303,7 +303,7 @@ def test_an_anonymous_paste_shows_its_delete_link_once_with_no_copy_kept(client)
     second = client.get(snippet.get_absolute_url()).content.decode()
 
     assert _DELETE_LINK.search(first.content.decode())
-    assert first["Cache-Control"] == "no-store" and first["Referrer-Policy"] == "no-referrer"
+    assert first["Cache-Control"] == "no-store" and first["Referrer-Policy"] == "same-origin"
     assert not _DELETE_LINK.search(second)
 
 
@@ -323,7 +323,7 @@ def test_the_delete_link_asks_to_confirm_then_deletes_by_post_with_csrf_from_any
 
     confirm = elsewhere.get(link)
     assert confirm.status_code == 200 and "Delete for good" in confirm.content.decode()
-    assert confirm["Referrer-Policy"] == "no-referrer"
+    assert confirm["Referrer-Policy"] == "same-origin"
     assert Snippet.objects.filter(pk=snippet.pk).exists(), "a GET deletes nothing"
     assert elsewhere.post(link).status_code == 403, "no CSRF token"
     assert Snippet.objects.filter(pk=snippet.pk).exists()
