@@ -12,6 +12,7 @@ SEND_SIGNUP_ATTEMPT_MAIL = "actors.mail.send_signup_attempt_mail"
 SEND_PASSWORD_RESET_MAIL_TO = "actors.mail.send_password_reset_mail_to"  # noqa: S105 (an actor path, not a secret)
 SEND_FEEDBACK_MAIL = "actors.mail.send_feedback_mail"
 HIGHLIGHT_SNIPPET = "actors.renders.highlight_snippet"
+DIFF_SNIPPET_REVISION = "actors.renders.diff_snippet_revision"
 REMOVE_SNIPPETS = "actors.snippets.remove_snippets"
 REMOVE_EXPIRED_SNIPPETS = "actors.snippets.remove_expired_snippets"
 PRUNE_TASK_HISTORY = "actors.dashboard.prune_task_history"
@@ -24,6 +25,7 @@ ALL = (
     SEND_PASSWORD_RESET_MAIL_TO,
     SEND_FEEDBACK_MAIL,
     HIGHLIGHT_SNIPPET,
+    DIFF_SNIPPET_REVISION,
     REMOVE_SNIPPETS,
     REMOVE_EXPIRED_SNIPPETS,
     PRUNE_TASK_HISTORY,

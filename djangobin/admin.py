@@ -8,6 +8,7 @@ from django.core.validators import RegexValidator
 from djangobin.forms import AdminLoginForm, TextareaField
 from djangobin.models import ApiToken, Author, Feedback, Language, Snippet, Tag
 from djangobin.services.renders import snippet_render_request
+from djangobin.services.revisions import snippet_revision_latest_sync
 
 admin.site.login_form = AdminLoginForm
 
@@ -80,6 +81,8 @@ class SnippetAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if {"original_code", "language"} & set(form.changed_data):
             snippet_render_request(snippet_id=obj.pk)
+        if {"original_code", "language", "title"} & set(form.changed_data):
+            snippet_revision_latest_sync(snippet=obj)
 
 
 @admin.register(Feedback)

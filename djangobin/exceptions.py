@@ -23,3 +23,11 @@ class TransientMailError(MailError):
 
 class PermanentMailError(MailError):
     """Retrying cannot help (5xx refusal, bad header): fail once, visibly."""
+
+
+class RevisionConflict(DjangobinError):
+    """The snippet was edited since the editor opened it: saving over it would lose that edit."""
+
+    def __init__(self, latest: int):
+        super().__init__(f"The snippet is at revision {latest} now.")
+        self.latest = latest

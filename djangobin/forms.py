@@ -99,6 +99,23 @@ class SnippetForm(forms.Form):
         return data
 
 
+class SnippetEditForm(forms.Form):
+    """An author's edit of a snippet: a new revision's code, language and title (its exposure, expiry and tags are
+    the snippet's, not a revision's). `base_revision` is the revision the editor opened, so that an edit made
+    meanwhile is never saved over (services.revisions.snippet_edit)."""
+
+    original_code = TextareaField(
+        label="Code",
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false"}),
+        validators=[snippet_code_validate],
+        help_text="Tab indents (Shift+Tab outdents); press Esc, then Tab, to leave the box. Ctrl+Enter saves it.",
+    )
+    language = forms.ModelChoiceField(queryset=Language.objects.all(), empty_label=None)
+    title = forms.CharField(max_length=TITLE_MAX_LENGTH, required=False, validators=[snippet_title_validate])
+    base_revision = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
 _TRUE = {"1", "true", "yes", "on"}
 
 

@@ -126,6 +126,11 @@ class Snippet(models.Model):
         editable=False,
         help_text="The snippet this one was started from (“New paste from this”).",
     )
+    revision = models.PositiveIntegerField(
+        default=1, editable=False, help_text="The number of its latest revision: each edit adds one."
+    )
+    # Only the SHA-256 of the secret an anonymous author was shown once: a database leak deletes nothing.
+    delete_key_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = SnippetQuerySet.as_manager()
 
@@ -187,6 +192,49 @@ class SnippetRender(models.Model):
 
     def __str__(self):
         return f"{self.snippet_id} r{self.revision} {self.state}"
+
+
+class SnippetRevision(models.Model):
+    """One saved version of an edited snippet (its title, language and code), with the diff against the one before.
+
+    A snippet never edited has no rows: the snippet itself is its revision 1. Its first edit writes revision 1 (as
+    it was) and revision 2, so an edited snippet has a row for every revision, the latest one equal to the snippet
+    row. A fork has its revision 1 as a row from the start, to keep its diff against its source. The diff is made
+    by the `diff_snippet_revision` actor, never in a request; `diff_html` is escaped HTML.
+    """
+
+    class DiffState(models.TextChoices):
+        NONE = "none", "Nothing to compare with"
+        PENDING = "pending", "Waiting for the worker"
+        READY = "ready", "Ready"
+        SKIPPED = "skipped", "Not compared"
+
+    snippet = models.ForeignKey(Snippet, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200, blank=True)
+    language = models.ForeignKey(Language, on_delete=models.PROTECT, related_name="+")
+    created_on = models.DateTimeField(default=timezone.now)
+    diff_state = models.CharField(max_length=8, choices=DiffState.choices, default=DiffState.NONE)
+    diff_note = models.CharField(max_length=200, blank=True, help_text="Why there is no diff, when there is none.")
+    lines_added = models.PositiveIntegerField(default=0)
+    lines_removed = models.PositiveIntegerField(default=0)
+    # The big columns last: on SQLite, reading the columns before them then never walks a long value's pages.
+    diff_html = models.TextField(blank=True)
+    code = models.TextField()
+
+    class Meta:
+        ordering = ["snippet", "number"]
+        constraints = [models.UniqueConstraint(fields=["snippet", "number"], name="snippet_revision_number")]
+
+    def __str__(self):
+        return f"{self.snippet_id} revision {self.number}"
+
+    def get_absolute_url(self):
+        return reverse("djangobin:snippet_revision", args=[self.snippet.slug, self.number])
+
+    @property
+    def display_title(self):
+        return self.title or "Untitled"
 
 
 class ApiToken(models.Model):

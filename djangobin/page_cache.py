@@ -4,11 +4,12 @@ A page view then costs the snippet's own query (so a deleted snippet answers 404
 a hit in memory and two string replacements: the hit count and the sidebar, whose current version (djangobin/
 fragments.py) replaces the one the page was rendered with. What is never kept: a page for a signed-in visitor or
 one with a session or messages (their header, delete button and messages are their own), a private or
-burn-after-reading snippet, a snippet whose render is still pending (the next view shows the render), and a
+burn-after-reading snippet, a snippet whose render or latest diff is still pending (the next view shows it), and a
 request with a query string (it fills the search box), and a page larger than `PAGE_CACHE_MAX_PAGE_BYTES`. The
 cache (djangobin/bytes_cache.py) is one per process, never shared, and holds at most `PAGE_CACHE_MAX_BYTES`: an
-unlisted snippet's page stays in the memory of the process that served it. A snippet re-rendered (the
-`rehighlight` command) shows its new render within `PAGE_SECONDS`.
+unlisted snippet's page stays in the memory of the process that served it. A snippet edited (a new revision) shows
+its new page at once in every process: the kept page is keyed by the revision. One re-rendered (the `rehighlight`
+command) shows its new render within `PAGE_SECONDS`.
 """
 
 from django.conf import settings
@@ -28,7 +29,9 @@ def _cache():
 
 
 def _key(snippet):
-    return f"snippet-page:{snippet.pk}:{snippet.slug}"
+    # The revision in the key: an edit changes the snippet row every process reads first, so each process stops
+    # using its kept page of the old revision at once (the stale entry ages out or is pushed out by bytes).
+    return f"snippet-page:{snippet.pk}:{snippet.slug}:{snippet.revision}"
 
 
 def snippet_page_cacheable(*, request, snippet) -> bool:

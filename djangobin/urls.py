@@ -5,7 +5,7 @@ from django.views.generic import TemplateView
 from djangobin import api
 from djangobin.forms import QueuedPasswordResetForm
 from djangobin.ratelimits import posted_account, ratelimited
-from djangobin.views import account_settings, accounts, lists, pages, paste, snippets
+from djangobin.views import account_settings, accounts, lists, pages, paste, revisions, snippets
 
 app_name = "djangobin"
 
@@ -100,6 +100,15 @@ urlpatterns = [
     path("download/<text:slug>/", snippets.snippet_download, name="snippet_download"),
     path("render/<text:slug>/", snippets.snippet_render, name="snippet_render"),
     path("delete/<text:slug>/", snippets.snippet_delete, name="snippet_delete"),
+    path("delete/<text:slug>/<text:key>/", revisions.snippet_delete_with_key, name="snippet_delete_with_key"),
+    path("edit/<text:slug>/", revisions.snippet_edit, name="snippet_edit"),
+    path("raw/<text:slug>/rev/<int:number>/", revisions.snippet_revision_raw, name="snippet_revision_raw"),
+    path(
+        "download/<text:slug>/rev/<int:number>/",
+        revisions.snippet_revision_download,
+        name="snippet_revision_download",
+    ),
+    path("<text:slug>/rev/<int:number>/", revisions.snippet_revision, name="snippet_revision"),
     *_password_urls,
     *_api_urls,
     path("<text:slug>/", snippets.snippet_detail, name="snippet_detail"),

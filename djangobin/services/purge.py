@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from django.db import connection, transaction
 from django.utils import timezone
 
-from djangobin.models import Snippet, SnippetRender
+from djangobin.models import Snippet, SnippetRender, SnippetRevision
 
 logger = logging.getLogger(__name__)
 
@@ -93,13 +93,13 @@ _PURGE_IDS_TABLE = {
 
 
 def _snippets_delete_by_ids(ids):
-    """Delete these snippets, their tag links and their renders in one transaction of three statements, after
+    """Delete these snippets, their tag links, renders and revisions in one transaction of four statements, after
     unlinking their forks (`forked_from` is SET_NULL); returns the snippets deleted.
 
     Not `QuerySet.delete()`: Django's collector first SELECTs the ids it was given and builds an instance per row,
-    work the purge need not do (docs/benchmarks.md, "Expiry purge"). Tag links, renders and forks are the only
-    things that refer to a snippet (tests/djangobin/test_purge.py fails if that changes), and no signal listens to
-    snippet deletes, so one UPDATE and three plain DELETEs do everything the collector would.
+    work the purge need not do (docs/benchmarks.md, "Expiry purge"). Tag links, renders, revisions and forks are
+    the only things that refer to a snippet (tests/djangobin/test_purge.py fails if that changes), and no signal
+    listens to snippet deletes, so one UPDATE and four plain DELETEs do everything the collector would.
     """
     member, params = _one_of(ids)
     snippets = _SNIPPET_TABLES[-1][0]
@@ -130,6 +130,7 @@ _SNIPPET_TABLES = [
     for model, column in (
         (Snippet.tags.through, "snippet_id"),
         (SnippetRender, "snippet_id"),
+        (SnippetRevision, "snippet_id"),
         (Snippet, "id"),
     )
 ]

@@ -1,3 +1,5 @@
+import hashlib
+import hmac
 import secrets
 import string
 from datetime import timedelta
@@ -11,6 +13,7 @@ from djangobin.fragments import recent_snippets_forget
 from djangobin.hits import hit_record
 from djangobin.models import Snippet
 from djangobin.services.renders import snippet_render_create
+from djangobin.services.revisions import snippet_fork_revision_create
 from djangobin.services.tags import tags_get_or_create
 from djangobin.validators import (
     snippet_code_validate,
@@ -42,13 +45,16 @@ def snippet_create(
     burn_after_reading=False,
     forked_from=None,
     detect_language=False,
+    delete_key="",
 ):
     """Create a snippet and queue its highlighting (the `highlight_snippet` actor): the request never runs Pygments,
     and the page shows the code plain until the worker has stored its render.
 
     With `detect_language`, `language` is provisional: the worker guesses the language before it highlights.
-    `forked_from` is the snippet this one was started from (see `snippet_fork_source_get`). It expires after
-    one of the `expiration` choices, or after an exact `lifetime` an API client chose (one or the other)."""
+    `forked_from` is the snippet this one was started from (see `snippet_fork_source_get`); a fork keeps its
+    revision 1 as a row, for its diff against its source. It expires after one of the `expiration` choices, or after
+    an exact `lifetime` an API client chose (one or the other). `delete_key` (see `delete_key_generate`) is the secret
+    an anonymous author is shown once: only its hash is stored."""
     snippet_code_validate(code)  # the front doors checked the same rules; this is the last word
     snippet_title_validate(title)
     snippet_exposure_validate(exposure, signed_in=user is not None)
@@ -72,6 +78,7 @@ def snippet_create(
         poster=poster.strip(),
         burn_after_reading=burn_after_reading,
         forked_from=forked_from,
+        delete_key_hash=_delete_key_hash(delete_key) if delete_key else "",
     )
     with transaction.atomic():
         for _ in range(5):
@@ -87,6 +94,8 @@ def snippet_create(
             raise IntegrityError("could not find a free snippet slug")
         snippet.tags.set(tags_get_or_create(tags))
         snippet_render_create(snippet=snippet, detect_language=detect_language)
+        if forked_from is not None:
+            snippet_fork_revision_create(snippet=snippet)
         recent_snippets_forget()
     return snippet
 
@@ -103,4 +112,28 @@ def snippet_delete(*, snippet, user):
     if not snippet.is_owned_by(user):
         raise PermissionDenied("Only the owner may delete a snippet.")
     snippet.delete()
+    recent_snippets_forget()
+
+
+def delete_key_generate() -> str:
+    """A new delete secret for an anonymous paste: shown to its author once, as a link; never stored itself."""
+    return secrets.token_urlsafe(24)
+
+
+def _delete_key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def snippet_delete_key_matches(*, snippet, key: str) -> bool:
+    """Whether `key` is the delete secret of `snippet` (compared by hash, in constant time)."""
+    return bool(snippet.delete_key_hash) and hmac.compare_digest(snippet.delete_key_hash, _delete_key_hash(key))
+
+
+def snippet_delete_with_key(*, snippet, key: str) -> None:
+    """Delete an anonymous paste with the secret its author was shown once; raises PermissionDenied for a wrong one.
+
+    Single-use: the secret goes with the row, so a second use finds nothing to delete."""
+    if not snippet_delete_key_matches(snippet=snippet, key=key):
+        raise PermissionDenied("That is not this snippet's delete link.")
+    Snippet.objects.filter(pk=snippet.pk, delete_key_hash=snippet.delete_key_hash).delete()
     recent_snippets_forget()

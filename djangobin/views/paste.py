@@ -10,7 +10,7 @@ from djangobin.forms import SnippetForm
 from djangobin.ratelimits import ratelimited, signed_in_user
 from djangobin.services import snippets
 
-from .snippets import authored_remember, fork_source
+from .snippets import authored_remember, delete_key_remember, fork_source
 
 
 @require_http_methods(["GET", "POST"])
@@ -24,6 +24,8 @@ def index(request):
             data = form.cleaned_data
             # A source deleted (or made private) meanwhile leaves the paste unlinked, as SET_NULL would.
             source = fork_source(request, data["forked_from"]) if data["forked_from"] else None
+            # An anonymous author has no account to delete with: a secret link, shown once, on the next page.
+            delete_key = snippets.delete_key_generate() if user is None else ""
             try:
                 snippet = snippets.snippet_create(
                     code=data["original_code"],
@@ -36,12 +38,14 @@ def index(request):
                     burn_after_reading=data["burn_after_reading"],
                     forked_from=source,
                     detect_language=data["detect_language"],
+                    delete_key=delete_key,
                 )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                if snippet.burn_after_reading:
+                if user is None:
                     authored_remember(request, snippet)
+                    delete_key_remember(request, snippet, delete_key)
                 return redirect(snippet)
     else:
         form = SnippetForm(initial=selectors.paste_defaults(request.user), user=user)

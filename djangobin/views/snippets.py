@@ -16,43 +16,69 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods, require_POST
 
-from djangobin import forks, page_cache, selectors
+from djangobin import forks, page_cache, revisions, selectors
 from djangobin.exceptions import SnippetExpired, SnippetNotFound
 from djangobin.services import burn, snippets
+from djangobin.services.revisions import snippet_may_edit
 
 SAFE_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox; default-src 'none'"}
 FORKS_SHOWN = 20
 AUTHORED_SESSION_KEY = "djangobin_authored"
 AUTHORED_REMEMBERED = 20
+DELETE_KEY_SESSION_KEY = "djangobin_delete_key"
+DELETE_KEY_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
 
 
 def snippet_view(view):
     """Resolve the URL's slug to a snippet the request may see: 404 if none (or private), 410 once expired."""
 
     @wraps(view)
-    def wrapper(request, slug):
+    def wrapper(request, slug, **kwargs):
         try:
             snippet = selectors.snippet_get_visible(slug=slug, user=request.user)
         except SnippetNotFound:
             raise Http404("No such snippet.") from None
         except SnippetExpired:
             return render(request, "djangobin/gone.html", status=410)
-        return view(request, snippet)
+        return view(request, snippet, **kwargs)
 
     return wrapper
 
 
 def authored_slugs(request) -> list[str]:
-    """The burn-after-reading snippets this browser wrote anonymously (an anonymous author has no account)."""
+    """The snippets this browser pasted anonymously, the newest AUTHORED_REMEMBERED (an anonymous author has no
+    account)."""
     return request.session.get(AUTHORED_SESSION_KEY, [])
 
 
 def authored_remember(request, snippet) -> None:
-    """Let this browser read its own burn-after-reading snippet without burning it."""
+    """Remember that this browser pasted `snippet` anonymously: it may edit it, and read it without burning it."""
     request.session[AUTHORED_SESSION_KEY] = [*authored_slugs(request), snippet.slug][-AUTHORED_REMEMBERED:]
 
 
-def _read_burns(request, snippet) -> bool:
+def delete_key_headers_set(response):
+    """A page that shows a delete secret (in its text or its URL): no copy kept anywhere, and its address never
+    sent to another site (same-origin, not no-referrer: a browser then sends `Origin: null` with the confirm form's
+    POST, which the CSRF check refuses)."""
+    for name, value in DELETE_KEY_HEADERS.items():
+        response[name] = value
+
+
+def delete_key_remember(request, snippet, key: str) -> None:
+    """Keep a new anonymous paste's delete secret until its page is shown once (delete_key_take)."""
+    request.session[DELETE_KEY_SESSION_KEY] = {"slug": snippet.slug, "key": key}
+
+
+def delete_key_take(request, snippet) -> str:
+    """The delete secret of `snippet` if this is its page right after pasting, else ""; never given twice."""
+    kept = request.session.get(DELETE_KEY_SESSION_KEY)
+    if not kept or kept.get("slug") != snippet.slug:
+        return ""
+    del request.session[DELETE_KEY_SESSION_KEY]
+    return kept.get("key", "")
+
+
+def read_burns(request, snippet) -> bool:
     return burn.snippet_read_burns(snippet=snippet, user=request.user, authored_slugs=authored_slugs(request))
 
 
@@ -94,7 +120,7 @@ def burn_on_read(view):
             response.content = b""  # the code never leaves the view, whatever the server does with a HEAD
             response["Content-Length"] = str(length)
             return _no_store(response)
-        if _read_burns(request, snippet):
+        if read_burns(request, snippet):
             _burn(snippet)
         return _no_store(view(request, snippet))
 
@@ -109,7 +135,7 @@ def burn_on_confirm(view):
     @wraps(view)
     def wrapper(request, snippet):
         snippet.burned = False
-        if _read_burns(request, snippet):
+        if read_burns(request, snippet):
             if request.method != "POST":
                 return _no_store(render(request, "djangobin/snippet_burn_confirm.html", {"snippet": snippet}))
             _burn(snippet)
@@ -132,20 +158,34 @@ def snippet_detail(request, snippet):
         return HttpResponse(kept)
     hits, snippet.hits = snippet.hits, page_cache.HITS_MARKER
     code = selectors.snippet_code_view(snippet=snippet)
+    fork_source = forks.snippet_fork_source_shown(snippet=snippet, user=request.user)
+    diff, before_label = revisions.revision_diff_shown(
+        row=revisions.snippet_revision_diffed(snippet=snippet, number=snippet.revision), fork_source=fork_source
+    )
+    delete_key = delete_key_take(request, snippet)
     context = {
         "snippet": snippet,
         "code": code,
         "tags": snippet.tags.all(),
         "is_owner": snippet.is_owned_by(request.user),
-        "fork_source": forks.snippet_fork_source_shown(snippet=snippet, user=request.user),
+        "fork_source": fork_source,
+        "diff": diff,
+        "before_label": before_label,
+        "history": revisions.snippet_revision_numbers(snippet=snippet) if snippet.revision > 1 else (),
+        "may_edit": snippet_may_edit(snippet=snippet, user=request.user, authored_slugs=authored_slugs(request)),
+        "delete_key": delete_key,
         "forks": forks.snippet_forks_visible(snippet=snippet, user=request.user)[: FORKS_SHOWN + 1],
         "forks_shown": FORKS_SHOWN,
-        "forkable": not _read_burns(request, snippet),
+        "forkable": not read_burns(request, snippet),
     }
     html = render_to_string("djangobin/snippet_detail.html", context, request=request)
-    page_cache.snippet_page_keep(request=request, snippet=snippet, html=html, render_final=not code.pending)
+    final = not code.pending and (diff is None or diff.diff_state != diff.DiffState.PENDING)
+    page_cache.snippet_page_keep(request=request, snippet=snippet, html=html, render_final=final)
     snippet.hits = hits
-    return HttpResponse(html.replace(page_cache.HITS_MARKER, str(hits), 1))
+    response = HttpResponse(html.replace(page_cache.HITS_MARKER, str(hits), 1))
+    if delete_key:
+        delete_key_headers_set(response)  # the secret is on this page: no copy kept, no referrer sent
+    return response
 
 
 @snippet_view
@@ -153,7 +193,7 @@ def snippet_render(request, snippet):
     """The render's state as JSON, for the snippet page's script: the highlighted HTML once the worker stored it.
 
     A burn-after-reading snippet's code is shown only by its burning view, so others get 404 here."""
-    if _read_burns(request, snippet):
+    if read_burns(request, snippet):
         raise Http404("No such snippet.")
     render = selectors.snippet_render_get(snippet_id=snippet.pk)
     state = render.state if render is not None else "pending"

@@ -4,10 +4,10 @@ import logging
 
 import pytest
 from dramatiq import Worker
-from dramatiq.middleware import TimeLimit
+from dramatiq.middleware import TimeLimit, TimeLimitExceeded
 
-from actors.renders import highlight_snippet
-from djangobin.models import Language, SnippetRender
+from actors.renders import diff_snippet_revision, highlight_snippet
+from djangobin.models import Language, SnippetRender, SnippetRevision
 from tests.factories import make_snippet
 
 # The hostile paste of docs/reliability.md: Pygments' Perl lexer is quadratic on `m{` repeated.
@@ -124,3 +124,52 @@ def test_the_actor_guesses_a_language_to_detect_stores_it_and_highlights_with_it
     render = SnippetRender.objects.get(snippet=snippet)
     assert snippet.language.lang_code == "bash"
     assert render.state == "highlighted" and "<span class=k>for</span>" in render.html
+
+
+def _edited(code_before, code_after):
+    from django.contrib.auth.models import AnonymousUser
+
+    from djangobin.services.revisions import snippet_edit
+
+    snippet = make_snippet(code=code_before)
+    return snippet_edit(snippet=snippet, user=AnonymousUser(), authored_slugs=[snippet.slug], code=code_after,
+                        language=snippet.language, base_revision=1)  # fmt: skip
+
+
+def test_the_diff_actor_runs_on_the_highlight_queue_with_its_time_limit(settings):
+    assert diff_snippet_revision.queue_name == "highlight"
+    assert diff_snippet_revision.options["time_limit"] == settings.HIGHLIGHT_TIME_LIMIT_MS
+
+
+@pytest.mark.django_db
+def test_the_diff_actor_stores_the_diff_and_a_second_copy_changes_nothing():
+    revision = _edited("a\nb\n", "a\nc\n")
+
+    diff_snippet_revision.fn(revision.pk)
+    first = SnippetRevision.objects.get(pk=revision.pk)
+    diff_snippet_revision.fn(revision.pk)
+
+    assert first.diff_state == "ready" and '<span class="diff-add">+c</span>' in first.diff_html
+    assert SnippetRevision.objects.get(pk=revision.pk).diff_html == first.diff_html
+
+
+@pytest.mark.django_db
+def test_the_diff_actor_does_nothing_for_a_revision_that_is_gone():
+    diff_snippet_revision.fn(999_999)
+    assert not SnippetRevision.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_diff_the_time_limit_interrupts_is_stored_as_a_note_not_retried(monkeypatch):
+    from djangobin.services import revisions
+
+    revision = _edited("a\n", "b\n")
+
+    def slow(before, after):
+        raise TimeLimitExceeded()
+
+    monkeypatch.setattr(revisions, "diff_html", slow)
+    diff_snippet_revision.fn(revision.pk)
+
+    stored = SnippetRevision.objects.get(pk=revision.pk)
+    assert stored.diff_state == "skipped" and "took too long" in stored.diff_note

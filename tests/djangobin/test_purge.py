@@ -1,14 +1,16 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import SET_NULL
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from djangobin.expiration import Expiration
-from djangobin.models import Snippet, SnippetRender, Tag
+from djangobin.models import Snippet, SnippetRender, SnippetRevision, Tag
 from djangobin.services.purge import snippets_expired_delete
+from djangobin.services.revisions import snippet_edit
 from tests.factories import make_snippet
 
 pytestmark = pytest.mark.django_db
@@ -85,8 +87,8 @@ def test_on_sqlite_the_purge_checkpoints_between_batches_and_gives_the_connectio
         assert cursor.fetchone() == (777,)
 
 
-def test_tag_links_renders_and_forks_are_all_that_refer_to_a_snippet_and_no_signal_listens_to_its_deletion():
-    # The purge unlinks forks and deletes with three plain DELETEs instead of Django's collector; this fails if that
+def test_tag_links_renders_revisions_and_forks_are_all_that_refer_to_a_snippet_and_no_signal_listens_to_its_deletion():
+    # The purge unlinks forks and deletes with four plain DELETEs instead of Django's collector; this fails if that
     # stops being enough.
     from django.db.models.signals import post_delete, pre_delete
 
@@ -95,13 +97,13 @@ def test_tag_links_renders_and_forks_are_all_that_refer_to_a_snippet_and_no_sign
         for field in Snippet._meta.get_fields(include_hidden=True)
         if field.auto_created and not field.concrete and (field.one_to_many or field.one_to_one)
     ]
-    assert set(referring) == {Snippet.tags.through, SnippetRender, Snippet}
+    assert set(referring) == {Snippet.tags.through, SnippetRender, SnippetRevision, Snippet}
     assert Snippet._meta.get_field("forked_from").remote_field.on_delete is SET_NULL
     assert not pre_delete.has_listeners(Snippet)
     assert not post_delete.has_listeners(Snippet)
 
 
-def test_a_purge_batch_is_three_delete_statements_keyed_by_ids_and_nothing_is_loaded_per_row():
+def test_a_purge_batch_is_four_delete_statements_keyed_by_ids_and_nothing_is_loaded_per_row():
     now = timezone.now()
     for _ in range(5):
         expiring_at(now - timedelta(days=1), tags=["a", "b"])
@@ -109,9 +111,10 @@ def test_a_purge_batch_is_three_delete_statements_keyed_by_ids_and_nothing_is_lo
         assert snippets_expired_delete(now=now) == 5
 
     deletes = [query["sql"] for query in queries if query["sql"].upper().startswith("DELETE")]
-    assert len(deletes) == 3
+    assert len(deletes) == 4
     assert "djangobin_snippet_tags" in deletes[0]
     assert "djangobin_snippetrender" in deletes[1]
+    assert "djangobin_snippetrevision" in deletes[2]
     assert not Snippet.tags.through.objects.exists()
     assert not SnippetRender.objects.exists()
     selects = [query["sql"] for query in queries if query["sql"].upper().startswith("SELECT")]
@@ -134,6 +137,19 @@ def test_the_purge_deletes_the_expired_ids_in_id_order_whatever_their_expiry_ord
 
     assert batches == [[first, rest[0]], rest[1:3], rest[3:]]
     assert list(Snippet.objects.values_list("pk", flat=True)) == [live]
+
+
+def test_the_purge_deletes_an_expired_snippets_revisions_and_keeps_a_live_ones():
+    now = timezone.now()
+    expired, live = make_snippet(expiration=Expiration.WEEK), make_snippet()
+    for snippet in (expired, live):
+        snippet_edit(snippet=snippet, user=AnonymousUser(), authored_slugs=[snippet.slug], code="x = 2\n",
+                     language=snippet.language, base_revision=1)  # fmt: skip
+    Snippet.objects.filter(pk=expired.pk).update(expires_at=now - timedelta(days=1))
+
+    assert snippets_expired_delete(now=now) == 1
+
+    assert list(SnippetRevision.objects.values_list("snippet_id", "number")) == [(live.pk, 1), (live.pk, 2)]
 
 
 def test_the_purge_of_a_source_keeps_its_forks_and_unlinks_them():
