@@ -13,7 +13,7 @@ Two indexes on each database, both kept by the database itself (triggers, genera
 - Substrings (only the pastes with text in a script written without spaces, see `syntax.UNSPACED_CLASS`), for the
   terms in those scripts, where a "word" can be a whole sentence (migration 0011_search_substrings):
   - PostgreSQL: a partial GIN index with pg_trgm's trigram operators over the first 250,000 characters of the
-    title and code, whose rows are the pastes such text; a term is matched with ILIKE.
+    title and code, whose rows are the pastes holding such text; a term is matched with ILIKE.
   - SQLite: `djangobin_snippet_unspaced`, an FTS5 table with the trigram tokenizer holding those pastes' text;
     LIKE reads the index for a term of 3 characters or more, and scans only those pastes for a shorter one.
 
