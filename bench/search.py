@@ -6,15 +6,18 @@
     .venv/bin/python bench/search.py --rows 20000 --queries 100 --no-docs
 
 It builds a scratch database (SQLite in a temporary directory, or a PostgreSQL database of its own on the server
---database-url names, dropped afterwards) through the migrations, so the search index is the one the site uses,
-and fills it with N snippets of generated code: words drawn from a vocabulary of 5,000 with a Zipf law (a few
-words in almost every paste, most in few), 2 to 40 lines each; 70 % public, 15 % unlisted, 15 % private, and a
-tenth of them expired. Each query is timed as the search page runs it: the selector, then the first page of 20
-through Django's paginator (its count and its rows, with language and author joined). Queries are single words
-from each frequency band (in most pastes, common, medium, rare) and pairs of words. The old query
-(`title ILIKE %q% OR original_code ILIKE %q%` over public live snippets, newest first, counted for the paginator)
-is timed on the first --baseline-queries of the same queries in the same run: the ratio compares the two on
-identical queries and data.
+--database-url names, dropped afterwards) through the migrations, so the search index is the one the site uses, and
+fills it with N snippets of generated code: words drawn from a vocabulary of 5,000 with a Zipf law (a few words in
+almost every paste, most in few), 2 to 40 lines each; 70 % public, 15 % unlisted, 15 % private, and a tenth of them
+expired; 2 % hold a Japanese string (from 200 made of kana and kanji), for the substring index. Each query is timed
+as the search page runs it: the selector, then the first page of 20 through Django's paginator (its count and its
+rows, with language and author joined). Queries are single words from each frequency band (in most pastes, common,
+medium, rare), pairs of words, and the syntax: a phrase (two common words in that order), a prefix (the first 3
+or 4 letters of a common or medium word), an exclusion (`word -word`), an OR of two words, a Japanese substring of 3
+characters and of 2. Every query is searched by a signed-in owner of many pastes, so that the owner's own private
+ones are included as the site does. The old query (`title ILIKE %q% OR original_code ILIKE %q%` over public live
+snippets, newest first, counted for the paginator) is timed on the first --baseline-queries of the same queries in
+the same run: the ratio compares the two on identical queries and data.
 """
 
 import argparse
@@ -40,6 +43,7 @@ from bench.expiry import Scratch
 SECTION = "Search"
 VOCABULARY = 5_000
 CHUNK = 10_000
+KANA = "あいうえおかきくけこさしすせそたちつてとなにぬねのテキストデータベース日本語東京大阪検索結果"
 
 
 def _vocabulary(rng):
@@ -50,14 +54,21 @@ def _vocabulary(rng):
     return sorted(words, key=lambda word: (len(word), word))
 
 
+def _japanese(rng):
+    return sorted({"".join(rng.choices(KANA, k=rng.randint(5, 9))) for _ in range(200)})
+
+
 def build(rows, rng):
-    """Fill the migrated database; returns the vocabulary, most frequent first."""
+    """Fill the migrated database; returns the vocabulary, most frequent first, and the Japanese strings."""
+    from django.contrib.auth import get_user_model
     from django.db import connection, transaction
     from django.utils import timezone
 
     from djangobin.models import Exposure, Language, Snippet
 
     words = _vocabulary(rng)
+    japanese = _japanese(rng)
+    owner = get_user_model().objects.create_user(username="owner").pk
     weights, total = [], 0.0
     for rank in range(1, len(words) + 1):
         total += 1 / rank
@@ -73,6 +84,8 @@ def build(rows, rng):
             for _ in range(rng.randint(2, 40)):
                 a, b, c, d = rng.choices(words, cum_weights=weights, k=4)
                 lines.append(f"    {a}_{b} = {c}({d}, {rng.randint(0, 999)})")
+            if rng.random() < 0.02:
+                lines.append(f"    label = '{rng.choice(japanese)}'")
             kind = rng.random()
             exposure = Exposure.PUBLIC if kind < 0.7 else Exposure.UNLISTED if kind < 0.85 else Exposure.PRIVATE
             created_on = now - (rows - pk) * timezone.timedelta(seconds=30)
@@ -88,6 +101,7 @@ def build(rows, rng):
                     slug=f"s{pk:09d}",
                     created_on=created_on,
                     language_id=language,
+                    user_id=owner if pk % 10 == 0 else None,
                     **rendered,
                 )
             )
@@ -95,19 +109,30 @@ def build(rows, rng):
             Snippet.objects.bulk_create(batch, batch_size=2000)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE" if connection.vendor == "sqlite" else "VACUUM ANALYZE")
-    return words
+    return words, japanese
 
 
-def queries(words, count, rng):
-    """Single words from each frequency band and pairs, in a fixed shuffled order."""
+def queries(words, japanese, count, rng):
+    """Queries of each kind in turn (words of each frequency band, pairs, each syntax), in a fixed shuffled order."""
     bands = {"in most pastes": words[:10], "common": words[10:200], "medium": words[200:2000], "rare": words[2000:]}
-    chosen = []
-    for n in range(count):
-        band = list(bands)[n % 5] if n % 5 < 4 else None
-        if band is None:
-            chosen.append(("pair", f"{rng.choice(words[:200])} {rng.choice(words[200:2000])}"))
-        else:
-            chosen.append((band, rng.choice(bands[band])))
+    common, medium = words[:200], words[200:2000]
+
+    def substring(length):
+        text = rng.choice(japanese)
+        start = rng.randint(0, len(text) - length)
+        return text[start : start + length]
+
+    kinds = {
+        **{band: lambda band=band: rng.choice(bands[band]) for band in bands},
+        "pair": lambda: f"{rng.choice(common)} {rng.choice(medium)}",
+        "phrase": lambda: f'"{rng.choice(common)} {rng.choice(common)}"',
+        "prefix": lambda: rng.choice(common + medium)[: rng.choice([3, 4])] + "*",
+        "exclusion": lambda: f"{rng.choice(medium)} -{rng.choice(common)}",
+        "or": lambda: f"{rng.choice(medium)} OR {rng.choice(medium)}",
+        "substring of 3": lambda: substring(3),
+        "substring of 2": lambda: substring(2),
+    }
+    chosen = [(kind, make()) for n in range(count) for kind, make in [list(kinds.items())[n % len(kinds)]]]
     rng.shuffle(chosen)
     return chosen
 
@@ -137,17 +162,18 @@ def timed(function, query):
 
 
 def measure(args, rng):
-    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.auth import get_user_model
 
     from djangobin.selectors import snippets_search
 
     results = {"new": [], "bands": {}}
+    words, japanese = build(args.rows, rng)
+    owner = get_user_model().objects.get(username="owner")
 
     def new(query):
-        return snippets_search(query=query, user=AnonymousUser())
+        return snippets_search(query=query, user=owner)
 
-    words = build(args.rows, rng)
-    chosen = queries(words, args.queries, rng)
+    chosen = queries(words, japanese, args.queries, rng)
     results["load"] = os.getloadavg()[0]
     for _, query in chosen[:5]:  # warm the caches
         timed(new, query)
@@ -155,33 +181,37 @@ def measure(args, rng):
         seconds = timed(new, query)
         results["new"].append(seconds)
         results["bands"].setdefault(band, []).append(seconds)
-    same = chosen[: args.baseline_queries]
+    same = [(kind, query) for kind, query in chosen if kind in ("common", "medium", "rare", "in most pastes")]
+    same = same[: args.baseline_queries]
     results["new_same"] = [timed(new, query) for _, query in same]
     results["old_same"] = [timed(old_like_search, query) for _, query in same]
     return results
 
 
-SECTION_INTRO = """`bench/search.py` (`make bench-search`) builds a scratch database through the migrations (so with the
-site's own search index) holding 200,000 snippets of generated code: words from a vocabulary of 5,000 drawn with a
-Zipf law, 2 to 40 lines a paste; 70 % public, 15 % unlisted, 15 % private, a tenth expired. Each query is timed as
-the search page runs it: the selector, then page 1 of 20 through Django's paginator (count and rows, language and
-author joined). Queries: single words from each frequency band (the 10 words found in most pastes, common, medium,
-rare) and pairs. The baseline is the old search, `title LIKE '%q%' OR original_code LIKE '%q%'` over public live
-snippets, newest first, timed on the first queries of the same list in the same run. Absolute times move with the
-machine's load, given with each run; the ratio is the comparison.
+SECTION_INTRO = """`bench/search.py` (`make bench-search`) builds a scratch database through the migrations (so with
+the site's own search index) holding 200,000 snippets of generated code: words from a vocabulary of 5,000 drawn with
+a Zipf law, 2 to 40 lines a paste; 70 % public, 15 % unlisted, 15 % private, a tenth expired, a tenth owned by the
+searcher; 2 % hold a Japanese string. Each query is timed as the search page runs it, for the signed-in owner (so
+with their own private pastes): the selector, then page 1 of 20 through Django's paginator (count and rows, language
+and author joined, each result's excerpt marked). Queries, in equal numbers: single words from each frequency band
+(the 10 words found in most pastes, common, medium, rare), pairs, a phrase, a prefix of 3 or 4 letters, an exclusion
+(`medium -common`), an OR of two medium words, a Japanese substring of 3 characters (the trigram index) and of 2 (a
+scan of the pastes holding such text). The baseline is the old search, `title LIKE '%q%' OR original_code LIKE
+'%q%'` over public live snippets, newest first, timed on the first single-word queries of the same list in the same
+run. Absolute times move with the machine's load, given with each run; the ratio is the comparison.
 
-How the search stays bounded: each index is asked for the newest 200 matching snippets the searcher may see
-(FTS5 walks its matches newest first; PostgreSQL either reads the GIN index or walks the primary key backwards,
-whichever its statistics say is cheaper), those are ranked (`bm25`; `ts_rank` over the stored `search_document`),
-and the best 100 are shown. A word in almost every paste costs about as much as a rare one.
+How the search stays bounded: each index is asked for the newest 200 matching snippets the searcher may see (FTS5
+walks its matches newest first; PostgreSQL either reads the GIN index or walks the primary key backwards, whichever
+its statistics say is cheaper), those are ranked (`bm25`; `ts_rank` over the stored `search_document`), and the best
+100 are shown. A word in almost every paste costs about as much as a rare one.
 
 Where the time goes on PostgreSQL: for a rare word the GIN index hands over its few rows; for a word in most pastes
 the planner walks the primary key backwards and finds 200 visible matches within a few hundred rows. The costly band
 is in between (words in 1 to 10 % of pastes): the walk backwards then reads thousands of rows and decompresses each
 row's stored vector to test it, or the bitmap path fetches every matching row from the heap. With 500 candidates
 instead of 200 that band's p95 was 176-196 ms on the loaded machine (p95 of all queries 158 ms); fewer candidates
-bound it. `ALTER COLUMN search_document SET COMPRESSION lz4` roughly halved the walk in one trial (not adopted:
-not every PostgreSQL build has lz4)."""
+bound it. `ALTER COLUMN search_document SET COMPRESSION lz4` roughly halved the walk in one trial (not adopted: not
+every PostgreSQL build has lz4)."""
 
 
 def _row(label, values):

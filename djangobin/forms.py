@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from djangobin import selectors
 from djangobin.expiration import Expiration
 from djangobin.models import POSTER_MAX_LENGTH, Exposure, Feedback, Language
-from djangobin.search import search_terms
+from djangobin.search.syntax import SearchQueryError, parse_query
 from djangobin.services.accounts import password_reset_mail_request
 from djangobin.services.tags import tags_parse
 from djangobin.sites import site_url
@@ -289,8 +289,11 @@ class SearchForm(forms.Form):
 
     def clean_query(self):
         query = self.cleaned_data["query"]
-        if query.strip() and not search_terms(query):
-            raise ValidationError("Search finds words (letters and digits); this query has none.")
+        if query.strip():
+            try:
+                parse_query(query)
+            except SearchQueryError as error:
+                raise ValidationError(str(error)) from error
         return query
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
 from pygments.lexers import get_lexer_by_name
@@ -13,7 +14,9 @@ from pygments.util import ClassNotFound
 from djangobin.exceptions import SnippetExpired, SnippetNotFound
 from djangobin.highlight import line_numbers, plain_html
 from djangobin.models import ApiToken, Author, Language, Snippet, SnippetRender, Tag
-from djangobin.search import search_terms, snippet_ids_matching
+from djangobin.search.excerpt import EXCERPT_SOURCE, excerpt_html, query_pattern, title_html
+from djangobin.search.index import snippet_ids_matching
+from djangobin.search.syntax import Query, parse_query
 
 # List pages show titles, not code: leave the big column in the database (renders are a table apart).
 _LIST_DEFERRED = ("original_code",)
@@ -136,23 +139,24 @@ def snippets_of_user(*, owner, viewer):
     return _list(snippets.order_by("-created_on", "-pk"))
 
 
-def snippets_search(*, query: str, user, mine: bool = False):
-    """Public live snippets (or only the user's own, of every exposure) containing every word of `query`, best
-    match first and at most search.SEARCH_RESULTS of them (see djangobin/search.py); with no words in `query`,
-    the newest ones."""
-    owner_id = user.pk if mine and user.is_authenticated else None
-    terms = search_terms(query)
-    if not terms:
-        snippets = Snippet.objects.listed().filter(user_id=owner_id) if owner_id else Snippet.objects.public()
-        return _list(snippets.order_by("-created_on", "-pk"))
-    return _SnippetsInOrder(snippet_ids_matching(terms, now=timezone.now(), owner_id=owner_id))
+def snippets_search(*, query: str, user, mine: bool = False) -> Sequence:
+    """The live snippets `query` finds (see djangobin/search/syntax.py), best match first and at most
+    search.index.SEARCH_RESULTS of them: public ones and the user's own of every exposure, or with `mine` only the
+    user's own. Each carries `title_html` and `excerpt_html`, its terms marked. Raises SearchQueryError for a query
+    that searches nothing (the search form refuses those first)."""
+    parsed = parse_query(query)
+    viewer_id = user.pk if user.is_authenticated else None
+    ids = snippet_ids_matching(parsed, now=timezone.now(), viewer_id=viewer_id, only_viewer=bool(mine and viewer_id))
+    return _SearchResults(ids, parsed)
 
 
-class _SnippetsInOrder(Sequence):
-    """Snippets by id, in the given order, loaded a slice at a time: a paginator reads only the page it shows."""
+class _SearchResults(Sequence):
+    """Snippets by id, in the given order, loaded a slice at a time (a paginator reads only the page it shows),
+    each with its title and excerpt marked."""
 
-    def __init__(self, ids):
+    def __init__(self, ids: list[int], query: Query):
         self.ids = ids
+        self.pattern = query_pattern(query)
 
     def __len__(self):
         return len(self.ids)
@@ -161,8 +165,13 @@ class _SnippetsInOrder(Sequence):
         if not isinstance(index, slice):
             return self[index : index + 1][0]
         ids = self.ids[index]
-        found = _list(Snippet.objects.filter(pk__in=ids)).in_bulk()
-        return [found[pk] for pk in ids if pk in found]
+        found = _list(Snippet.objects.filter(pk__in=ids)).annotate(head=Substr("original_code", 1, EXCERPT_SOURCE))
+        found = found.in_bulk()
+        snippets = [found[pk] for pk in ids if pk in found]
+        for snippet in snippets:
+            snippet.title_html = title_html(snippet.display_title, self.pattern)
+            snippet.excerpt_html = excerpt_html(snippet.head, self.pattern)
+        return snippets
 
 
 def snippets_for_sitemap():

@@ -1,4 +1,4 @@
-"""Full-text search (djangobin/search.py): a GIN-indexed tsvector on PostgreSQL, an FTS5 table on SQLite.
+"""Full-text search (djangobin/search/index.py): a GIN-indexed tsvector on PostgreSQL, an FTS5 table on SQLite.
 
 Each statement runs only on its own database. A later migration that makes SQLite rebuild djangobin_snippet
 (an AlterField or RemoveField does) drops the triggers with the old table: it must create them again.

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from djangobin import selectors
 from djangobin.forms import SearchForm
 from djangobin.ratelimits import ratelimited_reads
-from djangobin.search import SEARCH_RESULTS
+from djangobin.search.index import SEARCH_RESULTS
 from djangobin.services import accounts
 
 

@@ -90,7 +90,8 @@ def test_on_sqlite_the_search_index_merges_once_eight_segments_wait_so_purge_com
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_fork_migration_keeps_the_search_index_following_edits_both_ways(latest):
-    from djangobin.search import snippet_ids_matching
+    from djangobin.search.index import snippet_ids_matching
+    from djangobin.search.syntax import parse_query
     from tests.factories import make_snippet
 
     executor = MigrationExecutor(connection)
@@ -102,8 +103,8 @@ def test_the_fork_migration_keeps_the_search_index_following_edits_both_ways(lat
     snippet = make_snippet(code="aardvark\n")
     snippet.original_code = "zebra\n"
     snippet.save()
-    assert set(snippet_ids_matching(["zebra"], now=timezone.now())) == {snippet.pk}
-    assert set(snippet_ids_matching(["aardvark"], now=timezone.now())) == set()
+    assert set(snippet_ids_matching(parse_query("zebra"), now=timezone.now())) == {snippet.pk}
+    assert set(snippet_ids_matching(parse_query("aardvark"), now=timezone.now())) == set()
 
 
 def test_the_line_end_migration_gives_browser_pastes_lf_and_leaves_every_api_paste_byte_for_byte():
@@ -141,13 +142,15 @@ def test_the_line_end_migration_works_through_more_rows_than_one_batch(monkeypat
 
     assert [Snippet.objects.get(pk=row.pk).original_code for row in rows] == [f"n = {n}\n" for n in range(5)]
 
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_revisions_migration_makes_every_existing_snippet_its_own_revision_1_without_copying_its_code(latest):
     from django.contrib.auth.models import AnonymousUser
 
     from djangobin import revisions
     from djangobin.models import Snippet as CurrentSnippet
-    from djangobin.search import snippet_ids_matching
+    from djangobin.search.index import snippet_ids_matching
+    from djangobin.search.syntax import parse_query
     from djangobin.services.revisions import snippet_edit
 
     before, after = ("djangobin", "0012_expiration_minutes_hours_days"), ("djangobin", "0013_snippet_revisions")
@@ -180,5 +183,46 @@ def test_the_revisions_migration_makes_every_existing_snippet_its_own_revision_1
     # The search index still follows the snippet row: an edit is found by its new words, not its old ones.
     snippet_edit(snippet=snippet, user=AnonymousUser(), authored_slugs=["old1"], code="zebra = 1\n",
                  language=snippet.language, base_revision=1)  # fmt: skip
-    assert snippet_ids_matching(["zebra"], now=timezone.now()) == [snippet.pk]
-    assert snippet_ids_matching(["aardvark1"], now=timezone.now()) == []
+    assert snippet_ids_matching(parse_query("zebra"), now=timezone.now()) == [snippet.pk]
+    assert snippet_ids_matching(parse_query("aardvark1"), now=timezone.now()) == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_substring_migration_indexes_the_snippets_already_there_and_the_new_ones(latest):
+    from djangobin.search.index import snippet_ids_matching
+    from djangobin.search.syntax import parse_query
+    from tests.factories import make_snippet
+
+    before = ("djangobin", "0013_snippet_revisions")
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    old = executor.loader.project_state([before]).apps
+    language = old.get_model("djangobin", "Language").objects.get(lang_code="python")
+    Snippet = old.get_model("djangobin", "Snippet")
+    existing = [
+        Snippet.objects.create(original_code=code, slug=f"old{n}", language=language, created_on=timezone.now())
+        for n, code in enumerate(["x = '日本語のテキスト'\n", "plain = 1\n"])
+    ]
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    new = make_snippet(code="y = 'テキストエディタ'\n")
+
+    def found(text):
+        return set(snippet_ids_matching(parse_query(text), now=timezone.now()))
+
+    assert found("テキスト") == {existing[0].pk, new.pk}
+    assert found("日本") == {existing[0].pk}
+    assert found("plain") == {existing[1].pk}
+
+
+def test_the_substring_migration_keeps_its_own_copies_of_what_the_queries_repeat():
+    from djangobin.search import index, syntax
+
+    migration = importlib.import_module("djangobin.migrations.0014_search_substrings")
+
+    assert migration.UNSPACED_CLASS == syntax.UNSPACED_CLASS
+    assert migration.INDEXED_CHARACTERS == index.INDEXED_CHARACTERS
+    assert index.PG_SUBSTRING_TEXT.replace("s.", "") == migration.PG_SUBSTRING_TEXT
+    assert index.PG_SUBSTRING_ROWS.replace("s.", "") == migration.PG_SUBSTRING_ROWS

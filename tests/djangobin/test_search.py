@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from djangobin.models import Exposure, Snippet
-from djangobin.search import search_terms, snippet_ids_matching
+from djangobin.search.index import snippet_ids_matching
+from djangobin.search.syntax import MAX_TERMS, parse_query
 from djangobin.services.purge import snippets_expired_delete
 from tests.factories import make_snippet, make_user
 
@@ -55,6 +56,7 @@ def test_query_syntax_of_the_search_engines_is_searched_for_as_words(client):
     for query in ['NEAR(" AND *', "a OR b", "title:x", "'; DROP TABLE x; --", "^* -x", "!!! & | :*"]:
         assert client.get("/search/", {"query": query}).status_code == 200
     assert titles(client, "near and") == ["near and or not"]
+    assert titles(client, "NEAR near:and") == ["near and or not"]
 
 
 def test_a_query_without_any_word_is_refused_with_a_form_error(client):
@@ -82,7 +84,19 @@ def test_only_mine_finds_every_live_snippet_of_my_own_and_nobody_elses(client):
     make_snippet(title="their public", code="needle\n", user=make_user())
     client.force_login(me)
     assert sorted(titles(client, "needle", mysnippet="on")) == ["my private", "my unlisted"]
-    assert titles(client, "needle") == ["their public"]
+
+
+def test_a_signed_in_search_finds_the_public_snippets_and_my_own_private_ones_but_nobody_elses(client):
+    me, them = make_user(), make_user()
+    for owner, name in [(me, "my"), (them, "their")]:
+        for exposure in Exposure:
+            make_snippet(title=f"{name} {exposure}", code="needle\n", exposure=exposure, user=owner)
+
+    assert sorted(titles(client, "needle")) == ["my public", "their public"]
+    client.force_login(me)
+    assert sorted(titles(client, "needle")) == ["my private", "my public", "my unlisted", "their public"]
+    client.force_login(them)
+    assert sorted(titles(client, "needle")) == ["my public", "their private", "their public", "their unlisted"]
 
 
 def test_the_index_follows_edits_deletes_and_the_purge(client):
@@ -98,18 +112,19 @@ def test_the_index_follows_edits_deletes_and_the_purge(client):
 
     assert titles(client, "newword") == ["after"]
     for word in ("oldword", "goneword", "purgedword"):
-        assert snippet_ids_matching([word], now=now - timedelta(days=60)) == []
+        assert snippet_ids_matching(parse_query(word), now=now - timedelta(days=60)) == []
 
 
 def test_results_are_bounded_however_many_snippets_match():
     for n in range(5):
         make_snippet(title=f"common {n}", code="common\n")
-    assert len(snippet_ids_matching(["common"], now=timezone.now(), limit=3)) == 3
+    assert len(snippet_ids_matching(parse_query("common"), now=timezone.now(), limit=3)) == 3
 
 
 def test_query_words_are_lower_cased_split_at_punctuation_deduplicated_and_bounded():
-    assert search_terms("Foo.bar foo_BAR  café 日本語 x") == ["foo", "bar", "café", "日本語", "x"]
-    assert len(search_terms(" ".join(f"w{n}" for n in range(50)))) == 10
+    query = parse_query("Foo.bar foo_BAR  café 日本語 x")
+    assert [term.words for term in query.terms] == [("foo", "bar"), ("café",), ("日本語",), ("x",)]
+    assert len(parse_query(" ".join(f"w{n}" for n in range(50))).terms) == MAX_TERMS
 
 
 def test_searches_are_rate_limited_per_client_address(client, settings):
@@ -123,3 +138,241 @@ def test_searches_are_rate_limited_per_client_address(client, settings):
         cache.clear()
     assert codes == [200, 200, 200, 429]
     assert other == 200
+
+
+# What people type: the same answers on SQLite and PostgreSQL (the suite runs on both).
+
+
+@pytest.fixture
+def corpus():
+    """Snippets whose titles say what they hold."""
+    for title, code in [
+        ("phrase in order", "# a comment here\n"),
+        ("phrase reversed", "# comment a\n"),
+        ("dataclass with sys", "from dataclasses import dataclass\nimport sys\n@dataclass\nclass A: ...\n"),
+        ("dataclass alone", "@dataclass\nclass B: ...\n"),
+        ("items", "for item in items:\n    itemize(item)\n"),
+        ("problem", "problem = 1\n"),
+        ("attrs", "import attrs\n"),
+    ]:
+        make_snippet(title=title, code=code)
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ('"a comment"', ["phrase in order"]),
+        ("a comment", ["phrase in order", "phrase reversed"]),
+        ('-"comment a" comment', ["phrase in order"]),
+        ("item*", ["items"]),
+        ("itemi*", ["items"]),
+        ("dataclass -sys", ["dataclass alone"]),
+        ("dataclass NOT sys", ["dataclass alone"]),
+        ("dataclass AND sys", ["dataclass with sys"]),
+        ("sys OR attrs", ["attrs", "dataclass with sys"]),
+        ("dataclass sys OR attrs", ["dataclass with sys"]),
+        ("import attrs OR sys -dataclass", ["attrs"]),
+        ("dataclass or sys", []),  # lower-case "or" is a word to find
+        ("problem*", ["problem"]),
+    ],
+)
+def test_each_syntax_finds_what_it_says(client, corpus, query, found):
+    assert sorted(titles(client, query)) == found
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("-sys", "cannot only exclude"),
+        ("NOT sys -attrs", "cannot only exclude"),
+        ("it*", "at least 3 letters"),
+        ('"" ** ()', "has none"),
+    ],
+)
+def test_a_query_that_cannot_search_anything_says_why(client, corpus, query, message):
+    response = client.get("/search/", {"query": query})
+
+    assert response.status_code == 200
+    assert response.context["page"] is None
+    assert message in " ".join(response.context["form"].errors["query"])
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("日本語", ["japanese"]),
+        ("テキスト", ["japanese"]),  # in the middle of a run: no word starts there
+        ("日本", ["japanese"]),  # two characters: fewer than a trigram
+        ("語", ["japanese"]),
+        ("한국어", ["korean"]),  # Korean glues particles to its words: 한국어를
+        ("ภาษา", ["thai"]),
+        ("日本語 OR 한국어", ["japanese", "korean"]),
+        ("日本語 -greeting", []),
+        ("greeting -日本語", ["korean", "thai"]),
+        ("greeting 語", ["japanese"]),
+        ('"のテキ"', ["japanese"]),
+        ("中文", []),
+    ],
+)
+def test_text_in_scripts_without_spaces_is_found_inside_longer_runs(client, query, found):
+    make_snippet(title="japanese", code="greeting = '日本語のテキスト'\n")
+    make_snippet(title="korean", code="greeting = '한국어를 배웁니다'\n")
+    make_snippet(title="thai", code="greeting = 'ภาษาไทย'\n")
+    make_snippet(title="latin", code="text = 'Nihongo no tekisuto'\n")
+
+    assert sorted(titles(client, query)) == found
+
+
+def test_the_substring_index_follows_edits_and_deletes(client):
+    edited = make_snippet(title="edited", code="x = '東京タワー'\n")
+    deleted = make_snippet(title="deleted", code="x = '東京駅'\n")
+    edited.original_code = "x = '大阪城'\n"
+    edited.save()
+    deleted.delete()
+
+    assert titles(client, "東京") == []
+    assert titles(client, "大阪") == ["edited"]
+    edited.original_code = "x = 'plain'\n"
+    edited.save()
+    assert titles(client, "大阪") == []
+
+
+def test_a_title_in_such_a_script_is_found_too(client):
+    make_snippet(title="メモ帳の使い方", code="pass\n")
+
+    assert titles(client, "使い") == ["メモ帳の使い方"]
+
+
+def result_html(client, query):
+    html = client.get("/search/", {"query": query}).content.decode()
+    return html.split('class="snippet-list"')[1].split("</ol>")[0]
+
+
+def test_a_result_shows_the_matching_line_with_the_terms_marked(client):
+    make_snippet(title="needle title", code="first line\n    x = find_the(needle)  # here\nlast line\n")
+
+    html = result_html(client, "needle")
+
+    assert '<pre class="search-excerpt"><code>x = find_the(<mark>needle</mark>)  # here</code></pre>' in html
+    assert "<mark>needle</mark> title" in html
+    assert "first line" not in html
+
+
+def test_an_excerpt_of_a_paste_holding_html_shows_it_escaped_and_marks_only_the_match(client):
+    make_snippet(title="<b>bold</b> script", code="<script>alert('script')</script>\n")
+
+    html = result_html(client, "script")
+
+    assert "<script>" not in html and "<b>" not in html
+    assert "&lt;<mark>script</mark>&gt;alert(&#x27;<mark>script</mark>&#x27;)&lt;/<mark>script</mark>&gt;" in html
+    assert "&lt;b&gt;bold&lt;/b&gt; <mark>script</mark>" in html
+
+
+def test_an_excerpt_marks_phrases_prefixes_and_substrings_but_not_excluded_words(client):
+    make_snippet(title="t", code="items: a  comment, 日本語のテキスト, sys\n")
+
+    html = result_html(client, '"a comment" item* テキスト -zzz sys')
+
+    assert "<mark>items</mark>: <mark>a  comment</mark>, 日本語の<mark>テキスト</mark>, <mark>sys</mark>" in html
+
+
+def test_a_long_line_is_cut_around_the_match(client):
+    make_snippet(title="t", code="x" * 500 + " needle " + "y" * 500 + "\n")
+
+    excerpt = result_html(client, "needle").split('<pre class="search-excerpt"><code>')[1].split("</code>")[0]
+
+    assert excerpt.startswith("…x") and excerpt.endswith("y…")
+    assert len(excerpt) < 260
+
+
+FUZZ = [
+    '"',
+    '""',
+    '"unterminated phrase',
+    "*",
+    "**",
+    "***word",
+    "word**",
+    "-",
+    "--word",
+    "- -",
+    "(",
+    ")",
+    "(word",
+    "(a OR b) AND (c",
+    "OR",
+    "AND",
+    "NOT",
+    "OR OR word",
+    "word OR",
+    "NOT NOT word",
+    "word NOT",
+    "NEAR(a b, 2)",
+    "title:word",
+    "^word",
+    "{a b}",
+    "word:*",
+    "'word'",
+    "a & b | !c <-> d",
+    "\\",
+    "%_%",
+    "\u3000日本\u3000",
+    "e\u0301",
+    "\U0001f600 emoji",
+    ".,;:!?",
+    "x" * 200,
+    " ".join(["word"] * 100),
+]
+
+
+@pytest.mark.parametrize("query", FUZZ)
+def test_any_query_gives_results_or_a_clear_message_never_an_error(client, query):
+    make_snippet(title="word", code="word a b c d\n")
+
+    response = client.get("/search/", {"query": query})
+
+    assert response.status_code == 200
+    assert response.context["page"] is not None or response.context["form"].errors
+
+
+@pytest.mark.parametrize(("query", "message"), [("a\x00b", "NUL"), ("x" * 1000, "at most 200")])
+def test_a_query_with_a_nul_or_too_long_is_refused_with_a_message(client, query, message):
+    response = client.get("/search/", {"query": query})
+
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors["query"])
+
+
+def test_random_texts_of_the_syntax_characters_never_raise(client):
+    import random
+
+    make_snippet(title="word", code="word 日本語\n")
+    rng = random.Random(22)
+    alphabet = ['"', "*", "-", "(", ")", " ", " ", "OR", "AND", "NOT", "word", "日本", ":", "^", "'", "\\", "%", "a"]
+    for _ in range(200):
+        query = "".join(rng.choice(alphabet) + rng.choice(["", " "]) for _ in range(rng.randint(1, 12)))
+        response = client.get("/search/", {"query": query})
+        assert response.status_code == 200, query
+
+
+def test_a_substring_of_three_characters_or_more_is_looked_up_in_the_substring_index():
+    from djangobin.search import index
+
+    make_snippet(code="日本語のテキスト\n")
+    with CaptureQueriesContext(connection) as queries:
+        index.snippet_ids_matching(parse_query("日本語"), now=timezone.now())
+    sql = queries.captured_queries[-1]["sql"]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The condition alone, every other path turned off: the planner takes the index only if the query's
+            # expressions are the index's.
+            where = f"{index.PG_SUBSTRING_ROWS} AND {index.PG_SUBSTRING_TEXT} ILIKE '%%日本語%%'"
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN SELECT s.id FROM djangobin_snippet s WHERE {where}")  # noqa: S608
+        else:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        plan = "\n".join(" ".join(str(column) for column in row) for row in cursor.fetchall())
+    if connection.vendor == "postgresql":
+        assert "djangobin_snippet_substrings" in plan, plan
+    else:
+        assert "VIRTUAL TABLE INDEX 0:L" in plan, plan  # FTS5 was handed the LIKE
