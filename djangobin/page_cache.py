@@ -8,11 +8,16 @@ burn-after-reading snippet, a snippet whose render is still pending (the next vi
 request with a query string (it fills the search box), and a page larger than `PAGE_CACHE_MAX_PAGE_BYTES`. The
 cache (djangobin/bytes_cache.py) is one per process, never shared, and holds at most `PAGE_CACHE_MAX_BYTES`: an
 unlisted snippet's page stays in the memory of the process that served it. A snippet re-rendered (the
-`rehighlight` command) shows its new render within `PAGE_SECONDS`.
+`rehighlight` command) shows its new render within `PAGE_SECONDS`. A fork made or deleted on the site changes its
+source's fork list at once, in every process: `snippet_page_forget` stamps the source in the default cache (Redis in
+production, shared by every web process), and a kept page rendered under another stamp is not used.
 """
 
+import uuid
+
 from django.conf import settings
-from django.core.cache import caches
+from django.core.cache import cache, caches
+from django.db import transaction
 from django.utils.safestring import mark_safe
 
 from djangobin.fragments import recent_snippets_html
@@ -31,6 +36,28 @@ def _key(snippet):
     return f"snippet-page:{snippet.pk}:{snippet.slug}"
 
 
+def _stamp_key(snippet_id):
+    return f"snippet-page-stamp:{snippet_id}"
+
+
+def _stamp(snippet):
+    """The snippet's page stamp in the shared cache: None until its page was forgotten (within 2 x PAGE_SECONDS)."""
+    return cache.get(_stamp_key(snippet.pk))
+
+
+def snippet_page_forget(*, snippet) -> None:
+    """Stop using `snippet`'s kept page in every process once the current transaction commits (at once outside one):
+    a new stamp in the shared cache, which a page kept under another one does not match, and this process's copy
+    dropped. The stamp outlives every page kept before it (PAGE_SECONDS), so none of those can match it again."""
+    key, stamp_key = _key(snippet), _stamp_key(snippet.pk)
+
+    def forget():
+        cache.set(stamp_key, uuid.uuid4().hex, 2 * PAGE_SECONDS)
+        _cache().delete(key)
+
+    transaction.on_commit(forget)
+
+
 def snippet_page_cacheable(*, request, snippet) -> bool:
     return (
         not request.user.is_authenticated
@@ -43,13 +70,19 @@ def snippet_page_cacheable(*, request, snippet) -> bool:
 
 
 def snippet_page_get(*, request, snippet) -> str | None:
-    """The kept page with the snippet's current hit count and sidebar; None when there is none to use."""
+    """The kept page with the snippet's current hit count and sidebar; None when there is none to use.
+
+    The stamp is read here, before a missing page is rendered, and kept with it: a fork committed during the render
+    then leaves a kept page that no longer matches, rather than one that matches without the fork."""
     if not snippet_page_cacheable(request=request, snippet=snippet):
         return None
+    snippet.page_stamp = _stamp(snippet)
     kept = _cache().get(_key(snippet))
     if kept is None:
         return None
-    html, sidebar = kept
+    html, sidebar, stamp = kept
+    if stamp != snippet.page_stamp:
+        return None  # its fork list changed since (snippet_page_forget)
     current = recent_snippets_html()
     if current != sidebar:
         html = html.replace(sidebar, current, 1)
@@ -62,4 +95,4 @@ def snippet_page_keep(*, request, snippet, html: str, render_final: bool) -> Non
         return
     sidebar = recent_snippets_html()
     if sidebar in html:  # not so when the sidebar's cache expired during the render: keep nothing then
-        _cache().set(_key(snippet), (html, sidebar), PAGE_SECONDS)
+        _cache().set(_key(snippet), (html, sidebar, snippet.page_stamp), PAGE_SECONDS)

@@ -9,6 +9,7 @@ from djangobin.expiration import expires_at_for
 from djangobin.fragments import recent_snippets_forget
 from djangobin.hits import hit_record
 from djangobin.models import Snippet
+from djangobin.page_cache import snippet_page_forget
 from djangobin.services.renders import snippet_render_create
 from djangobin.services.tags import tags_get_or_create
 from djangobin.validators import snippet_code_validate, snippet_exposure_validate, snippet_title_validate
@@ -73,6 +74,8 @@ def snippet_create(
         snippet.tags.set(tags_get_or_create(tags))
         snippet_render_create(snippet=snippet, detect_language=detect_language)
         recent_snippets_forget()
+        if forked_from is not None:
+            snippet_page_forget(snippet=forked_from)  # its fork list shows the new fork at once
     return snippet
 
 
@@ -87,5 +90,8 @@ def snippet_hit(*, snippet_id: int) -> int:
 def snippet_delete(*, snippet, user):
     if not snippet.is_owned_by(user):
         raise PermissionDenied("Only the owner may delete a snippet.")
+    source = snippet.forked_from if snippet.forked_from_id else None
     snippet.delete()
     recent_snippets_forget()
+    if source is not None:
+        snippet_page_forget(snippet=source)
