@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.admin.models import DELETION
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from dramatiq.common import xq_name
@@ -22,11 +21,12 @@ from .access import operator_required
 from .audit import action_log
 from .scheduling import scheduler_job_run as job_run_now
 from .views import get_task_or_404
+from .wording import counted
 
 
 def _count(number, noun):
-    """ "1 task", "2 tasks": the number with its noun, plural when it should be."""
-    return f"{number} {noun}{pluralize(number)}"
+    """ "1 task", "2 tasks": the number with its noun, plural when it should be (nouns that take an s)."""
+    return counted(number, noun, f"{noun}s")
 
 
 def _confirmed(request):
@@ -114,7 +114,7 @@ def actor_retry_failed(request, actor_name):
         action_log(
             user=request.user,
             repr_text=f"actor {actor_name}",
-            message=f"Retried {sent} failed tasks of {actor_name} from the dashboard; {remaining} left.",
+            message=f"Retried {_count(sent, 'failed task')} of {actor_name} from the dashboard; {remaining} left.",
         )
         done = f"Re-sent {_count(sent, 'failed task')} of {actor_name}; {remaining} still waiting."
         return done, reverse("dashboard:tasks") + "?" + urlencode({"actor": actor_name})
@@ -171,7 +171,7 @@ def queue_purge_dead_letters(request, queue_name):
         action_log(
             user=request.user,
             repr_text=f"RabbitMQ queue {xq_name(queue_name)}",
-            message=f"Purged {purged} dead-lettered messages from the dashboard.",
+            message=f"Purged {_count(purged, 'dead-lettered message')} from the dashboard.",
             flag=DELETION,
         )
         return f"Purged {_count(purged, 'message')} from {xq_name(queue_name)}.", None
@@ -296,7 +296,7 @@ def tasks_bulk(request):
         probe.up_to_task_id = 2**62
         count = bulk.bulk_tasks(probe).count()
         label = BulkOperation.Action(action).label
-        scope = f"the {len(chosen)} chosen tasks" if chosen else "every task matching the current filter"
+        scope = f"the {_count(len(chosen), 'chosen task')}" if chosen else "every task matching the current filter"
         return Confirmation(
             title=f"{label} {_count(count, 'task')}?",
             lines=[
@@ -316,11 +316,11 @@ def tasks_bulk(request):
         operation = bulk.bulk_operation_create(
             action=action, message_ids=chosen, filter_query=filter_query, user=request.user
         )
-        what = f"the {len(chosen)} chosen tasks" if chosen else f"tasks matching ?{filter_query}"
+        what = f"the {_count(len(chosen), 'chosen task')}" if chosen else f"tasks matching ?{filter_query}"
         action_log(
             user=request.user,
             obj=operation,
-            message=f"Asked to {action} {operation.total} tasks ({what}) from the dashboard.",
+            message=f"Asked to {action} {_count(operation.total, 'task')} ({what}) from the dashboard.",
         )
         return None, reverse("dashboard:operation", args=[operation.pk])  # the operation's page says it all
 

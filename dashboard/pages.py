@@ -12,6 +12,7 @@ from taskhistory import selectors
 from taskhistory.statuses import OPEN
 
 from . import charts
+from .wording import counted
 
 TOTAL_ROWS = (
     ("delayed", "Delayed (sent for later)"),
@@ -92,6 +93,7 @@ def overview_json(data):
     for window, counts in data["totals"].items():
         live |= {f"total:{window}:{status}": count for status, count in counts.items()}
     live |= {"workers:live": data["workers_live"], "workers:stale": data["workers_stale"]}
+    live["workers:live:text"] = counted(data["workers_live"], "live worker process", "live worker processes")
     live |= {f"headline:{name}": value for name, value in data["headline"].items()}
     for chart in data["charts"]:
         live |= {f"chart:{chart.key}:processed": chart.processed, f"chart:{chart.key}:failed": chart.failed}
@@ -136,7 +138,7 @@ def _worker_json(row):
 
 
 def workers_json(rows, *, now):
-    live = {"workers:count": len(rows)}
+    live = {"workers:count": len(rows), "workers:count:text": counted(len(rows), "worker process", "worker processes")}
     for row in rows:
         worker = _worker_json(row)
         prefix = f"worker:{worker['key']}"
@@ -185,9 +187,17 @@ def _runtime(task):
     return f"{task.runtime_ms:.1f} ms" if task.runtime_ms is not None else "—"
 
 
+def _tasks_count_text(page):
+    if page.count is None:
+        return "Matching tasks"
+    if page.count_capped:
+        return f"{page.count}+ matching tasks"
+    return counted(page.count, "matching task", "matching tasks")
+
+
 def tasks_json(page, *, now, request=None, first_page=False):
     """The page's data; on the first page also its rows as HTML, so that new tasks appear without a reload."""
-    live = {"tasks:count": page.count}
+    live = {"tasks:count": page.count, "tasks:count:text": _tasks_count_text(page)}
     for task in page.tasks:
         live |= {
             f"task:{task.message_id}:status": task.status,

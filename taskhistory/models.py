@@ -7,6 +7,7 @@ import json
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import ngettext
 
 from .minutes import minute_start
 from .statuses import FINAL, RETRYABLE, WAITING, Status
@@ -299,7 +300,7 @@ class BulkOperation(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
-        return f"{self.get_action_display()} {self.total} tasks"
+        return f"{self.get_action_display()} {self.total} {ngettext('task', 'tasks', self.total)}"
 
     @property
     def progress_percent(self):

@@ -42,7 +42,7 @@ def test_switching_to_quorum_queues_stops_workers_clearly_and_the_move_loses_no_
 
     # And after the move every mail is delivered, once
     moved = system.manage("rabbitmq_queues_redeclare").stdout
-    assert "mail: re-created, 3 message(s) moved" in moved
+    assert "mail: re-created, 3 messages moved" in moved
     system.start_worker()
     mails = smtp_server.wait_for(4, timeout=60)
     time.sleep(1)
