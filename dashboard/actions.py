@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.admin.models import DELETION
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from dramatiq.common import xq_name
 
@@ -70,19 +71,33 @@ def _task_line(task):
     return f"{task.actor_name} on queue {task.queue_name}, {task.get_status_display().lower()}."
 
 
+def _back_to_list(request):
+    """The task list (with its filter) a row's button came from, when `next` names one; None otherwise. Only a path
+    of the task list itself is taken, so `next` never leads anywhere else."""
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    list_path = reverse("dashboard:tasks")
+    if url.split("?", 1)[0] != list_path or not url_has_allowed_host_and_scheme(url, allowed_hosts=None):
+        return None
+    return url
+
+
 @operator_required
 @require_http_methods(["GET", "POST"])
 def task_retry(request, message_id):
+    """From a task's page, or from a row of the task list (with `next`: the list is where it goes back to)."""
     task = get_task_or_404(message_id)
+    list_url = _back_to_list(request)
 
     def retry():
         new_id = services.task_retry(task=task)
         action_log(user=request.user, obj=task, message=f"Retried from the dashboard as message {new_id}.")
+        if list_url:
+            return f"Task {task.message_id} was re-sent as task {new_id}.", list_url
         return f"Task {task.message_id} was re-sent as this new task.", reverse("dashboard:task", args=[new_id])
 
     return _confirm_then_act(
         request,
-        back_url=_task_url(task),
+        back_url=list_url or _task_url(task),
         confirmation=lambda: Confirmation(
             title=f"Retry task {task.message_id}?",
             lines=[
@@ -90,6 +105,7 @@ def task_retry(request, message_id):
                 "Its stored message is sent again in full, as a new message with its retry count reset.",
             ],
             button="Retry this task",
+            hidden=[("next", list_url)] if list_url else (),
         ),
         act=retry,
     )
