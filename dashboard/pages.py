@@ -12,6 +12,7 @@ from taskhistory import selectors
 from taskhistory.statuses import OPEN
 
 from . import charts
+from .subjects import task_subject
 from .wording import counted
 
 TOTAL_ROWS = (
@@ -179,6 +180,7 @@ def task_json(task, *, full=False):
             "traceback": task.traceback,
             "retry_of": task.retry_of or None,
             "updated_at": iso(task.updated_at),
+            "subject": vars(subject) if (subject := task_subject(task)) else None,
         }
     return data
 
