@@ -219,8 +219,21 @@ def tasks_json(page, *, now, request=None, first_page=False):
     }
 
 
+def _attempt_json(attempt):
+    return {
+        "attempt": attempt.attempt,
+        "status": attempt.status,
+        "queue_seconds": attempt.waited_seconds,
+        "started_at": iso(attempt.started_at),
+        "finished_at": iso(attempt.finished_at),
+        "runtime_ms": attempt.runtime_ms,
+        "worker": {"host": attempt.worker_host, "pid": attempt.worker_pid} if attempt.worker_host else None,
+        "error": attempt.error,
+    }
+
+
 def task_detail_json(task, *, now):
-    data = task_json(task, full=True)
+    data = task_json(task, full=True) | {"attempts": [_attempt_json(a) for a in selectors.task_attempts(task)]}
     live = {f"task:{name}": data[name] for name in ("status", "retries", "last_error", "retried_as")}
     live |= {f"task:{name}": _time(getattr(task, name)) for name in ("started_at", "finished_at", "dead_lettered_at")}
     live |= {"task:runtime": _runtime(task), "task:queue_time": _seconds(task.queue_seconds)}

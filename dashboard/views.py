@@ -68,7 +68,7 @@ def task(request, message_id):
     context = {
         "task": task,
         "retried_as": retried_as,
-        "attempts": selectors.task_attempts(task.message_id),
+        "attempts": selectors.task_attempts(task),
         "subject": task_subject(task),
     }
     return render(request, "dashboard/task.html", context)
