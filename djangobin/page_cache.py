@@ -20,7 +20,7 @@ from django.core.cache import cache, caches
 from django.db import transaction
 from django.utils.safestring import mark_safe
 
-from djangobin.fragments import recent_snippets_html
+from djangobin.fragments import RECENT_KEY, recent_snippets_html
 from djangobin.models import Exposure
 
 PAGE_SECONDS = 60
@@ -38,11 +38,6 @@ def _key(snippet):
 
 def _stamp_key(snippet_id):
     return f"snippet-page-stamp:{snippet_id}"
-
-
-def _stamp(snippet):
-    """The snippet's page stamp in the shared cache: None until its page was forgotten (within 2 x PAGE_SECONDS)."""
-    return cache.get(_stamp_key(snippet.pk))
 
 
 def snippet_page_forget(*, snippet) -> None:
@@ -76,14 +71,16 @@ def snippet_page_get(*, request, snippet) -> str | None:
     then leaves a kept page that no longer matches, rather than one that matches without the fork."""
     if not snippet_page_cacheable(request=request, snippet=snippet):
         return None
-    snippet.page_stamp = _stamp(snippet)
+    # One trip to the shared cache for both: the stamp (None until the page was first forgotten) and the sidebar.
+    shared = cache.get_many([_stamp_key(snippet.pk), RECENT_KEY])
+    snippet.page_stamp = shared.get(_stamp_key(snippet.pk))
     kept = _cache().get(_key(snippet))
     if kept is None:
         return None
     html, sidebar, stamp = kept
     if stamp != snippet.page_stamp:
         return None  # its fork list changed since (snippet_page_forget)
-    current = recent_snippets_html()
+    current = shared.get(RECENT_KEY) or recent_snippets_html()
     if current != sidebar:
         html = html.replace(sidebar, current, 1)
     return html.replace(HITS_MARKER, str(snippet.hits), 1)
