@@ -31,3 +31,15 @@ ALL = (
     PRUNE_TASK_HISTORY,
     APPLY_BULK_OPERATION,
 )
+
+# What a task works on, declared once per actor so the dashboard can link a task to it: the model of the row one of
+# its arguments names ("AUTH_USER_MODEL" for the account model), and that argument's position and name.
+# `actors.checks` checks each against the actor's signature at `manage.py check` (actors.E002).
+SUBJECTS = {
+    "send_activation_mail": ("AUTH_USER_MODEL", 0, "user_id"),
+    "send_password_reset_mail": ("AUTH_USER_MODEL", 0, "user_id"),
+    "send_signup_attempt_mail": ("AUTH_USER_MODEL", 0, "user_id"),
+    "send_feedback_mail": ("djangobin.Feedback", 0, "feedback_id"),
+    "highlight_snippet": ("djangobin.Snippet", 0, "snippet_id"),
+    "apply_bulk_operation": ("taskhistory.BulkOperation", 0, "operation_id"),
+}

@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.admin.models import DELETION
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from dramatiq.common import xq_name
 
@@ -22,11 +22,12 @@ from .access import operator_required
 from .audit import action_log
 from .scheduling import scheduler_job_run as job_run_now
 from .views import get_task_or_404
+from .wording import counted
 
 
 def _count(number, noun):
-    """ "1 task", "2 tasks": the number with its noun, plural when it should be."""
-    return f"{number} {noun}{pluralize(number)}"
+    """ "1 task", "2 tasks": the number with its noun, plural when it should be (nouns that take an s)."""
+    return counted(number, noun, f"{noun}s")
 
 
 def _confirmed(request):
@@ -70,19 +71,33 @@ def _task_line(task):
     return f"{task.actor_name} on queue {task.queue_name}, {task.get_status_display().lower()}."
 
 
+def _back_to_list(request):
+    """The task list (with its filter) a row's button came from, when `next` names one; None otherwise. Only a path
+    of the task list itself is taken, so `next` never leads anywhere else."""
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    list_path = reverse("dashboard:tasks")
+    if url.split("?", 1)[0] != list_path or not url_has_allowed_host_and_scheme(url, allowed_hosts=None):
+        return None
+    return url
+
+
 @operator_required
 @require_http_methods(["GET", "POST"])
 def task_retry(request, message_id):
+    """From a task's page, or from a row of the task list (with `next`: the list is where it goes back to)."""
     task = get_task_or_404(message_id)
+    list_url = _back_to_list(request)
 
     def retry():
         new_id = services.task_retry(task=task)
         action_log(user=request.user, obj=task, message=f"Retried from the dashboard as message {new_id}.")
+        if list_url:
+            return f"Task {task.message_id} was re-sent as task {new_id}.", list_url
         return f"Task {task.message_id} was re-sent as this new task.", reverse("dashboard:task", args=[new_id])
 
     return _confirm_then_act(
         request,
-        back_url=_task_url(task),
+        back_url=list_url or _task_url(task),
         confirmation=lambda: Confirmation(
             title=f"Retry task {task.message_id}?",
             lines=[
@@ -90,6 +105,7 @@ def task_retry(request, message_id):
                 "Its stored message is sent again in full, as a new message with its retry count reset.",
             ],
             button="Retry this task",
+            hidden=[("next", list_url)] if list_url else (),
         ),
         act=retry,
     )
@@ -114,7 +130,7 @@ def actor_retry_failed(request, actor_name):
         action_log(
             user=request.user,
             repr_text=f"actor {actor_name}",
-            message=f"Retried {sent} failed tasks of {actor_name} from the dashboard; {remaining} left.",
+            message=f"Retried {_count(sent, 'failed task')} of {actor_name} from the dashboard; {remaining} left.",
         )
         done = f"Re-sent {_count(sent, 'failed task')} of {actor_name}; {remaining} still waiting."
         return done, reverse("dashboard:tasks") + "?" + urlencode({"actor": actor_name})
@@ -171,7 +187,7 @@ def queue_purge_dead_letters(request, queue_name):
         action_log(
             user=request.user,
             repr_text=f"RabbitMQ queue {xq_name(queue_name)}",
-            message=f"Purged {purged} dead-lettered messages from the dashboard.",
+            message=f"Purged {_count(purged, 'dead-lettered message')} from the dashboard.",
             flag=DELETION,
         )
         return f"Purged {_count(purged, 'message')} from {xq_name(queue_name)}.", None
@@ -296,7 +312,7 @@ def tasks_bulk(request):
         probe.up_to_task_id = 2**62
         count = bulk.bulk_tasks(probe).count()
         label = BulkOperation.Action(action).label
-        scope = f"the {len(chosen)} chosen tasks" if chosen else "every task matching the current filter"
+        scope = f"the {_count(len(chosen), 'chosen task')}" if chosen else "every task matching the current filter"
         return Confirmation(
             title=f"{label} {_count(count, 'task')}?",
             lines=[
@@ -316,11 +332,11 @@ def tasks_bulk(request):
         operation = bulk.bulk_operation_create(
             action=action, message_ids=chosen, filter_query=filter_query, user=request.user
         )
-        what = f"the {len(chosen)} chosen tasks" if chosen else f"tasks matching ?{filter_query}"
+        what = f"the {_count(len(chosen), 'chosen task')}" if chosen else f"tasks matching ?{filter_query}"
         action_log(
             user=request.user,
             obj=operation,
-            message=f"Asked to {action} {operation.total} tasks ({what}) from the dashboard.",
+            message=f"Asked to {action} {_count(operation.total, 'task')} ({what}) from the dashboard.",
         )
         return None, reverse("dashboard:operation", args=[operation.pk])  # the operation's page says it all
 

@@ -16,6 +16,7 @@ from taskhistory.minutes import epoch_minute
 from taskhistory.models import Task, TaskStat
 
 from . import charts
+from .wording import counted
 
 SAMPLE = 1_000
 WINDOWS = (
@@ -114,6 +115,7 @@ def actor_json(data: dict) -> dict:
             "queue_ms": vars(window.queue_ms),
         }
         live |= {f"actor:{window.key}:attempts": window.attempts, f"actor:{window.key}:failed": window.failed}
+        live[f"actor:{window.key}:attempts:text"] = counted(window.attempts, "attempt", "attempts")
         html[f"chart:actor:{window.key}"] = str(window.chart.svg)
     return {
         "actor": data["actor"],

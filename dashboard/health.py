@@ -9,6 +9,7 @@ from delivery import queues
 from taskhistory import selectors
 
 from . import scheduling
+from .wording import counted
 
 
 @dataclass
@@ -39,7 +40,7 @@ def _workers(now):
     live = [row for row in selectors.workers(now=now) if not row.stale]
     if not live:
         return Check(ok=False, detail="No worker process has written a heartbeat lately.")
-    return Check(ok=True, detail=f"{len(live)} worker process{'es' if len(live) != 1 else ''} alive")
+    return Check(ok=True, detail=f"{counted(len(live), 'worker process', 'worker processes')} alive")
 
 
 def _scheduler(now):

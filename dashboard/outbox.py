@@ -10,6 +10,7 @@ from delivery.parked import OutboxMessageNotParked, outbox_message_retry, outbox
 
 from .access import operator_required, staff_required
 from .audit import action_log
+from .wording import counted
 
 PAGE_ROWS = 200
 
@@ -39,7 +40,8 @@ def outbox_retry(request, message_id):
         context = {
             "title": f"Retry the parked message {row.message_id}?",
             "lines": [
-                f"{row.actor_name}{tuple(row.args)!r} failed {row.failures} times: {row.last_error}",
+                f"{row.actor_name}{tuple(row.args)!r} failed {counted(row.failures, 'time', 'times')}: "
+                f"{row.last_error}",
                 "It goes back into the outbox with its failures reset; the relay publishes it on its next pass, "
                 f"or parks it again after {PARK_AFTER_FAILURES} more failures if the cause is not fixed.",
             ],

@@ -12,6 +12,8 @@ from taskhistory import selectors
 from taskhistory.statuses import OPEN
 
 from . import charts
+from .subjects import task_subject
+from .wording import counted
 
 TOTAL_ROWS = (
     ("delayed", "Delayed (sent for later)"),
@@ -92,6 +94,7 @@ def overview_json(data):
     for window, counts in data["totals"].items():
         live |= {f"total:{window}:{status}": count for status, count in counts.items()}
     live |= {"workers:live": data["workers_live"], "workers:stale": data["workers_stale"]}
+    live["workers:live:text"] = counted(data["workers_live"], "live worker process", "live worker processes")
     live |= {f"headline:{name}": value for name, value in data["headline"].items()}
     for chart in data["charts"]:
         live |= {f"chart:{chart.key}:processed": chart.processed, f"chart:{chart.key}:failed": chart.failed}
@@ -136,7 +139,7 @@ def _worker_json(row):
 
 
 def workers_json(rows, *, now):
-    live = {"workers:count": len(rows)}
+    live = {"workers:count": len(rows), "workers:count:text": counted(len(rows), "worker process", "worker processes")}
     for row in rows:
         worker = _worker_json(row)
         prefix = f"worker:{worker['key']}"
@@ -177,6 +180,7 @@ def task_json(task, *, full=False):
             "traceback": task.traceback,
             "retry_of": task.retry_of or None,
             "updated_at": iso(task.updated_at),
+            "subject": vars(subject) if (subject := task_subject(task)) else None,
         }
     return data
 
@@ -185,9 +189,17 @@ def _runtime(task):
     return f"{task.runtime_ms:.1f} ms" if task.runtime_ms is not None else "—"
 
 
+def _tasks_count_text(page):
+    if page.count is None:
+        return "Matching tasks"
+    if page.count_capped:
+        return f"{page.count}+ matching tasks"
+    return counted(page.count, "matching task", "matching tasks")
+
+
 def tasks_json(page, *, now, request=None, first_page=False):
     """The page's data; on the first page also its rows as HTML, so that new tasks appear without a reload."""
-    live = {"tasks:count": page.count}
+    live = {"tasks:count": page.count, "tasks:count:text": _tasks_count_text(page)}
     for task in page.tasks:
         live |= {
             f"task:{task.message_id}:status": task.status,
@@ -207,8 +219,21 @@ def tasks_json(page, *, now, request=None, first_page=False):
     }
 
 
+def _attempt_json(attempt):
+    return {
+        "attempt": attempt.attempt,
+        "status": attempt.status,
+        "queue_seconds": attempt.waited_seconds,
+        "started_at": iso(attempt.started_at),
+        "finished_at": iso(attempt.finished_at),
+        "runtime_ms": attempt.runtime_ms,
+        "worker": {"host": attempt.worker_host, "pid": attempt.worker_pid} if attempt.worker_host else None,
+        "error": attempt.error,
+    }
+
+
 def task_detail_json(task, *, now):
-    data = task_json(task, full=True)
+    data = task_json(task, full=True) | {"attempts": [_attempt_json(a) for a in selectors.task_attempts(task)]}
     live = {f"task:{name}": data[name] for name in ("status", "retries", "last_error", "retried_as")}
     live |= {f"task:{name}": _time(getattr(task, name)) for name in ("started_at", "finished_at", "dead_lettered_at")}
     live |= {"task:runtime": _runtime(task), "task:queue_time": _seconds(task.queue_seconds)}

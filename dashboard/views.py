@@ -10,6 +10,7 @@ from taskhistory.forms import TaskFilterForm
 
 from . import actors_page, pages, scheduling
 from .access import staff_required
+from .subjects import task_subject
 
 
 @staff_required
@@ -64,7 +65,12 @@ def get_task_or_404(message_id):
 def task(request, message_id):
     task = get_task_or_404(message_id)
     retried_as = selectors.task_get(task.retried_as) if task.retried_as else None
-    context = {"task": task, "retried_as": retried_as, "attempts": selectors.task_attempts(task.message_id)}
+    context = {
+        "task": task,
+        "retried_as": retried_as,
+        "attempts": selectors.task_attempts(task),
+        "subject": task_subject(task),
+    }
     return render(request, "dashboard/task.html", context)
 
 

@@ -69,6 +69,16 @@ def hit_record(counter: str, pk: int) -> int:
     return 1
 
 
+def hits_unflushed(counter: str, pks) -> dict[int, int]:
+    """{pk: views counted in this process and not in the row yet} for the rows `pks` of `counter` that have any.
+
+    What a page adds to the counts it read, so that every page of one process shows a row's views alike."""
+    with _lock:
+        if _owner_pid != os.getpid() or not _counts:
+            return {}
+        return {pk: _counts[counter, pk] for pk in pks if (counter, pk) in _counts}
+
+
 def hits_flush() -> int:
     """Add the counted views to their rows in one transaction, one UPDATE per row; return how many views were written.
 

@@ -13,6 +13,7 @@ from pygments.util import ClassNotFound
 
 from djangobin.exceptions import SnippetExpired, SnippetNotFound
 from djangobin.highlight import line_numbers, plain_html
+from djangobin.hits import hits_unflushed
 from djangobin.models import ApiToken, Author, Language, Snippet, SnippetRender, Tag
 from djangobin.search.excerpt import EXCERPT_SOURCE, excerpt_html, query_pattern, title_html
 from djangobin.search.index import snippet_ids_matching
@@ -63,6 +64,23 @@ def author_of(user) -> Author:
     """`user`'s profile: the row a signal gives every account, or an unsaved one with the defaults (a page view
     writes nothing, so a missing row is not made here)."""
     return Author.objects.filter(user=user).select_related("default_language").first() or Author(user=user)
+
+
+def author_views_current(author: Author) -> int:
+    """The profile's views as its owner sees them: the stored count and this process's unflushed ones."""
+    if author.pk is None:
+        return 0
+    return author.views + hits_unflushed("profile", [author.pk]).get(author.pk, 0)
+
+
+def snippets_with_current_hits(snippets) -> list[Snippet]:
+    """`snippets` (a list page's) with this process's unflushed views added to each stored count, as the snippet
+    page adds them to its own: without it a list showed a paste's hits up to a flush interval behind its page."""
+    snippets = list(snippets)
+    unflushed = hits_unflushed("snippet", [snippet.pk for snippet in snippets])
+    for snippet in snippets:
+        snippet.hits += unflushed.get(snippet.pk, 0)
+    return snippets
 
 
 def paste_defaults(user) -> dict:

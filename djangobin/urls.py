@@ -94,6 +94,8 @@ urlpatterns = [
     path("settings/tokens/<int:token_id>/revoke/", account_settings.api_token_revoke, name="api_token_revoke"),
     path("userdetails/", accounts.user_details, name="user_details"),
     path("about/", TemplateView.as_view(template_name="djangobin/about.html"), name="about"),
+    path("favicon.ico", pages.favicon, name="favicon"),
+    path("robots.txt", pages.robots, name="robots"),
     path("eula/", TemplateView.as_view(template_name="djangobin/eula.html"), name="eula"),
     path("fork/<text:slug>/", paste.snippet_fork, name="snippet_fork"),
     path("raw/<text:slug>/", snippets.snippet_raw, name="snippet_raw"),

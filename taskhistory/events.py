@@ -59,10 +59,13 @@ class TaskEvent:
 
 # How store.py's upsert combines an event with the row of its message:
 # LATEST columns come from the higher-ranked event; ATTEMPT columns describe the latest attempt, so an event
-# of the same attempt fills in the ones still missing and an event of a newer attempt replaces them all;
+# of the same attempt fills in the ones still missing and an event of a newer attempt replaces them all, except
+# that EARLIEST_IN_ATTEMPT ones keep the attempt's earliest value (`queued_at`: when the attempt was asked for, its
+# first enqueue, not its later move from `<queue>.DQ` to the queue once a backoff ends);
 # MESSAGE columns keep the higher-ranked event's value when it has one, else the other's.
 LATEST = ("status", "rank", "retries", "options")
 ATTEMPT_COLUMNS = ("queued_at", "eta", "started_at", "finished_at", "runtime_ms", "worker_host", "worker_pid")
+EARLIEST_IN_ATTEMPT = frozenset({"queued_at"})
 MESSAGE_COLUMNS = ("last_error", "traceback", "retry_of")
 BLANK_MEANS_MISSING = frozenset({"worker_host", "last_error", "traceback", "retry_of"})
 
@@ -109,16 +112,21 @@ def exception_text(exception):
     return "".join(tb.format_exception(exception, limit=30))
 
 
-def enqueued(message, delay, *, at):
-    """Sent to its queue, or (with a delay, or a retry's backoff) to `<queue>.DQ` until its eta."""
+def enqueued(message, delay, *, at, sent_at=None):
+    """Sent to its queue, or (with a delay, or a retry's backoff) to `<queue>.DQ` until its eta.
+
+    `sent_at` is when the send began (before the broker confirmed it, by when a worker may have started the
+    message); it is the attempt's `queued_at`, the start of its time in queue. A retry is sent twice (to `.DQ` when
+    it is scheduled, to the queue when its backoff ends) and the store keeps the first, so the backoff counts."""
     previous_error = message.options.get("traceback") or ""
     errors = {"last_error": error_summary(previous_error), "traceback": previous_error}
+    queued_at = sent_at or at
     eta = message.options.get("eta")
     if delay is not None or eta is not None:
         status = Status.RETRYING if message.options.get("retries") else Status.DELAYED
         due = from_millis(eta) if isinstance(eta, int | float) else None
-        return _event(message, status=status, stage=STAGE_WAITING, at=at, eta=due, **errors)
-    return _event(message, status=Status.ENQUEUED, stage=STAGE_READY, at=at, queued_at=at, **errors)
+        return _event(message, status=status, stage=STAGE_WAITING, at=at, eta=due, queued_at=queued_at, **errors)
+    return _event(message, status=Status.ENQUEUED, stage=STAGE_READY, at=at, queued_at=queued_at, **errors)
 
 
 def started(message, *, at, host, pid):

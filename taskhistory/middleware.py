@@ -7,6 +7,7 @@ problems are logged and the message goes on as if the dashboard did not exist.
 
 import functools
 import logging
+import threading
 
 import dramatiq
 from django.utils import timezone
@@ -39,6 +40,7 @@ def history_flush(broker=None) -> None:
 class TaskHistory(Middleware):
     def __init__(self):
         self._recorder = None
+        self._sending = threading.local()  # when this thread's current send began (before_enqueue)
 
     @property
     def recorder(self):
@@ -69,8 +71,14 @@ class TaskHistory(Middleware):
         self.recorder.stop()
 
     @_never_raises
+    def before_enqueue(self, broker, message, delay):
+        self._sending.at = timezone.now()
+
+    @_never_raises
     def after_enqueue(self, broker, message, delay):
-        self.recorder.record(events.enqueued(message, delay, at=timezone.now()))
+        at = timezone.now()
+        sent_at, self._sending.at = getattr(self._sending, "at", None), None
+        self.recorder.record(events.enqueued(message, delay, at=at, sent_at=sent_at))
 
     @_never_raises
     def before_process_message(self, broker, message):

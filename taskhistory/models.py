@@ -7,6 +7,7 @@ import json
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import ngettext
 
 from .minutes import minute_start
 from .statuses import FINAL, RETRYABLE, WAITING, Status
@@ -52,7 +53,11 @@ class Task(models.Model):
     rank = models.PositiveIntegerField(default=0)
     retries = models.PositiveIntegerField(default=0)
     enqueued_at = models.DateTimeField(help_text="When the message was first sent.")
-    queued_at = models.DateTimeField(null=True, blank=True, help_text="When it last became ready to run.")
+    queued_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When its latest attempt was asked for: the message sent, or its retry scheduled.",
+    )
     eta = models.DateTimeField(null=True, blank=True, help_text="When a delayed message or a retry is due.")
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -115,11 +120,12 @@ class Task(models.Model):
 
     @property
     def queue_seconds(self):
-        """Time in queue before the last attempt started."""
-        ready = self.queued_at or self.enqueued_at
-        if self.started_at is None or ready is None:
+        """How long the latest attempt waited before it started, from when it was asked for: a retry's backoff and
+        a delayed message's delay included, as well as its time ready in the queue."""
+        asked = self.queued_at or self.enqueued_at
+        if self.started_at is None or asked is None:
             return None
-        return max((self.started_at - ready).total_seconds(), 0.0)
+        return max((self.started_at - asked).total_seconds(), 0.0)
 
 
 RUNTIME_BUCKETS = (
@@ -299,7 +305,7 @@ class BulkOperation(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
-        return f"{self.get_action_display()} {self.total} tasks"
+        return f"{self.get_action_display()} {self.total} {ngettext('task', 'tasks', self.total)}"
 
     @property
     def progress_percent(self):

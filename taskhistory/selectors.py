@@ -238,7 +238,7 @@ def queue_latency(*, now: dt.datetime | None = None) -> dict[str, float]:
     rows = (
         Task.objects.filter(status=Status.ENQUEUED)
         .values("queue_name")
-        .annotate(oldest=Min(Coalesce("queued_at", "enqueued_at")))
+        .annotate(oldest=Min(Coalesce("eta", "queued_at", "enqueued_at")))  # ready since its eta, if it had one
         .order_by()
     )
     return {row["queue_name"]: max((now - row["oldest"]).total_seconds(), 0.0) for row in rows}
@@ -259,9 +259,23 @@ def queues_paused() -> set[str]:
     return control.paused_queues()
 
 
-def task_attempts(message_id: str) -> list[TaskAttempt]:
-    """Each finished attempt of a task, first to last."""
-    return list(TaskAttempt.objects.filter(message_id=message_id).order_by("attempt"))
+def task_attempts(task: Task) -> list[TaskAttempt]:
+    """Each finished attempt of `task`, first to last, with `waited_seconds`: its time in queue, from when it was
+    asked for to its start (None when that is unknown).
+
+    An attempt is asked for when the message is sent (the first), or when the attempt before it ends and the
+    Retries middleware schedules it (that attempt's `finished_at`), so a retry's backoff counts. The latest attempt
+    has the task's own `queued_at`, the time its enqueue recorded."""
+    attempts = list(TaskAttempt.objects.filter(message_id=task.message_id).order_by("attempt"))
+    finished = {attempt.attempt: attempt.finished_at for attempt in attempts}
+    for attempt in attempts:
+        if attempt.attempt == task.retries and task.queued_at is not None:
+            asked = task.queued_at
+        else:
+            asked = task.enqueued_at if attempt.attempt == 0 else finished.get(attempt.attempt - 1)
+        known = attempt.started_at is not None and asked is not None
+        attempt.waited_seconds = max((attempt.started_at - asked).total_seconds(), 0.0) if known else None
+    return attempts
 
 
 def known_actors(*, now: dt.datetime | None = None) -> list[str]:

@@ -15,7 +15,7 @@ from functools import cached_property
 
 from django.db import connection, transaction
 
-from .events import ATTEMPT_COLUMNS, BLANK_MEANS_MISSING, LATEST, MESSAGE_COLUMNS, dumps
+from .events import ATTEMPT_COLUMNS, BLANK_MEANS_MISSING, EARLIEST_IN_ATTEMPT, LATEST, MESSAGE_COLUMNS, dumps
 from .models import RUNTIME_BUCKETS
 from .statuses import STAGE_DONE, STAGE_READY, Status, stage_of, stage_of_sql
 
@@ -80,9 +80,17 @@ def _message_column(column):
     )
 
 
+def _earliest(column):
+    """The earlier of the two values, either when the other is missing (datetimes compare in order on both
+    databases: SQLite keeps them as ISO text of one format)."""
+    new, old = f"excluded.{column}", f"taskhistory_task.{column}"
+    return f"CASE WHEN {old} IS NULL OR ({new} IS NOT NULL AND {new} < {old}) THEN {new} ELSE {old} END"
+
+
 def _attempt_column(column):
-    """Within one attempt, like a message column; an event of a newer attempt replaces it, an older one cannot."""
-    same_attempt = _message_column(column).split(" = ", 1)[1]
+    """Within one attempt, like a message column (or the earliest value, for EARLIEST_IN_ATTEMPT); an event of a
+    newer attempt replaces it, an older one cannot."""
+    same_attempt = _earliest(column) if column in EARLIEST_IN_ATTEMPT else _message_column(column).split(" = ", 1)[1]
     return (
         f"{column} = CASE WHEN {_REVIVED} THEN excluded.{column} "
         f"WHEN excluded.retries = taskhistory_task.retries THEN {same_attempt} "

@@ -4,6 +4,8 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 
+from dashboard import wording
+
 register = template.Library()
 
 
@@ -66,3 +68,10 @@ def when(value):
         local.strftime("%Y-%m-%d %H:%M:%S %Z"),
         relative,
     )
+
+
+@register.filter
+def counted(number, nouns):
+    """`{{ n|counted:"worker process|worker processes" }}`: the count and its noun, as wording.counted gives them."""
+    singular, plural = nouns.split("|")
+    return wording.counted(number, singular, plural)

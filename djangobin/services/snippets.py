@@ -12,6 +12,7 @@ from djangobin.expiration import expiration_for_lifetime, expires_at_for
 from djangobin.fragments import recent_snippets_forget
 from djangobin.hits import hit_record
 from djangobin.models import Snippet
+from djangobin.page_cache import snippet_page_forget
 from djangobin.services.renders import snippet_render_create
 from djangobin.services.revisions import snippet_fork_revision_create
 from djangobin.services.tags import tags_get_or_create
@@ -97,6 +98,8 @@ def snippet_create(
         if forked_from is not None:
             snippet_fork_revision_create(snippet=snippet)
         recent_snippets_forget()
+        if forked_from is not None:
+            snippet_page_forget(snippet=forked_from)  # its fork list shows the new fork at once
     return snippet
 
 
@@ -111,8 +114,11 @@ def snippet_hit(*, snippet_id: int) -> int:
 def snippet_delete(*, snippet, user):
     if not snippet.is_owned_by(user):
         raise PermissionDenied("Only the owner may delete a snippet.")
+    source = snippet.forked_from if snippet.forked_from_id else None
     snippet.delete()
     recent_snippets_forget()
+    if source is not None:
+        snippet_page_forget(snippet=source)
 
 
 def delete_key_generate() -> str:
@@ -137,3 +143,5 @@ def snippet_delete_with_key(*, snippet, key: str) -> None:
         raise PermissionDenied("That is not this snippet's delete link.")
     Snippet.objects.filter(pk=snippet.pk, delete_key_hash=snippet.delete_key_hash).delete()
     recent_snippets_forget()
+    if snippet.forked_from_id:
+        snippet_page_forget(snippet=snippet.forked_from)

@@ -13,7 +13,9 @@ from djangobin.services import accounts
 
 
 def _page(request, queryset):
-    return Paginator(queryset, settings.SNIPPETS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(queryset, settings.SNIPPETS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = selectors.snippets_with_current_hits(page.object_list)
+    return page
 
 
 def trending_snippets(request, language_slug=None):
@@ -40,7 +42,14 @@ def profile(request, username):
     return render(
         request,
         "djangobin/profile.html",
-        {"owner": owner, "author": author, "page": page, "hidden": hidden, "is_owner": is_owner},
+        {
+            "owner": owner,
+            "author": author,
+            "views": selectors.author_views_current(author),
+            "page": page,
+            "hidden": hidden,
+            "is_owner": is_owner,
+        },
     )
 
 

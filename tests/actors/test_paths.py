@@ -37,3 +37,26 @@ def test_reading_the_paths_imports_no_actor_module():
     code = "import sys, actors.paths; print(sorted(m for m in sys.modules if m.startswith('actors')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "['actors', 'actors.paths']"
+
+
+def test_every_declared_subject_fits_its_actors_signature_and_names_a_model():
+    assert {name: checks.subject_problem(name, subject) for name, subject in paths.SUBJECTS.items()} == dict.fromkeys(
+        paths.SUBJECTS
+    )
+
+
+def test_a_subject_naming_the_wrong_argument_is_a_system_check_error(monkeypatch):
+    monkeypatch.setattr(paths, "SUBJECTS", {**paths.SUBJECTS, "highlight_snippet": ("djangobin.Snippet", 0, "id")})
+    try:
+        call_command("check")
+    except SystemCheckError as error:
+        assert "actors.E002" in str(error) and "['snippet_id']" in str(error)
+    else:
+        raise AssertionError("the check passed a subject that names no parameter of the actor")
+
+
+def test_a_subject_of_an_unknown_actor_or_model_is_named_as_such():
+    assert checks.subject_problem("highlight_snipet", ("djangobin.Snippet", 0, "snippet_id")) == (
+        "names no actor a worker would run"
+    )
+    assert "names no model" in checks.subject_problem("highlight_snippet", ("djangobin.Snipet", 0, "snippet_id"))

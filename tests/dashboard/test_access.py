@@ -47,7 +47,14 @@ def failed_task():
     return make_task(status="failed", message_id=MESSAGE_ID)
 
 
-@pytest.mark.parametrize(("name", "args"), PAGES + ACTIONS)
+HTML_PAGES = [(name, args) for name, args in PAGES if not name.startswith("dashboard:api_") and "metrics" not in name]
+MACHINE_VIEWS = [(name, args) for name, args in PAGES if (name, args) not in HTML_PAGES] + [
+    ("dashboard:api_operation", [1]),
+    ("dashboard:api_actor", ["send_feedback_mail"]),
+]
+
+
+@pytest.mark.parametrize(("name", "args"), HTML_PAGES + ACTIONS)
 def test_an_anonymous_visitor_is_sent_to_the_login_page_with_a_way_back(client, failed_task, name, args):
     url = reverse(name, args=args)
     for response in (client.get(url), client.post(url, {"confirm": "yes"})):
@@ -55,11 +62,28 @@ def test_an_anonymous_visitor_is_sent_to_the_login_page_with_a_way_back(client, 
         assert response["Location"].startswith(reverse("admin:login") + "?next=")
 
 
+@pytest.mark.parametrize(("name", "args"), MACHINE_VIEWS)
+def test_a_machine_without_a_token_or_a_session_gets_401_in_json_never_a_login_redirect(client, name, args):
+    response = client.get(reverse(name, args=args))
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="djangobin dashboard"'
+    assert response["Content-Type"] == "application/json"
+    assert "Bearer" in response.json()["error"]
+
+
+@pytest.mark.parametrize(("name", "args"), MACHINE_VIEWS)
+def test_a_signed_in_user_who_is_not_staff_gets_403_in_json_from_the_machine_views(user_client, name, args):
+    response = user_client.get(reverse(name, args=args))
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/json"
+    assert "WWW-Authenticate" not in response
+
+
 @pytest.mark.parametrize(("name", "args"), PAGES + ACTIONS)
 def test_a_logged_in_user_who_is_not_staff_is_refused_with_403(user_client, failed_task, name, args):
     url = reverse(name, args=args)
     assert user_client.get(url).status_code == 403
-    assert user_client.post(url, {"confirm": "yes"}).status_code == 403
+    assert user_client.post(url, {"confirm": "yes"}).status_code in (403, 405)  # the API's views are GET only
 
 
 @pytest.mark.parametrize(("name", "args"), PAGES + ACTIONS)
@@ -127,6 +151,7 @@ def test_a_wrong_token_is_refused_with_401(client, settings):
     response = client.get(reverse("dashboard:api_tasks"), HTTP_AUTHORIZATION="Bearer guessed")
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Bearer")
+    assert response.json() == {"error": "A valid bearer token is required."}
 
 
 def test_any_token_is_refused_when_none_is_configured(client, settings):

@@ -98,3 +98,55 @@ def test_retry_all_stops_at_its_limit_and_says_how_many_are_left(staff, broker):
     assert services.tasks_retry_failed(actor_name="send_feedback_mail", limit=2) == (2, 3)
     assert services.tasks_retry_failed(actor_name="send_feedback_mail", limit=10) == (3, 0)
     assert broker.queues["mail"].qsize() == 5
+
+
+def row_retry_form(page, task):
+    """The Retry form of `task`'s row in a task list page: its action and its fields."""
+    html = page.content.decode()
+    start = html.index(f'<form method="post" action="{reverse("dashboard:task_retry", args=[task.message_id])}">')
+    form = html[start : html.index("</form>", start)]
+    return form
+
+
+def test_each_failed_row_of_the_task_list_has_a_retry_that_asks_first_then_returns_to_the_list(
+    staff_client, staff, broker
+):
+    # Given a failed and a succeeded task, the list filtered to failed ones
+    failed, succeeded = make_task(status="failed"), make_task(status="succeeded")
+    list_url = reverse("dashboard:tasks") + "?status=failed"
+    page = staff_client.get(list_url)
+    # Then the failed row has a Retry button posting (with CSRF) back to the filtered list, and the other none
+    form = row_retry_form(staff_client.get(reverse("dashboard:tasks")), failed)
+    assert 'name="csrfmiddlewaretoken"' in form and 'name="next" value="/dashboard/tasks/"' in form
+    assert 'name="next" value="/dashboard/tasks/?status=failed"' in row_retry_form(page, failed)
+    assert reverse("dashboard:task_retry", args=[succeeded.message_id]) not in page.content.decode()
+    # When it is pressed, a confirmation is asked and nothing is sent yet
+    url = reverse("dashboard:task_retry", args=[failed.message_id])
+    asked = staff_client.post(url, {"next": list_url})
+    assert asked.status_code == 200 and b'name="confirm" value="yes"' in asked.content
+    assert b'name="next" value="/dashboard/tasks/?status=failed"' in asked.content
+    assert f'href="{list_url}"'.replace("&", "&amp;").encode() in asked.content  # Cancel goes back to the list
+    assert broker.queues["mail"].qsize() == 0
+    # And once confirmed, the task is re-sent, logged, and the operator is back on the list
+    done = staff_client.post(url, {"confirm": "yes", "next": list_url})
+    assert done.status_code == 302 and done["Location"] == list_url
+    assert broker.queues["mail"].qsize() == 1
+    failed.refresh_from_db()
+    assert failed.retried_as and failed.retried_as in LogEntry.objects.get(user=staff).change_message
+    assert f"re-sent as task {failed.retried_as}" in staff_client.get(list_url).content.decode()
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/dashboard/tasks/", "//evil.example/", "/admin/", "/"])
+def test_a_retry_never_redirects_off_the_task_list_whatever_next_says(staff_client, broker, next_url):
+    task = make_task(status="failed")
+    done = staff_client.post(
+        reverse("dashboard:task_retry", args=[task.message_id]), {"confirm": "yes", "next": next_url}
+    )
+    task.refresh_from_db()
+    assert done["Location"] == reverse("dashboard:task", args=[task.retried_as])
+
+
+def test_staff_without_the_operate_permission_see_no_retry_in_the_rows(viewer_client):
+    task = make_task(status="failed")
+    page = viewer_client.get(reverse("dashboard:tasks")).content.decode()
+    assert reverse("dashboard:task_retry", args=[task.message_id]) not in page

@@ -64,6 +64,20 @@ def test_latency_is_the_age_of_the_oldest_ready_message_of_each_queue(staff_clie
     assert samples[("djangobin_queue_latency_seconds", (("queue", "maintenance"),))] == 0
 
 
+def test_a_retry_is_ready_only_from_its_eta_so_its_backoff_is_not_queue_latency(staff_client):
+    # Given a retry scheduled 5 minutes ago with a backoff that ended 20 s ago, now ready in the queue
+    now = timezone.now()
+    make_task(
+        status="enqueued",
+        queue_name="highlight",
+        retries=2,
+        queued_at=now - dt.timedelta(minutes=5),
+        eta=now - dt.timedelta(seconds=20),
+    )
+    _, samples = _samples(staff_client)
+    assert 20 <= samples[("djangobin_queue_latency_seconds", (("queue", "highlight"),))] < 30
+
+
 def test_scheduler_jobs_report_their_last_success_and_whether_a_run_was_missed(staff_client):
     from scheduler.jobs import declared_jobs
     from scheduler.models import JobRun

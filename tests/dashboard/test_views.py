@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from taskhistory.models import WorkerProcess
+from taskhistory.models import TaskAttempt, WorkerProcess
 from tests.taskhistory.factories import make_stat, make_task
 
 pytestmark = pytest.mark.django_db
@@ -196,3 +196,23 @@ def test_metrics_expose_attempt_counters_open_tasks_and_a_cumulative_run_time_hi
     assert 'actor="we\\"ird\\\\actor"' in text
     assert "djangobin_rabbitmq_up 0" in text
     assert "# TYPE djangobin_task_runtime_seconds histogram" in text
+
+
+def test_the_task_page_shows_each_attempts_time_in_queue_from_when_it_was_asked_for(staff_client):
+    # Given a task sent at t0, run at t1 until t2 (raised), its retry scheduled then and run at t5 after a backoff
+    t0 = timezone.now() - dt.timedelta(minutes=1)
+    t = [t0 + dt.timedelta(seconds=n) for n in range(7)]
+    task = make_task(status="succeeded", retries=1, enqueued_at=t[0], queued_at=t[2], eta=t[4], started_at=t[5])
+    TaskAttempt.objects.create(
+        message_id=task.message_id, attempt=0, status="retrying", started_at=t[1], finished_at=t[2]
+    )
+    TaskAttempt.objects.create(
+        message_id=task.message_id, attempt=1, status="succeeded", started_at=t[5], finished_at=t[6]
+    )
+    # Then the page and its JSON show 1 s before the first attempt, and the 3 s of backoff and wait before the retry
+    page = staff_client.get(reverse("dashboard:task", args=[task.message_id])).content.decode()
+    assert '<dd data-key="task:queue_time">3.000 s</dd>' in page
+    assert '<td class="num">1.000 s</td>' in page and '<td class="num">3.000 s</td>' in page
+    data = staff_client.get(reverse("dashboard:api_task", args=[task.message_id])).json()["task"]
+    assert [attempt["queue_seconds"] for attempt in data["attempts"]] == [1.0, 3.0]
+    assert data["queue_seconds"] == 3.0

@@ -60,6 +60,10 @@ def test_a_burn_after_reading_paste_is_shown_to_its_first_reader_then_gone_for_e
     reader.click("button:has-text('Show and delete')")
     expect(reader.locator("main")).to_contain_text("4711")
     expect(reader.locator("[role=alert]")).to_contain_text("this snippet was deleted as you opened it")
+    # And the page offers Copy but no Raw or Download, which would answer 404 now
+    expect(reader.locator("#copy-code")).to_be_visible()
+    expect(reader.get_by_role("link", name="Raw")).to_have_count(0)
+    expect(reader.get_by_role("link", name="Download")).to_have_count(0)
     assert problems == [] and reader_problems == []
     # And nobody, the author included, can open it again (DJANGO_DEBUG's 404 page has inline style: not watched)
     for page in (reader, author):

@@ -63,6 +63,19 @@ def test_show_and_delete_shows_the_code_once_with_a_warning_and_deletes_it(clien
     assert not Snippet.objects.filter(pk=snippet.pk).exists()
 
 
+def test_the_page_that_burned_it_offers_no_raw_or_download_which_would_answer_404(client):
+    snippet = paste(client)
+    raw, download = (f'href="/{kind}/{snippet.slug}/"' for kind in ("raw", "download"))
+    author_page = client.get(snippet.get_absolute_url()).content.decode()
+    assert raw in author_page and download in author_page
+
+    page = Client().post(snippet.get_absolute_url()).content.decode()
+
+    assert BURNED_WARNING in page and "secret" in page
+    assert raw not in page and download not in page
+    assert Client().get(f"/raw/{snippet.slug}/").status_code == 404
+
+
 def test_a_second_show_and_delete_finds_nothing(client):
     snippet = paste(client)
     Client().post(snippet.get_absolute_url())

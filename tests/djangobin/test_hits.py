@@ -150,3 +150,27 @@ def test_the_flusher_thread_flushes_every_interval_until_the_buffer_stops(monkey
                 thread.join(timeout=10)  # it ends at its next wake-up
 
     assert not [t for t in threading.enumerate() if t.name == "hits-flusher"]
+
+
+def test_a_profile_and_the_trending_list_show_the_same_hit_count_as_the_snippet_page_before_the_flush(client, buffered):
+    # Given a public snippet of ann's viewed twice, its views still in this process's buffer
+    snippet = make_snippet(user=make_user(username="ann"), exposure="public")
+    client.get(snippet.get_absolute_url())
+    page = client.get(snippet.get_absolute_url()).content.decode()
+    assert "<dt>Hits</dt><dd>2</dd>" in page
+    # When her profile and the trending list are shown (the rows still say 0)
+    assert hits_of(snippet) == 0
+    profile = client.get("/user/ann/").content.decode()
+    trending = client.get("/trending/").content.decode()
+    # Then they count the same two views as the snippet's page
+    assert "<span>2 hits</span>" in profile
+    assert "<span>2 hits</span>" in trending
+
+
+def test_the_owner_sees_the_profile_views_not_yet_flushed(client, buffered):
+    user = make_user(username="cat")
+    Author.objects.get_or_create(user=user)
+    for _ in range(3):
+        client.get("/user/cat/")
+    client.force_login(user)
+    assert "your profile was viewed 3 times" in client.get("/user/cat/").content.decode()

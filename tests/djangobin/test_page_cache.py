@@ -1,7 +1,9 @@
 import pytest
 from django.core.cache import caches
 
+from djangobin import page_cache
 from djangobin.models import Exposure, SnippetRender
+from djangobin.services.snippets import snippet_delete
 from tests.djangobin.helpers import count_queries
 from tests.factories import make_snippet, make_user
 
@@ -102,3 +104,51 @@ def test_the_page_cache_is_bounded_by_the_settings_bytes(settings):
         settings.PAGE_CACHE_MAX_PAGE_BYTES,
         settings.PAGE_CACHE_MAX_BYTES,
     )
+
+
+def forks_listed(page):
+    """The text of the page's "Forks" panel (the sidebar's recent snippets may name a fork too), "" without one."""
+    _, found, rest = page.partition('aria-labelledby="forks-title"')
+    return rest.split("</section>", 1)[0] if found else ""
+
+
+def test_a_new_fork_shows_in_its_sources_kept_page_at_once(client, django_capture_on_commit_callbacks):
+    # Given the source's page kept for anonymous visitors
+    source = rendered(title="Source")
+    client.get(source.get_absolute_url())
+    assert caches["pages"].get(page_cache._key(source)) is not None
+    # When someone forks it
+    with django_capture_on_commit_callbacks(execute=True):
+        fork = make_snippet(title="Forked at once", forked_from=source)
+    # Then the next view lists the fork
+    assert f'<a href="{fork.get_absolute_url()}">Forked at once</a>' in forks_listed(
+        client.get(source.get_absolute_url()).text
+    )
+
+
+def test_another_processs_kept_page_of_the_source_is_not_used_after_a_fork(client, django_capture_on_commit_callbacks):
+    # Given the source's kept page, as another web process holds it in its own memory
+    source = rendered(title="Source")
+    client.get(source.get_absolute_url())
+    pages, key = caches["pages"], page_cache._key(source)
+    other_process_copy = pages.get(key)
+    assert other_process_copy is not None
+    # When a fork is made here, and the other process's copy is still in memory
+    with django_capture_on_commit_callbacks(execute=True):
+        fork = make_snippet(title="Seen everywhere", forked_from=source)
+    pages.set(key, other_process_copy)
+    # Then that copy's stamp no longer matches: the page is rendered again, with the fork
+    assert fork.get_absolute_url() in forks_listed(client.get(source.get_absolute_url()).text)
+
+
+def test_a_deleted_fork_leaves_its_sources_kept_page_at_once(client, django_capture_on_commit_callbacks):
+    owner = make_user()
+    source = rendered(title="Source")
+    fork = make_snippet(title="Short-lived fork", forked_from=source, user=owner)
+    client.get(source.get_absolute_url())
+    assert "Short-lived fork" in forks_listed(client.get(source.get_absolute_url()).text)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        snippet_delete(snippet=fork, user=owner)
+
+    assert forks_listed(client.get(source.get_absolute_url()).text) == ""

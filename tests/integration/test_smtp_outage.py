@@ -67,12 +67,12 @@ def test_a_permanent_refusal_fails_once_and_an_operator_can_send_it_again(quick_
     assert smtp_server.handler.attempts == 1
     assert "Retrying message" not in worker.log()
     listed = system.manage("retrymail", "--list").stdout
-    assert "send_feedback_mail" in listed and "1 dead message(s) in mail.XQ." in listed
+    assert "send_feedback_mail" in listed and "1 dead message in mail.XQ." in listed
 
     smtp_server.handler.reply = "250 OK"  # the operator fixed the cause
-    assert "Requeued 1 dead message(s)" in system.manage("retrymail").stdout
+    assert "Requeued 1 dead message from" in system.manage("retrymail").stdout
 
     [(_, message)] = smtp_server.wait_for(1)
     assert "refused 0" in message.get_content()
     assert smtp_server.handler.attempts == 2
-    assert "0 dead message(s)" in system.manage("retrymail", "--list").stdout
+    assert "0 dead messages" in system.manage("retrymail", "--list").stdout

@@ -16,9 +16,14 @@ CHROMIUM_ARGS = [
 
 
 @contextmanager
-def chromium():
+def chromium(*, scrollbars=False):
+    """`scrollbars`: lay scrollbars out as a desktop browser does (headless Playwright hides them by default), for
+    tests that measure whether a scrolling box shows one."""
+    hidden = ["--hide-scrollbars"] if scrollbars else None
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, ignore_default_args=hidden
+        )
         try:
             yield browser
         finally:

@@ -15,6 +15,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from taskhistory import selectors
 from taskhistory.middleware import history_flush
 from taskhistory.models import Task, TaskStat, WorkerProcess
 from tests.taskhistory.brokers import drain, history, running_worker, stub_broker
@@ -88,6 +89,28 @@ def test_a_retried_message_shows_its_retry_count_and_last_error_and_then_succeed
     assert task.last_error == "ConnectionError: attempt 2 refused"
     stat = TaskStat.objects.get(actor_name="flaky")
     assert (stat.retried, stat.succeeded, stat.failed) == (2, 1, 0)
+
+
+def test_each_attempt_of_a_message_retried_three_times_shows_the_backoff_it_waited_as_time_in_queue(broker):
+    calls = []
+
+    @dramatiq.actor(broker=broker, max_retries=5)
+    def flaky_thrice():
+        calls.append(1)
+        if len(calls) <= 3:
+            raise ConnectionError(f"attempt {len(calls)} refused")
+
+    message = flaky_thrice.send()
+    with running_worker(broker) as worker:
+        drain(broker, worker)
+
+    task = Task.objects.get(message_id=message.message_id)
+    assert (task.status, task.retries) == ("succeeded", 3)
+    # The stub broker's Retries wait at least min_backoff (10 ms) before each retry: none of it is lost
+    waits = [attempt.waited_seconds for attempt in selectors.task_attempts(task)]
+    assert len(waits) == 4 and all(wait >= 0.010 for wait in waits[1:]), waits
+    assert task.queue_seconds == waits[3]
+    assert task.eta is not None and task.queued_at < task.eta  # asked for first, due after its backoff
 
 
 def test_a_message_that_runs_out_of_retries_counts_only_the_retries_it_had(broker):

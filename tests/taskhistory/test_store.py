@@ -189,3 +189,23 @@ def test_each_attempt_keeps_its_own_outcome_error_worker_and_times():
     assert (second.attempt, second.status, second.error, second.runtime_ms) == (1, "succeeded", "", 4.0)
     assert (first.started_at, first.finished_at) == (life[1].at, life[2].at)
     assert (second.worker_host, second.worker_pid) == ("w1", 7)
+
+
+def test_a_retrys_time_in_queue_counts_from_when_it_was_scheduled_not_from_when_its_backoff_ended():
+    # Given a message whose first attempt raised: its retry scheduled at at[3], ready at at[4], started at at[5]
+    life = _life_of_a_message_retried_once()
+    # When the events land, in any order
+    events_write(life[4:5])
+    events_write(life[:4] + life[5:])
+    # Then the task's time in queue is the whole wait, the backoff included, not the instant after it
+    task = Task.objects.get(message_id=life[0].message_id)
+    assert task.queued_at == life[3].at
+    assert task.queue_seconds == (life[5].at - life[3].at).total_seconds() == 2.0
+
+
+def test_an_enqueue_records_when_the_send_began_so_a_worker_starting_it_first_still_shows_the_wait():
+    at = timezone.now()
+    message = _message()
+    events_write([events.enqueued(message, None, at=at, sent_at=at - dt.timedelta(milliseconds=30))])
+    events_write([events.started(message, at=at - dt.timedelta(milliseconds=10), **WORKER)])
+    assert Task.objects.get().queue_seconds == pytest.approx(0.020)

@@ -5,6 +5,7 @@ import io
 
 import dramatiq
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 from django_dramatiq.management.commands.rundramatiq import Command as RunDramatiq
 
 from delivery.queue_moves import PublishersRunning, QueueInUse, queues_redeclare
@@ -48,6 +49,10 @@ class Command(BaseCommand):
         except (QueueInUse, PublishersRunning) as error:
             raise CommandError(str(error)) from None
         for name, moved in results.items():
-            state = "already as declared" if moved is None else f"re-created, {moved} message(s) moved"
+            state = (
+                "already as declared"
+                if moved is None
+                else f"re-created, {moved} {ngettext('message', 'messages', moved)} moved"
+            )
             self.stdout.write(f"{name}: {state}")
         self.stdout.write(f"Queues are {broker.queue_type} queues now.")

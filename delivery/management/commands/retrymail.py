@@ -1,6 +1,7 @@
 """`manage.py retrymail`: put mail that failed for good back on the mail queue, once its cause is fixed."""
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from delivery import registry
 from delivery.queues import dead_letters_list, dead_letters_requeue
@@ -23,7 +24,9 @@ class Command(BaseCommand):
             messages = dead_letters_list(queue_name=queue)
             for message in messages:
                 self.stdout.write(f"{message.message_id}  {message.actor_name}{tuple(message.args)!r}")
-            self.stdout.write(f"{len(messages)} dead message(s) in {queue}.XQ.")
+            self.stdout.write(f"{len(messages)} dead {ngettext('message', 'messages', len(messages))} in {queue}.XQ.")
             return
         moved = dead_letters_requeue(queue_name=queue)
-        self.stdout.write(f"Requeued {moved} dead message(s) from {queue}.XQ onto {queue}.")
+        self.stdout.write(
+            f"Requeued {moved} dead {ngettext('message', 'messages', moved)} from {queue}.XQ onto {queue}."
+        )

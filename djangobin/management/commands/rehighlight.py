@@ -1,6 +1,7 @@
 """Queue the highlighting of existing snippets, a batch per transaction; a stopped run resumes with --after."""
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from djangobin.services.renders import snippet_renders_request_batch
 
@@ -20,5 +21,5 @@ class Command(BaseCommand):
         after, total = options["after"], 0
         while ids := snippet_renders_request_batch(after=after, limit=options["batch"], redo=options["all"]):
             after, total = ids[-1], total + len(ids)
-            self.stdout.write(f"Queued {total} renders, up to snippet id {after}.")
-        self.stdout.write(f"Done: {total} renders queued.")
+            self.stdout.write(f"Queued {total} {ngettext('render', 'renders', total)}, up to snippet id {after}.")
+        self.stdout.write(f"Done: {total} {ngettext('render', 'renders', total)} queued.")
