@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 
 from djangobin import selectors
 from djangobin.expiration import Expiration
+from djangobin.language_select import LanguageSelect
 from djangobin.models import POSTER_MAX_LENGTH, Exposure, Feedback, Language
 from djangobin.search import search_terms
 from djangobin.services.accounts import password_reset_mail_request
@@ -23,7 +24,12 @@ from djangobin.validators import (
 
 
 class LanguageField(forms.ModelChoiceField):
-    """The site's languages plus "Detect", which `SnippetForm.clean` turns into Plain Text flagged for a guess."""
+    """The site's languages plus "Detect", which `SnippetForm.clean` turns into Plain Text flagged for a guess.
+
+    Its widget renders the options from a copy kept per process (djangobin/language_select.py): nothing here may
+    iterate `choices`, which would read every language at each request."""
+
+    widget = LanguageSelect(attrs={"data-language-filter": ""}, leading=[(DETECT, "Detect (guessed after saving)")])
 
     def to_python(self, value):
         return DETECT if value == DETECT else super().to_python(value)
@@ -53,8 +59,6 @@ class SnippetForm(forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        language = self.fields["language"]
-        language.choices = [(DETECT, "Detect (guessed after saving)"), *language.choices]
         if not self.initial.get("language"):
             self.initial["language"] = (
                 Language.objects.filter(lang_code="text").values_list("pk", flat=True).first()  # Plain Text
@@ -116,7 +120,13 @@ class ApiSnippetForm(forms.Form):
         """(language, detect): "detect" is Plain Text until the worker has guessed, as the form's "Detect"."""
         alias = self.cleaned_data["syntax"].strip().lower()
         detect = alias == DETECT
-        return selectors.language_for_syntax(alias="" if detect else alias), detect
+        try:
+            return selectors.language_for_syntax(alias="" if detect else alias), detect
+        except Language.DoesNotExist:
+            raise ValidationError(
+                f"{alias!r} is not a language this site knows; GET /api/v2/syntax-choices/ lists them all.",
+                code="unknown_syntax",
+            ) from None
 
     def clean_expiry_days(self):
         raw = self.cleaned_data["expiry_days"].strip()
@@ -200,7 +210,11 @@ class ResendActivationForm(forms.Form):
 
 
 class SettingsForm(forms.Form):
-    default_language = forms.ModelChoiceField(queryset=Language.objects.all(), required=False)
+    default_language = forms.ModelChoiceField(
+        queryset=Language.objects.all(),
+        required=False,
+        widget=LanguageSelect(attrs={"data-language-filter": ""}, leading=[("", "---------")]),
+    )
     default_expiration = forms.ChoiceField(choices=Expiration.choices)
     default_exposure = forms.ChoiceField(choices=Exposure.choices)
     private = forms.BooleanField(

@@ -12,6 +12,7 @@ from pygments.util import ClassNotFound
 
 from djangobin.exceptions import SnippetExpired, SnippetNotFound
 from djangobin.highlight import line_numbers, plain_html
+from djangobin.lexers import lexer_aliases_for_filename
 from djangobin.models import ApiToken, Author, Language, Snippet, SnippetRender, Tag
 from djangobin.search import search_terms, snippet_ids_matching
 
@@ -182,17 +183,29 @@ def languages_with_public_snippets():
 
 
 def language_for_syntax(*, alias: str) -> Language:
-    """The language a Pygments alias names ("py" finds Python through Pygments' aliases); Plain Text otherwise."""
+    """The language a Pygments alias names ("py" finds Python through Pygments' aliases); Plain Text for no alias.
+
+    Raises Language.DoesNotExist when the site has no language by that alias."""
     alias = alias.strip().lower().replace("\x00", "")  # PostgreSQL cannot even compare a NUL
     languages = Language.objects.all()
-    language = languages.filter(lang_code=alias).first() if alias else None
-    if language is None and alias:
+    if not alias:
+        return languages.get(lang_code="text")
+    language = languages.filter(lang_code=alias).first()
+    if language is None:
         try:
             aliases = get_lexer_by_name(alias).aliases
         except ClassNotFound:
-            aliases = []
+            raise Language.DoesNotExist(alias) from None
         language = languages.filter(lang_code__in=aliases).first()
-    return language or languages.get(lang_code="text")
+    if language is None:
+        raise Language.DoesNotExist(alias)
+    return language
+
+
+def language_for_filename(filename: str) -> Language | None:
+    """The language Pygments picks for a file of this name ("setup.py", "Dockerfile"), or None."""
+    aliases = lexer_aliases_for_filename(filename)
+    return Language.objects.filter(lang_code__in=aliases).first() if aliases else None
 
 
 def syntax_choices() -> dict[str, str]:
