@@ -94,6 +94,7 @@ class CodeView:
     line_numbers: str
     pending: bool
     note: str
+    document: str = ""  # a Markdown paste's rendered, sanitised HTML (djangobin/markdown.py)
 
 
 def snippet_render_get(*, snippet_id):
@@ -108,10 +109,13 @@ def snippet_code_view(*, snippet):
         render = snippet_render_get(snippet_id=snippet.pk)
     lines = line_numbers(snippet.original_code)
     if render is not None and render.state == SnippetRender.State.HIGHLIGHTED:
-        return CodeView(html=render.html, line_numbers=lines, pending=False, note="")
+        return CodeView(html=render.html, line_numbers=lines, pending=False, note="", document=render.document)
     pending = render is None or render.state == SnippetRender.State.PENDING
     note = PENDING_NOTE if pending else render.note
-    return CodeView(html=plain_html(snippet.original_code), line_numbers=lines, pending=pending, note=note)
+    document = "" if pending else render.document
+    return CodeView(
+        html=plain_html(snippet.original_code), line_numbers=lines, pending=pending, note=note, document=document
+    )
 
 
 def snippets_recent(*, limit=10):

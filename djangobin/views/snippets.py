@@ -141,6 +141,7 @@ def snippet_detail(request, snippet):
         "forks": forks.snippet_forks_visible(snippet=snippet, user=request.user)[: FORKS_SHOWN + 1],
         "forks_shown": FORKS_SHOWN,
         "forkable": not _read_burns(request, snippet),
+        "source_view": request.GET.get("view") == "source",  # a Markdown paste's source rather than its document
     }
     html = render_to_string("djangobin/snippet_detail.html", context, request=request)
     page_cache.snippet_page_keep(request=request, snippet=snippet, html=html, render_final=not code.pending)
@@ -164,6 +165,8 @@ def snippet_render(request, snippet):
     }
     if state == "highlighted":
         body["html"] = render.html
+    if state != "pending" and render.document:
+        body["document"] = True  # a Markdown paste's document: the page shows it once loaded again
     return JsonResponse(body, headers={"Cache-Control": "no-store"})
 
 
