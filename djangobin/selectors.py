@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -82,6 +83,16 @@ def snippet_get_visible(*, slug, user):
         raise SnippetNotFound(slug)
     if snippet.is_expired():
         raise SnippetExpired(slug)
+    return snippet
+
+
+def snippet_get_embeddable(*, slug):
+    """The snippet at `slug` as another site may frame it, whoever the viewer: public or unlisted, and never
+    burn-after-reading (a frame would burn it, or show it without burning). Raises SnippetNotFound for a private
+    or burn-after-reading one, as for none, and SnippetExpired once it has expired."""
+    snippet = snippet_get_visible(slug=slug, user=AnonymousUser())
+    if snippet.burn_after_reading:
+        raise SnippetNotFound(slug)
     return snippet
 
 

@@ -5,7 +5,7 @@ from django.views.generic import TemplateView
 from djangobin import api
 from djangobin.forms import QueuedPasswordResetForm
 from djangobin.ratelimits import posted_account, ratelimited
-from djangobin.views import account_settings, accounts, lists, pages, paste, snippets
+from djangobin.views import account_settings, accounts, embed, lists, pages, paste, snippets
 
 app_name = "djangobin"
 
@@ -100,6 +100,8 @@ urlpatterns = [
     path("download/<text:slug>/", snippets.snippet_download, name="snippet_download"),
     path("render/<text:slug>/", snippets.snippet_render, name="snippet_render"),
     path("delete/<text:slug>/", snippets.snippet_delete, name="snippet_delete"),
+    path("embed/<text:slug>.js", embed.snippet_embed_script, name="snippet_embed_script"),
+    path("embed/<text:slug>/", embed.snippet_embed, name="snippet_embed"),
     *_password_urls,
     *_api_urls,
     path("<text:slug>/", snippets.snippet_detail, name="snippet_detail"),

@@ -14,11 +14,15 @@ from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import escape
 from django.views.decorators.http import require_http_methods, require_POST
 
 from djangobin import forks, page_cache, selectors
 from djangobin.exceptions import SnippetExpired, SnippetNotFound
+from djangobin.models import Exposure
 from djangobin.services import burn, snippets
+from djangobin.sites import site_url
 
 SAFE_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox; default-src 'none'"}
 FORKS_SHOWN = 20
@@ -142,11 +146,24 @@ def snippet_detail(request, snippet):
         "forks_shown": FORKS_SHOWN,
         "forkable": not _read_burns(request, snippet),
         "source_view": request.GET.get("view") == "source",  # a Markdown paste's source rather than its document
+        "embed": _embed_codes(request, snippet),
     }
     html = render_to_string("djangobin/snippet_detail.html", context, request=request)
     page_cache.snippet_page_keep(request=request, snippet=snippet, html=html, render_final=not code.pending)
     snippet.hits = hits
     return HttpResponse(html.replace(page_cache.HITS_MARKER, str(hits), 1))
+
+
+def _embed_codes(request, snippet) -> dict[str, str] | None:
+    """The HTML another site pastes to show this snippet (views/embed.py), or None when it is not embeddable."""
+    if snippet.exposure == Exposure.PRIVATE or snippet.burn_after_reading:
+        return None
+    url = site_url(request) + reverse("djangobin:snippet_embed", args=[snippet.slug])
+    title = escape(f"{snippet.display_title} (djangobin)")
+    return {
+        "script": f'<script src="{url[:-1]}.js"></script>',
+        "iframe": f'<iframe src="{url}" title="{title}" width="100%" height="400" style="border: 0"></iframe>',
+    }
 
 
 @snippet_view
