@@ -36,11 +36,22 @@ class LanguageField(forms.ModelChoiceField):
 
 
 class SnippetForm(forms.Form):
+    """The paste form. The code comes typed in the box or as a file: editor.js reads a picked or dropped file into
+    the box (and chooses its language); without JavaScript the file is sent and `clean` reads it, choosing the
+    language from its name when the form says Detect or Plain Text. Either way the server checks the size."""
+
+    # Not required as a field: a file may stand for it (`clean` says "required" when neither came).
     original_code = forms.CharField(
         label="Code",
+        required=False,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false"}),
         help_text="Tab indents (Shift+Tab outdents); press Esc, then Tab, to leave the box. Ctrl+Enter creates it.",
+    )
+    file = forms.FileField(
+        required=False,
+        label="Or a file",
+        help_text="Pick a text file, or drop one on the box: its text fills the box and its name the language.",
     )
     language = LanguageField(queryset=Language.objects.all(), empty_label=None)
     expiration = forms.ChoiceField(choices=Expiration.choices)
@@ -73,10 +84,35 @@ class SnippetForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        upload = data.get("file")
+        if upload:
+            self._clean_file(data, upload)
+        elif data.get("original_code") == "":
+            self.add_error("original_code", forms.ValidationError(forms.Field.default_error_messages["required"]))
         data["detect_language"] = data.get("language") == DETECT
         if data["detect_language"]:
             data["language"] = Language.objects.get(lang_code="text")
         return data
+
+    def _clean_file(self, data, upload):
+        """The file's text as the code, and its language from its name unless the form chose one."""
+        if data.get("original_code"):
+            self.add_error("file", "Give the code in the box or a file, not both: empty the box to paste the file.")
+            return
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            self.add_error("file", f"{upload.name} is not UTF-8 text.")
+            return
+        try:
+            snippet_code_validate(text)
+        except ValidationError as error:
+            self.add_error("file", error)
+            return
+        data["original_code"] = text
+        chosen = data.get("language")
+        if chosen == DETECT or getattr(chosen, "lang_code", None) == "text":
+            data["language"] = selectors.language_for_filename(upload.name) or chosen
 
 
 EXPIRY_DAYS_MAX = 365  # as dpaste.com

@@ -7,6 +7,8 @@ added by a data migration and, after a Pygments upgrade brings new lexers, by `m
 call `languages_sync`, which adds only what is missing and changes no row that exists, so it may run any time.
 """
 
+import fnmatch
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -54,6 +56,7 @@ COMMON_LANG_CODES = (
     "xml",
     "yaml",
 )
+COMMON_LANG_CODES_SET = frozenset(COMMON_LANG_CODES)
 _EXTENSION = re.compile(r"^\*(\.[A-Za-z0-9_+-]{1,9})$")
 _NAME_MAX, _MIME_MAX = 100, 100
 
@@ -121,11 +124,22 @@ def languages_sync(language_model) -> int:
     return len(new)
 
 
+@functools.cache
+def _filename_patterns() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    return [(aliases, patterns) for _, aliases, patterns, _ in get_all_lexers(plugins=False) if aliases]
+
+
 def lexer_aliases_for_filename(filename: str) -> tuple[str, ...]:
-    """The aliases of the lexer Pygments picks for a file of this name (by its patterns alone, not its content);
-    empty when none claims it."""
+    """The aliases of the lexer for a file of this name (by its patterns alone, not its content); empty when none
+    claims it. Where several claim it ("*.sql": SQL, Transact-SQL, MySQL…), a common language wins: Pygments alone
+    would pick by its own priorities, which without the content favour a dialect."""
     filename = filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     if not filename:
         return ()
-    lexer = find_lexer_class_for_filename(filename)
-    return tuple(lexer.aliases) if lexer is not None else ()
+    picked = find_lexer_class_for_filename(filename)
+    if picked is not None and COMMON_LANG_CODES_SET.intersection(picked.aliases):
+        return tuple(picked.aliases)
+    for aliases, patterns in _filename_patterns():
+        if COMMON_LANG_CODES_SET.intersection(aliases) and any(fnmatch.fnmatchcase(filename, p) for p in patterns):
+            return aliases
+    return tuple(picked.aliases) if picked is not None else ()

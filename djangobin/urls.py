@@ -96,6 +96,7 @@ urlpatterns = [
     path("about/", TemplateView.as_view(template_name="djangobin/about.html"), name="about"),
     path("eula/", TemplateView.as_view(template_name="djangobin/eula.html"), name="eula"),
     path("fork/<text:slug>/", paste.snippet_fork, name="snippet_fork"),
+    path("language-for-file/", paste.language_for_file, name="language_for_file"),
     path("raw/<text:slug>/", snippets.snippet_raw, name="snippet_raw"),
     path("download/<text:slug>/", snippets.snippet_download, name="snippet_download"),
     path("render/<text:slug>/", snippets.snippet_render, name="snippet_render"),

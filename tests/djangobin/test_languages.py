@@ -65,6 +65,11 @@ def test_a_file_name_finds_its_language_by_pygments_patterns():
     assert selectors.language_for_filename("") is None
 
 
+def test_a_file_name_several_lexers_claim_goes_to_the_common_language():
+    assert lexer_aliases_for_filename("query.sql")[0] == "sql"  # Pygments alone picks Transact-SQL
+    assert lexer_aliases_for_filename("main.f90")[0] == "fortran"  # no common one: Pygments' pick
+
+
 def test_the_paste_form_offers_detect_then_the_common_languages_then_all_others_in_one_select(client):
     html = client.get(reverse("djangobin:index")).content.decode()
     select = re.search(r'<select name="language"[^>]*>(.*?)</select>', html, re.S).group(1)
