@@ -5,7 +5,9 @@ by wrk on loopback.
 - the 60-line snippet page against the tutorial's view (bench/pages_urls.py: highlight with Pygments and save the
   whole row at every view), and against the raw view of the same snippet;
 - the home page with one and with eight 512 KiB pastes in "recent snippets", and the snippet page, trending, tag
-  and profile pages with eight of them (in every list), against the same rows holding small pastes.
+  and profile pages with eight of them (in every list), against the same rows holding small pastes;
+- the home page against the raw view: the paste form's list of every language must not make it cost more
+  (`--rows "every language"` runs that row alone).
 
 Three rounds; each page is loaded at the same time as its baseline (two servers when they need two databases,
 trading the two cores every quarter second), and each ratio is taken within its pair, then min and median over
