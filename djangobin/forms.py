@@ -19,6 +19,7 @@ from djangobin.validators import (
     no_nul,
     snippet_code_validate,
     snippet_exposure_validate,
+    snippet_file_text,
     snippet_title_validate,
 )
 
@@ -100,11 +101,7 @@ class SnippetForm(forms.Form):
             self.add_error("file", "Give the code in the box or a file, not both: empty the box to paste the file.")
             return
         try:
-            text = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            self.add_error("file", f"{upload.name} is not UTF-8 text.")
-            return
-        try:
+            text = snippet_file_text(upload)
             snippet_code_validate(text)
         except ValidationError as error:
             self.add_error("file", error)

@@ -101,6 +101,14 @@ def test_the_syntax_choices_list_every_pygments_lexer(api):
     assert len(choices) == len(lexers)
 
 
+def test_a_file_that_is_not_utf8_is_a_400_naming_it_and_a_byte_order_mark_is_dropped(api):
+    response = api.post(API, {"content": SimpleUploadedFile("notes.bin", b"\xff\xfe\xfa")})
+    assert (response.status_code, response.json()) == (400, {"error": "content: notes.bin is not UTF-8 text."})
+
+    assert api.post(API, {"content": SimpleUploadedFile("bom.txt", "\ufeffhi\n".encode())}).status_code == 201
+    assert Snippet.objects.get().original_code == "hi\n"
+
+
 def test_a_syntax_with_a_nul_character_is_no_error(api):
     assert api.post(API, {"content": "a", "syntax": "python\x00"}).status_code == 201
 
