@@ -2,7 +2,7 @@
 ones first in a group of their own, then all the others, A to Z.
 
 A native `<select>` is a control every browser, keyboard and screen reader knows, and it finds an option by typing
-its first letters with no JavaScript at all; editor.js adds a filter box on top. Its hundreds of options are
+its first letters with no JavaScript at all; site.js adds a filter box under it. Its hundreds of options are
 rendered once per process and per version of the language table, not at each request: a request only writes the
 select's own tag and marks its chosen option, so the home page costs no more with six hundred languages than with
 thirty. The version is a key in the default cache that any change to a language renews (signals.py, and

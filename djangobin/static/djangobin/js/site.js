@@ -28,9 +28,9 @@ document.addEventListener("click", (event) => {
   });
 });
 
-// A language list (hundreds of options) gets a filter box above it: typing hides the languages whose name does
-// not contain the text, and picks the first one left when the chosen one is hidden. Without this script the
-// <select> still finds a language by typing its first letters.
+// A language list (hundreds of options) gets a filter box under it (so the select lines up with its row): typing
+// hides the languages whose name does not contain the text, and picks the first one left when the chosen one is
+// hidden. Without this script the <select> still finds a language by typing its first letters.
 document.querySelectorAll("select[data-language-filter]").forEach((select) => {
   const filter = document.createElement("input");
   filter.type = "search";
@@ -39,7 +39,7 @@ document.querySelectorAll("select[data-language-filter]").forEach((select) => {
   filter.setAttribute("aria-label", "Filter the language list");
   filter.setAttribute("aria-controls", select.id);
   filter.autocomplete = "off";
-  select.before(filter);
+  select.after(filter);
   filter.addEventListener("keydown", (event) => {
     if (event.key === "Enter") {
       event.preventDefault(); // Enter keeps the choice and moves on, rather than sending the form
