@@ -337,6 +337,23 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
+
+# Which sites may frame a snippet's embed view (/embed/<slug>/), as CSP frame-ancestors sources: that response
+# alone relaxes frame-ancestors and drops X-Frame-Options; every other page keeps 'none'.
+def env_csp_sources(name, default):
+    """A comma-separated list of CSP sources; anything else (a ";" would start a directive of its own) stops start."""
+    sources = env_list(name, default)
+    for source in sources:
+        if not re.fullmatch(r"[A-Za-z0-9*:/.\-\[\]']+", source):
+            raise ImproperlyConfigured(f"{name}: {source!r} is not a CSP source (e.g. https://blog.example.com or *).")
+    return sources
+
+
+EMBED_FRAME_ANCESTORS = env_csp_sources("DJANGO_EMBED_FRAME_ANCESTORS", ["*"])
+EMBED_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "frame-ancestors 'none'", "frame-ancestors " + (" ".join(EMBED_FRAME_ANCESTORS) or "'none'")
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -21,6 +21,7 @@ from djangobin.ratelimits import limit_wait, signed_in_user
 from djangobin.services import snippets
 from djangobin.services.api_tokens import api_token_user
 from djangobin.sites import site_url
+from djangobin.validators import snippet_file_text
 
 BURN_WARNING = (
     "Burn after reading: the first read by anyone but its author (the token's account) deletes the snippet for good:"
@@ -92,11 +93,10 @@ def _paste_data(post, files):
     """The fields as the API form binds them: `content` sent as a file (`-F content=@file`) is read in as text."""
     data = post.copy()
     if "content" in files:
-        raw = files["content"].read(settings.SNIPPET_MAX_BYTES + 1)
         try:
-            data["content"] = raw.decode()
-        except UnicodeDecodeError:
-            raise ApiError("content is not UTF-8 text.") from None
+            data["content"] = snippet_file_text(files["content"])
+        except ValidationError as error:
+            raise ApiError(f"content: {error.messages[0]}") from None
     return data
 
 

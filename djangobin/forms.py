@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from djangobin import selectors
 from djangobin.expiration import Expiration
+from djangobin.language_select import LanguageSelect
 from djangobin.models import POSTER_MAX_LENGTH, Exposure, Feedback, Language
 from djangobin.search.syntax import SearchQueryError, parse_query
 from djangobin.services.accounts import password_reset_mail_request
@@ -22,6 +23,7 @@ from djangobin.validators import (
     no_nul,
     snippet_code_validate,
     snippet_exposure_validate,
+    snippet_file_text,
     snippet_title_validate,
 )
 
@@ -46,18 +48,34 @@ class TextareaField(forms.CharField):
 
 
 class LanguageField(forms.ModelChoiceField):
-    """The site's languages plus "Detect", which `SnippetForm.clean` turns into Plain Text flagged for a guess."""
+    """The site's languages plus "Detect", which `SnippetForm.clean` turns into Plain Text flagged for a guess.
+
+    Its widget renders the options from a copy kept per process (djangobin/language_select.py): nothing here may
+    iterate `choices`, which would read every language at each request."""
+
+    widget = LanguageSelect(attrs={"data-language-filter": ""}, leading=[(DETECT, "Detect (guessed after saving)")])
 
     def to_python(self, value):
         return DETECT if value == DETECT else super().to_python(value)
 
 
 class SnippetForm(forms.Form):
+    """The paste form. The code comes typed in the box or as a file: editor.js reads a picked or dropped file into
+    the box (and chooses its language); without JavaScript the file is sent and `clean` reads it, choosing the
+    language from its name when the form says Detect or Plain Text. Either way the server checks the size."""
+
+    # Not required as a field: a file may stand for it (`clean` says "required" when neither came).
     original_code = TextareaField(
         label="Code",
+        required=False,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false"}),
         help_text="Tab indents (Shift+Tab outdents); press Esc, then Tab, to leave the box. Ctrl+Enter creates it.",
+    )
+    file = forms.FileField(
+        required=False,
+        label="Or a file",
+        help_text="Pick a text file, or drop one on the box: its text fills the box and its name the language.",
     )
     language = LanguageField(queryset=Language.objects.all(), empty_label=None)
     # Never, unless the account's default says otherwise: the choices run shortest first.
@@ -77,8 +95,6 @@ class SnippetForm(forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        language = self.fields["language"]
-        language.choices = [(DETECT, "Detect (guessed after saving)"), *language.choices]
         if not self.initial.get("language"):
             self.initial["language"] = (
                 Language.objects.filter(lang_code="text").values_list("pk", flat=True).first()  # Plain Text
@@ -93,10 +109,31 @@ class SnippetForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        upload = data.get("file")
+        if upload:
+            self._clean_file(data, upload)
+        elif data.get("original_code") == "":
+            self.add_error("original_code", forms.ValidationError(forms.Field.default_error_messages["required"]))
         data["detect_language"] = data.get("language") == DETECT
         if data["detect_language"]:
             data["language"] = Language.objects.get(lang_code="text")
         return data
+
+    def _clean_file(self, data, upload):
+        """The file's text as the code, and its language from its name unless the form chose one."""
+        if data.get("original_code"):
+            self.add_error("file", "Give the code in the box or a file, not both: empty the box to paste the file.")
+            return
+        try:
+            text = snippet_file_text(upload)
+            snippet_code_validate(text)
+        except ValidationError as error:
+            self.add_error("file", error)
+            return
+        data["original_code"] = text
+        chosen = data.get("language")
+        if chosen == DETECT or getattr(chosen, "lang_code", None) == "text":
+            data["language"] = selectors.language_for_filename(upload.name) or chosen
 
 
 class SnippetEditForm(forms.Form):
@@ -161,7 +198,13 @@ class ApiSnippetForm(forms.Form):
         """(language, detect): "detect" is Plain Text until the worker has guessed, as the form's "Detect"."""
         alias = self.cleaned_data["syntax"].strip().lower()
         detect = alias == DETECT
-        return selectors.language_for_syntax(alias="" if detect else alias), detect
+        try:
+            return selectors.language_for_syntax(alias="" if detect else alias), detect
+        except Language.DoesNotExist:
+            raise ValidationError(
+                f"{alias!r} is not a language this site knows; GET /api/v2/syntax-choices/ lists them all.",
+                code="unknown_syntax",
+            ) from None
 
     def clean_expiry_days(self):
         """An exact number of days, as dpaste.com takes it (1 is one day), as a lifetime; None when not sent."""
@@ -269,7 +312,11 @@ class ResendActivationForm(forms.Form):
 
 
 class SettingsForm(forms.Form):
-    default_language = forms.ModelChoiceField(queryset=Language.objects.all(), required=False)
+    default_language = forms.ModelChoiceField(
+        queryset=Language.objects.all(),
+        required=False,
+        widget=LanguageSelect(attrs={"data-language-filter": ""}, leading=[("", "---------")]),
+    )
     default_expiration = forms.ChoiceField(choices=Expiration.choices, initial=Expiration.NEVER)
     default_exposure = forms.ChoiceField(choices=Exposure.choices)
     private = forms.BooleanField(

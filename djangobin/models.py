@@ -184,6 +184,9 @@ class SnippetRender(models.Model):
     revision = models.PositiveIntegerField(default=1)
     state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
     html = models.TextField(blank=True, help_text="Pygments' escaped HTML when highlighted; empty otherwise.")
+    document = models.TextField(
+        blank=True, default="", help_text="A Markdown paste rendered and sanitised (djangobin/markdown.py); else empty."
+    )
     note = models.CharField(max_length=200, blank=True, help_text="Why the code is shown as plain text.")
     rendered_on = models.DateTimeField(null=True, blank=True)
     detect_language = models.BooleanField(

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
@@ -14,6 +15,7 @@ from pygments.util import ClassNotFound
 from djangobin.exceptions import SnippetExpired, SnippetNotFound
 from djangobin.highlight import line_numbers, plain_html
 from djangobin.hits import hits_unflushed
+from djangobin.lexers import lexer_aliases_for_filename
 from djangobin.models import ApiToken, Author, Language, Snippet, SnippetRender, Tag
 from djangobin.search.excerpt import EXCERPT_SOURCE, excerpt_html, query_pattern, title_html
 from djangobin.search.index import snippet_ids_matching
@@ -105,6 +107,16 @@ def snippet_get_visible(*, slug, user):
     return snippet
 
 
+def snippet_get_embeddable(*, slug):
+    """The snippet at `slug` as another site may frame it, whoever the viewer: public or unlisted, and never
+    burn-after-reading (a frame would burn it, or show it without burning). Raises SnippetNotFound for a private
+    or burn-after-reading one, as for none, and SnippetExpired once it has expired."""
+    snippet = snippet_get_visible(slug=slug, user=AnonymousUser())
+    if snippet.burn_after_reading:
+        raise SnippetNotFound(slug)
+    return snippet
+
+
 @dataclass(frozen=True)
 class CodeView:
     """The code as the snippet page shows it: escaped HTML (highlighted, or plain until then), the gutter's line
@@ -114,6 +126,7 @@ class CodeView:
     line_numbers: str
     pending: bool
     note: str
+    document: str = ""  # a Markdown paste's rendered, sanitised HTML (djangobin/markdown.py)
 
 
 def snippet_render_get(*, snippet_id):
@@ -128,10 +141,13 @@ def snippet_code_view(*, snippet):
         render = snippet_render_get(snippet_id=snippet.pk)
     lines = line_numbers(snippet.original_code)
     if render is not None and render.state == SnippetRender.State.HIGHLIGHTED:
-        return CodeView(html=render.html, line_numbers=lines, pending=False, note="")
+        return CodeView(html=render.html, line_numbers=lines, pending=False, note="", document=render.document)
     pending = render is None or render.state == SnippetRender.State.PENDING
     note = PENDING_NOTE if pending else render.note
-    return CodeView(html=plain_html(snippet.original_code), line_numbers=lines, pending=pending, note=note)
+    document = "" if pending else render.document
+    return CodeView(
+        html=plain_html(snippet.original_code), line_numbers=lines, pending=pending, note=note, document=document
+    )
 
 
 def snippets_recent(*, limit=10):
@@ -209,17 +225,29 @@ def languages_with_public_snippets():
 
 
 def language_for_syntax(*, alias: str) -> Language:
-    """The language a Pygments alias names ("py" finds Python through Pygments' aliases); Plain Text otherwise."""
+    """The language a Pygments alias names ("py" finds Python through Pygments' aliases); Plain Text for no alias.
+
+    Raises Language.DoesNotExist when the site has no language by that alias."""
     alias = alias.strip().lower().replace("\x00", "")  # PostgreSQL cannot even compare a NUL
     languages = Language.objects.all()
-    language = languages.filter(lang_code=alias).first() if alias else None
-    if language is None and alias:
+    if not alias:
+        return languages.get(lang_code="text")
+    language = languages.filter(lang_code=alias).first()
+    if language is None:
         try:
             aliases = get_lexer_by_name(alias).aliases
         except ClassNotFound:
-            aliases = []
+            raise Language.DoesNotExist(alias) from None
         language = languages.filter(lang_code__in=aliases).first()
-    return language or languages.get(lang_code="text")
+    if language is None:
+        raise Language.DoesNotExist(alias)
+    return language
+
+
+def language_for_filename(filename: str) -> Language | None:
+    """The language Pygments picks for a file of this name ("setup.py", "Dockerfile"), or None."""
+    aliases = lexer_aliases_for_filename(filename)
+    return Language.objects.filter(lang_code__in=aliases).first() if aliases else None
 
 
 def syntax_choices() -> dict[str, str]:

@@ -3,14 +3,17 @@ active counts as activated from then on (so an activation link never reactivates
 
 A new password ends every API token of the account, whichever way it was set (reset link, password change page,
 admin, `manage.py changepassword`): they all save the user, so the save is the one place that sees them all.
+
+A language added, changed or deleted (the admin, a migration's model excepted) renews the paste form's options.
 """
 
 from django.conf import settings
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from .models import Author
+from .language_select import language_choices_forget
+from .models import Author, Language
 from .services.api_tokens import api_tokens_end_for_password
 
 
@@ -49,3 +52,10 @@ def end_tokens_on_password_change(sender, instance, raw=False, **kwargs):
     if not raw and getattr(instance, "_djangobin_password_changed", False):
         instance._djangobin_password_changed = False
         api_tokens_end_for_password(user=instance)
+
+
+@receiver(post_save, sender=Language, dispatch_uid="djangobin_language_saved")
+@receiver(post_delete, sender=Language, dispatch_uid="djangobin_language_deleted")
+def forget_language_choices(sender, raw=False, **kwargs):
+    if not raw:
+        language_choices_forget()

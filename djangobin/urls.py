@@ -5,7 +5,7 @@ from django.views.generic import TemplateView
 from djangobin import api
 from djangobin.forms import QueuedPasswordResetForm
 from djangobin.ratelimits import posted_account, ratelimited
-from djangobin.views import account_settings, accounts, lists, pages, paste, revisions, snippets
+from djangobin.views import account_settings, accounts, embed, lists, pages, paste, revisions, snippets
 
 app_name = "djangobin"
 
@@ -98,6 +98,7 @@ urlpatterns = [
     path("robots.txt", pages.robots, name="robots"),
     path("eula/", TemplateView.as_view(template_name="djangobin/eula.html"), name="eula"),
     path("fork/<text:slug>/", paste.snippet_fork, name="snippet_fork"),
+    path("language-for-file/", paste.language_for_file, name="language_for_file"),
     path("raw/<text:slug>/", snippets.snippet_raw, name="snippet_raw"),
     path("download/<text:slug>/", snippets.snippet_download, name="snippet_download"),
     path("render/<text:slug>/", snippets.snippet_render, name="snippet_render"),
@@ -111,6 +112,8 @@ urlpatterns = [
         name="snippet_revision_download",
     ),
     path("<text:slug>/rev/<int:number>/", revisions.snippet_revision, name="snippet_revision"),
+    path("embed/<text:slug>.js", embed.snippet_embed_script, name="snippet_embed_script"),
+    path("embed/<text:slug>/", embed.snippet_embed, name="snippet_embed"),
     *_password_urls,
     *_api_urls,
     path("<text:slug>/", snippets.snippet_detail, name="snippet_detail"),

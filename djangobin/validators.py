@@ -45,6 +45,16 @@ def snippet_code_validate(code: str) -> None:
         )
 
 
+def snippet_file_text(upload) -> str:
+    """A file sent as a paste (the form's file, the API's `content=@file`) as text: UTF-8, a byte-order mark
+    dropped. Reads no more than a paste may hold; the code's own rules (snippet_code_validate) follow."""
+    raw = upload.read(settings.SNIPPET_MAX_BYTES + 1)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError(f"{upload.name} is not UTF-8 text.", code="not_text") from None
+
+
 def snippet_title_validate(title: str) -> None:
     no_nul(title)
     no_line_breaks(title)

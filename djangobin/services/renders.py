@@ -16,6 +16,7 @@ from pygments.util import ClassNotFound
 from actors import paths as actors
 from delivery.outbox import enqueue_on_commit
 from djangobin.highlight import guess_lang_code, highlight_html, line_numbers
+from djangobin.markdown import is_markdown, markdown_document
 from djangobin.models import Language, Snippet, SnippetRender
 
 logger = logging.getLogger(__name__)
@@ -70,7 +71,13 @@ def snippet_render_request(*, snippet_id: int) -> None:
     its revision grows, so a render still under way for the old code is not stored. A language guess still asked
     for is dropped: the edit says which language it is."""
     updated = SnippetRender.objects.filter(snippet_id=snippet_id).update(
-        revision=F("revision") + 1, state=State.PENDING, html="", note="", rendered_on=None, detect_language=False
+        revision=F("revision") + 1,
+        state=State.PENDING,
+        html="",
+        document="",
+        note="",
+        rendered_on=None,
+        detect_language=False,
     )
     if not updated:
         SnippetRender.objects.create(snippet_id=snippet_id)
@@ -109,12 +116,14 @@ def snippet_render_highlight(*, job: RenderJob) -> bool:
     """Highlight `job`'s code with Pygments and store it, or store it plain with a note when it is too big or has no
     highlighter; returns whether anything was stored (False: a newer revision came meanwhile).
 
-    A job flagged for detection first stores the guessed language (`snippet_language_detect`)."""
+    A job flagged for detection first stores the guessed language (`snippet_language_detect`). A Markdown paste
+    also gets its document (djangobin/markdown.py), which its page shows with a link to the source."""
     note = _too_big_note(job.code)
     if note:
         return snippet_render_store(job=job, state=State.PLAIN, note=note)
     if job.detect_language:
         job = snippet_language_detect(job=job)
+    document = markdown_document(job.code) if is_markdown(job.lang_code) else ""
     try:
         html = highlight_html(job.code, job.lang_code)
     except ClassNotFound:
@@ -124,14 +133,14 @@ def snippet_render_highlight(*, job: RenderJob) -> bool:
     size = len(job.code.encode())
     if len(html.encode()) + len(line_numbers(job.code)) > MARKUP_MAX_RATIO * size + MARKUP_ALLOWANCE:
         note = f"Shown as plain text: highlighted, this page would be over {MARKUP_MAX_RATIO} times the code's size."
-        return snippet_render_store(job=job, state=State.PLAIN, note=note)
-    return snippet_render_store(job=job, state=State.HIGHLIGHTED, html=html)
+        return snippet_render_store(job=job, state=State.PLAIN, note=note, document=document)
+    return snippet_render_store(job=job, state=State.HIGHLIGHTED, html=html, document=document)
 
 
-def snippet_render_store(*, job: RenderJob, state: str, html: str = "", note: str = "") -> bool:
+def snippet_render_store(*, job: RenderJob, state: str, html: str = "", note: str = "", document: str = "") -> bool:
     """Store a render over the revision it was made from, and only while that is still pending."""
     stored = SnippetRender.objects.filter(snippet_id=job.snippet_id, revision=job.revision, state=State.PENDING).update(
-        state=state, html=html, note=note, rendered_on=timezone.now()
+        state=state, html=html, document=document, note=note, rendered_on=timezone.now()
     )
     if not stored:
         logger.info("Render r%d of snippet %d was not stored: a newer one exists.", job.revision, job.snippet_id)
@@ -151,7 +160,7 @@ def snippet_renders_request_batch(*, after: int = 0, limit: int = 500, redo: boo
         ids = list(renders.order_by("snippet_id").values_list("snippet_id", flat=True)[:limit])
         if redo:
             SnippetRender.objects.filter(snippet_id__in=ids).update(
-                revision=F("revision") + 1, state=State.PENDING, html="", note="", rendered_on=None
+                revision=F("revision") + 1, state=State.PENDING, html="", document="", note="", rendered_on=None
             )
         for snippet_id in ids:
             enqueue_on_commit(actors.HIGHLIGHT_SNIPPET, snippet_id)

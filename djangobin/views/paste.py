@@ -1,9 +1,11 @@
-"""The editor: a new paste, or one that starts from another snippet ("New paste from this")."""
+"""The editor: a new paste, or one that starts from another snippet ("New paste from this"), and the language it
+chooses for a file it is given."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from djangobin import selectors
 from djangobin.forms import SnippetForm
@@ -19,7 +21,7 @@ def index(request):
     user = request.user if request.user.is_authenticated else None
     source = None
     if request.method == "POST":
-        form = SnippetForm(request.POST, user=user)
+        form = SnippetForm(request.POST, request.FILES, user=user)
         if form.is_valid():
             data = form.cleaned_data
             # A source deleted (or made private) meanwhile leaves the paste unlinked, as SET_NULL would.
@@ -51,7 +53,22 @@ def index(request):
         form = SnippetForm(initial=selectors.paste_defaults(request.user), user=user)
     if form.is_bound and source is None and form.data.get("forked_from"):
         source = fork_source(request, form.data["forked_from"])  # a form sent back still says where it began
-    return render(request, "djangobin/index.html", {"form": form, "fork_source": source})
+    return _editor(request, form, source)
+
+
+def _editor(request, form, source):
+    context = {"form": form, "fork_source": source, "max_bytes": settings.SNIPPET_MAX_BYTES}
+    return render(request, "djangobin/index.html", context)
+
+
+@require_safe
+def language_for_file(request):
+    """The language the editor chooses for a file it was given (editor.js): {"id", "name"}, or 404 when no lexer
+    claims the file's name."""
+    language = selectors.language_for_filename(request.GET.get("name", "")[:255].replace("\x00", ""))
+    if language is None:
+        return JsonResponse({"error": "No language claims this file name."}, status=404)
+    return JsonResponse({"id": language.pk, "name": language.name}, headers={"Cache-Control": "max-age=3600"})
 
 
 @require_http_methods(["GET"])
@@ -71,4 +88,4 @@ def snippet_fork(request, slug):
         "exposure": source.exposure,
     }
     form = SnippetForm(initial=initial, user=user)
-    return render(request, "djangobin/index.html", {"form": form, "fork_source": source})
+    return _editor(request, form, source)

@@ -14,12 +14,16 @@ from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import escape
 from django.views.decorators.http import require_http_methods, require_POST
 
 from djangobin import forks, page_cache, revisions, selectors
 from djangobin.exceptions import SnippetExpired, SnippetNotFound
+from djangobin.models import Exposure
 from djangobin.services import burn, snippets
 from djangobin.services.revisions import snippet_may_edit
+from djangobin.sites import site_url
 
 SAFE_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox; default-src 'none'"}
 FORKS_SHOWN = 20
@@ -177,6 +181,8 @@ def snippet_detail(request, snippet):
         "forks": forks.snippet_forks_visible(snippet=snippet, user=request.user)[: FORKS_SHOWN + 1],
         "forks_shown": FORKS_SHOWN,
         "forkable": not read_burns(request, snippet),
+        "source_view": request.GET.get("view") == "source",  # a Markdown paste's source rather than its document
+        "embed": _embed_codes(request, snippet),
     }
     html = render_to_string("djangobin/snippet_detail.html", context, request=request)
     final = not code.pending and (diff is None or diff.diff_state != diff.DiffState.PENDING)
@@ -186,6 +192,18 @@ def snippet_detail(request, snippet):
     if delete_key:
         delete_key_headers_set(response)  # the secret is on this page: no copy kept, no referrer sent
     return response
+
+
+def _embed_codes(request, snippet) -> dict[str, str] | None:
+    """The HTML another site pastes to show this snippet (views/embed.py), or None when it is not embeddable."""
+    if snippet.exposure == Exposure.PRIVATE or snippet.burn_after_reading:
+        return None
+    url = site_url(request) + reverse("djangobin:snippet_embed", args=[snippet.slug])
+    title = escape(f"{snippet.display_title} (djangobin)")
+    return {
+        "script": f'<script src="{url[:-1]}.js"></script>',
+        "iframe": f'<iframe src="{url}" title="{title}" width="100%" height="400" style="border: 0"></iframe>',
+    }
 
 
 @snippet_view
@@ -204,6 +222,8 @@ def snippet_render(request, snippet):
     }
     if state == "highlighted":
         body["html"] = render.html
+    if state != "pending" and render.document:
+        body["document"] = True  # a Markdown paste's document: the page shows it once loaded again
     return JsonResponse(body, headers={"Cache-Control": "no-store"})
 
 

@@ -13,6 +13,12 @@ from tests.factories import make_snippet
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def no_fortran():
+    """Every Pygments lexer is a language already: these tests add one back through the admin."""
+    Language.objects.filter(lang_code="fortran").delete()
+
+
 def language_data(**fields):
     return {
         "name": "Fortran",

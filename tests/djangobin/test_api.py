@@ -68,10 +68,46 @@ def test_accept_json_answers_the_snippet_as_json(api):
     assert response["Location"] == body["url"]
 
 
-def test_an_unknown_syntax_becomes_plain_text_and_a_pygments_alias_finds_its_language(api):
-    api.post(API, {"content": "a", "syntax": "no-such-lexer"})
-    api.post(API, {"content": "b", "syntax": "py"})
-    assert dict(Snippet.objects.values_list("original_code", "language__lang_code")) == {"a": "text", "b": "python"}
+def test_an_unknown_syntax_is_a_400_that_says_so_and_stores_nothing(api):
+    response = api.post(API, {"content": "a", "syntax": "no-such-lexer"})
+    assert response.status_code == 400
+    assert response.json()["error"] == (
+        "syntax: 'no-such-lexer' is not a language this site knows; GET /api/v2/syntax-choices/ lists them all."
+    )
+    assert not Snippet.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("syntax", "lang_code"),
+    [
+        ("py", "python"),
+        ("Python3", "python"),
+        ("fortran", "fortran"),
+        ("nim", "nimrod"),
+        ("", "text"),
+        ("graphql", "graphql"),
+    ],
+)
+def test_any_pygments_alias_finds_its_language_and_no_syntax_is_plain_text(api, syntax, lang_code):
+    assert api.post(API, {"content": "a", "syntax": syntax}).status_code == 201
+    assert Snippet.objects.get().language.lang_code == lang_code
+
+
+def test_the_syntax_choices_list_every_pygments_lexer(api):
+    from pygments.lexers import get_all_lexers
+
+    choices = api.get("/api/v2/syntax-choices/").json()
+    lexers = [aliases for _, aliases, _, _ in get_all_lexers(plugins=False) if aliases]
+    assert all(set(aliases) & set(choices) for aliases in lexers)
+    assert len(choices) == len(lexers)
+
+
+def test_a_file_that_is_not_utf8_is_a_400_naming_it_and_a_byte_order_mark_is_dropped(api):
+    response = api.post(API, {"content": SimpleUploadedFile("notes.bin", b"\xff\xfe\xfa")})
+    assert (response.status_code, response.json()) == (400, {"error": "content: notes.bin is not UTF-8 text."})
+
+    assert api.post(API, {"content": SimpleUploadedFile("bom.txt", "\ufeffhi\n".encode())}).status_code == 201
+    assert Snippet.objects.get().original_code == "hi\n"
 
 
 def test_a_syntax_with_a_nul_character_is_no_error(api):

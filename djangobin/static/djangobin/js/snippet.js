@@ -84,7 +84,14 @@
         languageLink.textContent = render.language; // "Detect" stores the guessed language before the render
       }
       note.textContent = render.note;
-      note.hidden = !render.note;
+      if (render.document && !document.getElementById("document")) {
+        // A Markdown paste's document came with the render: offer it (the page shows it once loaded again).
+        const link = document.createElement("a");
+        link.href = window.location.pathname;
+        link.textContent = "Show it rendered";
+        note.replaceChildren(`${render.note} `.trimStart(), link);
+      }
+      note.hidden = !note.textContent;
       view.dataset.renderState = state;
     } catch {
       // The network or the server hiccuped: try again later, as for a render still pending.
