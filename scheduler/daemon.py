@@ -31,7 +31,6 @@ Delivery is at least once: a daemon that stalls for longer than the lease betwee
 send a message its successor sends too. Every scheduled actor is idempotent.
 """
 
-import contextlib
 import functools
 import logging
 import os
@@ -41,16 +40,13 @@ import socket
 import threading
 import time
 from datetime import datetime, timedelta
-from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import dramatiq
 from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from django.conf import settings
@@ -59,23 +55,18 @@ from django.utils import timezone
 
 from . import selectors, services
 from .cron import latest_fire_time
+from .following import SYNC_SECONDS, JobTableFollower
 from .messages import job_message
 from .models import JobRun, PeriodicJob, SchedulerLease
-from .triggers import job_trigger
 
 logger = logging.getLogger(__name__)
 
 RETRY_MAX_SECONDS = 60
 STOP_GRACE_SECONDS = 3.0  # a running step may finish this long after SIGTERM; the process ends within 5 s
 HEARTBEAT_KEEP = timedelta(days=7)
-SYNC_SECONDS = 1.0  # how often the jobs' revision is read when no NOTIFY can wake the daemon
-
-
-class Entry(NamedTuple):
-    """A job as this daemon last read it, with the trigger built from that very row."""
-
-    job: PeriodicJob
-    trigger: BaseTrigger
+# Jobs due together are sent side by side: a send mostly waits (the broker's confirm, the database). Two steps of
+# one job may overlap (its wake-up and the sweep): the ledger's claim lets one of them send, as across daemons.
+SEND_THREADS = 4
 
 
 def retry_delay(attempts):
@@ -83,7 +74,7 @@ def retry_delay(attempts):
     return min(RETRY_MAX_SECONDS, 2 ** max(attempts - 1, 0))
 
 
-class SchedulerDaemon:
+class SchedulerDaemon(JobTableFollower):
     """One daemon process. `handle()` of `runscheduler` calls `run()`; tests call the steps directly.
 
     The steps: `sync()` (follow the job table), `heartbeat()` (lease and liveness), `run_due(name)` (enqueue a
@@ -92,8 +83,7 @@ class SchedulerDaemon:
     """
 
     def __init__(self, *, clock=timezone.now, broker=None, lease_seconds=None, listen=None):
-        self.entries = {}  # job name -> Entry; replaced whole by sync(), so a step reads one version of a job
-        self.revision = None
+        self._init_following()
         self.clock = clock
         self.broker = broker
         self.lease_seconds = lease_seconds or settings.SCHEDULER_LEASE_SECONDS
@@ -108,14 +98,8 @@ class SchedulerDaemon:
         self.scheduler = None
         self.listener = None
         self.listen = connection.vendor == "postgresql" if listen is None else listen
-        self._synced_at = None
-        self._sync_lock = threading.Lock()
         self._running_steps = 0
         self._idle = threading.Condition()
-
-    @property
-    def jobs(self):
-        return [entry.job for entry in self.entries.values()]
 
     def local(self, moment):
         return f"{moment.astimezone(self.timezone):%Y-%m-%d %H:%M:%S %Z}"
@@ -124,21 +108,19 @@ class SchedulerDaemon:
 
     def run(self):
         """Set up, then let APScheduler's loop run until `request_stop()`; returns whether it ended idle."""
-        self.scheduler = self.build_scheduler()
-        self.sync()
         logger.info(
-            "Scheduler %s starting: %d enabled job(s), time zone %s, lease %d s, heartbeat every %g s, %s.",
+            "Scheduler %s starting: time zone %s, lease %d s, heartbeat every %g s, %s.",
             self.instance,
-            len(self.entries),
             self.timezone,
             self.lease_seconds,
             self.beat_seconds,
             "job changes by LISTEN/NOTIFY" if self.listen else f"job changes checked every {SYNC_SECONDS:g} s",
         )
+        self.scheduler = self.build_scheduler()
         services.heartbeats_prune(before=self.clock() - HEARTBEAT_KEEP)
         self.heartbeat()
-        for name in sorted(self.entries):
-            self.log_next_fire_time(name)
+        self.sync()  # logs each enabled job with its next fire time
+        logger.info("Scheduler %s follows %d enabled job(s).", self.instance, len(self.entries))
         connections.close_all()  # the steps run on threads with their own; this one would only go stale
         if self.listen:
             from .listener import JobsListener  # psycopg is needed only where PostgreSQL is
@@ -154,7 +136,7 @@ class SchedulerDaemon:
             timezone=self.timezone,
             jobstores={"default": MemoryJobStore()},
             executors={
-                "default": ThreadPoolExecutor(1),
+                "default": ThreadPoolExecutor(SEND_THREADS),
                 "heartbeat": ThreadPoolExecutor(1),
                 "sync": ThreadPoolExecutor(1),
             },
@@ -263,78 +245,6 @@ class SchedulerDaemon:
             logger.warning("Scheduler %s lost the lease (%s): standing by.", self.instance, holder)
         else:
             logger.info("Scheduler %s standing by: %s.", self.instance, holder)
-
-    def sync(self):
-        """Read the jobs again if their revision moved; replace the wake-ups of the jobs that changed.
-
-        A job that was edited or resumed is then run through `run_due` at once: a fire time missed while paused
-        (or refused while this daemon's copy was stale) is caught up if its policy says so. Returns the names of
-        the jobs that changed.
-        """
-        with self._sync_lock:
-            listening = self.listener is not None and self.listener.listening and self._synced_at is not None
-            if listening and time.monotonic() - self._synced_at < self.beat_seconds:
-                return []  # NOTIFY wakes us on a change: the revision is only read as a safety net
-            self._synced_at = time.monotonic()
-            try:
-                revision = selectors.jobs_revision()
-                if revision == self.revision:
-                    return []
-                rows = {job.name: job for job in selectors.jobs_enabled()}
-            except DatabaseError:
-                logger.exception("Could not read the jobs; keeping the schedule this daemon has.")
-                return []
-            changed = self._apply(rows)
-            self.revision = revision
-        for name in changed:
-            if name in self.entries:
-                self.log_next_fire_time(name)
-                if self.entries[name].job.version > 1:  # a new job has nothing to catch up: its wake-up will do
-                    self._soon(self.run_due, f"changed:{name}", name)
-        return changed
-
-    def sync_soon(self):
-        """Run `sync` now rather than at its next second (the listener's callback)."""
-        self._synced_at = None
-        if self.scheduler is not None and self.scheduler.running and not self.stopping:
-            self.scheduler.modify_job("sync", next_run_time=datetime.now(self.timezone))
-
-    def _apply(self, rows):
-        entries = dict(self.entries)
-        changed = []
-        for name in set(entries) - set(rows):
-            del entries[name]
-            self._unschedule(name)
-            changed.append(name)
-            logger.info("Job %s was paused or deleted: its wake-ups are withdrawn.", name)
-        for name, job in rows.items():
-            current = entries.get(name)
-            if current is not None and current.job.version == job.version:
-                continue
-            try:
-                entries[name] = Entry(job, job_trigger(job))
-            except ValueError as error:  # the services never save such a row; one written by hand is skipped
-                logger.error("Job %s cannot be scheduled (%s): skipped until it is fixed.", name, error)
-                entries.pop(name, None)
-                self._unschedule(name)
-                continue
-            changed.append(name)
-            self._schedule(name, entries[name].trigger)
-        self.entries = entries
-        return changed
-
-    def _schedule(self, name, trigger):
-        if self.scheduler is not None:
-            self.scheduler.add_job(
-                self._threaded(self.run_due), trigger, args=[name], id=f"job:{name}", replace_existing=True
-            )
-
-    def _unschedule(self, name):
-        if self.scheduler is None:
-            return
-        for job_id in (f"job:{name}", f"retry:{name}", f"changed:{name}"):
-            with contextlib.suppress(JobLookupError):
-                self.scheduler.remove_job(job_id)
 
     def _soon(self, step, job_id, *args):
         """Run `step` once on the jobs' thread as soon as it is free (coalesced by `job_id`)."""
