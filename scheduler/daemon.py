@@ -66,7 +66,7 @@ STOP_GRACE_SECONDS = 3.0  # a running step may finish this long after SIGTERM; t
 HEARTBEAT_KEEP = timedelta(days=7)
 # Jobs due together are sent side by side: a send mostly waits (the broker's confirm, the database). Two steps of
 # one job may overlap (its wake-up and the sweep): the ledger's claim lets one of them send, as across daemons.
-SEND_THREADS = 4
+SEND_THREADS = 8
 
 
 def retry_delay(attempts):
