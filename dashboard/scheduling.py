@@ -1,8 +1,8 @@
 """The scheduler daemon as the dashboard shows it: its jobs, their runs in the ledger, its heartbeats.
 
-Reads the scheduler app (scheduler/jobs.py, models.py, cron.py) and never writes its tables: running a job now
-goes through the daemon's own `run_now` (scheduler_job_run below), which records it in the ledger exactly
-like `runscheduler --run-now`.
+Reads the scheduler app (its selectors, models, triggers) and never writes its tables: running a job now goes
+through `scheduler.services.job_run_now` (scheduler_job_run below), which records it in the ledger exactly like
+`runscheduler --run-now`.
 """
 
 import datetime as dt
@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from django.db.models import Max
 from django.utils import timezone
 
+from scheduler import selectors as scheduler_selectors
 from scheduler.cron import latest_fire_time
-from scheduler.jobs import declared_jobs
 from scheduler.models import JobRun, SchedulerHeartbeat, SchedulerLease
+from scheduler.triggers import job_trigger
 from taskhistory.middleware import history_flush
 from taskhistory.models import Task
 from taskhistory.services import ActionError
@@ -62,7 +63,7 @@ class SchedulerState:
 
 
 def _job_state(job, now):
-    trigger = job.trigger()
+    trigger = job_trigger(job)
     runs = JobRun.objects.filter(job=job.name)
     first_registered = runs.order_by("created_at").values_list("created_at", flat=True).first()
     due = latest_fire_time(trigger, now - MISSED_AFTER, since=now - LOOK_BACK)
@@ -74,7 +75,7 @@ def _job_state(job, now):
     last_task = Task.objects.filter(message_id=sent).first() if sent else None
     return JobState(
         name=job.name,
-        cron=job.cron,
+        cron=job.crontab or job.schedule,
         actor=job.actor,
         next_fire_time=trigger.get_next_fire_time(None, now),
         due_fire_time=due,
@@ -105,7 +106,7 @@ def scheduler_state(*, now=None):
     now = now or timezone.now()
     daemons = _recent_daemons(now)
     age = _heartbeat_age(daemons, now)
-    jobs = [_job_state(job, now) for job in declared_jobs()]
+    jobs = [_job_state(job, now) for job in scheduler_selectors.jobs_enabled()]
     recent = list(JobRun.objects.filter(fire_time__lte=now).order_by("-fire_time")[:RECENT_RUNS])
     message_ids = [run.message_id for run in recent if run.message_id]
     state = SchedulerState(
@@ -139,10 +140,10 @@ SUCCESS_LOOK_BACK_RUNS = 50
 
 
 def jobs_health(*, now: dt.datetime | None = None) -> list[JobHealth]:
-    """Per declared job: the last run that went out and succeeded (per task history), and whether one was missed."""
+    """Per enabled job: the last run that went out and succeeded (per task history), and whether one was missed."""
     now = now or timezone.now()
     health = []
-    for job in declared_jobs():
+    for job in scheduler_selectors.jobs_enabled():
         state = _job_state(job, now)
         sent = JobRun.objects.filter(job=job.name, outcome=JobRun.Outcome.ENQUEUED).exclude(message_id="")
         message_ids = list(sent.order_by("-fire_time").values_list("message_id", flat=True)[:SUCCESS_LOOK_BACK_RUNS])
@@ -154,17 +155,16 @@ def jobs_health(*, now: dt.datetime | None = None) -> list[JobHealth]:
 
 def scheduler_job_run(*, job_name: str) -> tuple[str, JobRun | None]:
     """Enqueue a scheduler job at once, as `runscheduler --run-now JOB` does; returns the message id and the ledger
-    row the daemon's `run_now` wrote for it (the job table belongs to the scheduler app, scheduler/jobs.py)."""
-    from scheduler.daemon import SchedulerDaemon
-    from scheduler.jobs import job_get
+    row `scheduler.services.job_run_now` wrote for it."""
+    from scheduler.services import job_run_now
 
     try:
-        job = job_get(job_name)
+        job = scheduler_selectors.job_get(job_name)
     except KeyError as error:
         raise ActionError(error.args[0]) from None
     try:
-        message = SchedulerDaemon([job]).run_now(job)
+        run = job_run_now(job=job)
     except Exception as error:
         raise ActionError(f"Could not enqueue {job.name}: {type(error).__name__}: {error}") from error
     history_flush()
-    return message.message_id, JobRun.objects.filter(job=job.name, message_id=message.message_id).first()
+    return run.message_id, run

@@ -36,3 +36,9 @@ def actors():
 
 def queues():
     return sorted(set(actors().values()))
+
+
+def actor_get(name):
+    """The Dramatiq actor called `name` (its function is `.fn`); dramatiq's `ActorNotFound` when there is none."""
+    _load_actors()
+    return dramatiq.get_broker().get_actor(name)

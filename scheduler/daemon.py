@@ -4,15 +4,22 @@ Why an APScheduler `BlockingScheduler` with a memory job store plus a ledger of 
 
 - APScheduler's persistent job stores must never be shared by two schedulers, nothing in 3.x stops a second
   instance, and re-adding a stored job at start with `replace_existing=True` discards its missed run. So the
-  jobs live in memory, declared afresh at every start from `scheduler/jobs.py`, and what has *happened* lives
-  in `JobRun`, which every daemon shares and which survives restarts.
-- APScheduler does what it is good at: waking up at the right instant (cron on the wall clock of
-  `TIME_ZONE`, see `cron.py`), one-off retry times, and the heartbeat, which has a thread of its own so that a
-  slow send never delays it. `misfire_grace_time=None` and `coalesce=True`: a late wake-up still runs, once.
-- Every wake-up calls the same idempotent step, `run_due(job)`: take the latest fire time that is due, looking
+  jobs live in `PeriodicJob` rows that only the services write, each daemon keeps its wake-ups in memory, and
+  what has *happened* lives in `JobRun`, which every daemon shares and which survives restarts.
+- The daemon follows edits without a restart: `sync()` reads the jobs again when their revision moves (a
+  primary-key read a second, or at once on a PostgreSQL NOTIFY, `listener.py`) and replaces the wake-ups of the
+  jobs that changed. The services withdraw what the old schedule registered, and a claim holds only under the
+  job's current `version`, so a daemon that has not seen an edit yet cannot send under the old schedule.
+- APScheduler does what it is good at: waking up at the right instant (`triggers.py`: crontabs on the wall clock
+  of their time zone, intervals, one-offs), retry times, and the heartbeat and the sync, which have a thread of
+  their own so that a slow send never delays them. `misfire_grace_time=None` and `coalesce=True`: a late wake-up
+  still runs, once.
+- Every wake-up calls the same idempotent step, `run_due(name)`: take the latest fire time that is due, looking
   from the ledger's newest row on; make sure its row exists (unique insert); claim it (a conditional UPDATE
-  that holds only under the lease); send; record. An on-time run, a missed run caught up at start or after a
-  takeover, and a retry are one code path, and a duplicate wake-up finds the row enqueued and does nothing.
+  that holds only under the lease and the job's version); send; record. An on-time run, a missed run caught up
+  at start, after a takeover or a resume, and a retry are one code path, and a duplicate wake-up finds the row
+  enqueued and does nothing. A job whose policy is "skip" skips a fire time missed by more than two lease
+  lengths (downtime, a pause) instead of sending it late.
 - Only the holder of the lease sends. The lease is a row with an expiry taken by conditional UPDATE, the same
   on SQLite and PostgreSQL; a PostgreSQL advisory lock would need a second code path and lives on one
   connection, which Django may close and reopen under us.
@@ -43,20 +50,23 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connections
+from django.db import DatabaseError, close_old_connections, connection, connections
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from . import selectors, services
 from .cron import latest_fire_time
-from .jobs import declared_jobs
-from .models import JobRun, SchedulerLease
+from .following import SYNC_SECONDS, JobTableFollower
+from .messages import job_message
+from .models import JobRun, PeriodicJob, SchedulerLease
 
 logger = logging.getLogger(__name__)
 
 RETRY_MAX_SECONDS = 60
 STOP_GRACE_SECONDS = 3.0  # a running step may finish this long after SIGTERM; the process ends within 5 s
 HEARTBEAT_KEEP = timedelta(days=7)
+# Jobs due together are sent side by side: a send mostly waits (the broker's confirm, the database). Two steps of
+# one job may overlap (its wake-up and the sweep): the ledger's claim lets one of them send, as across daemons.
+SEND_THREADS = 8
 
 
 def retry_delay(attempts):
@@ -64,20 +74,21 @@ def retry_delay(attempts):
     return min(RETRY_MAX_SECONDS, 2 ** max(attempts - 1, 0))
 
 
-class SchedulerDaemon:
+class SchedulerDaemon(JobTableFollower):
     """One daemon process. `handle()` of `runscheduler` calls `run()`; tests call the steps directly.
 
-    The steps: `heartbeat()` (lease and liveness), `run_due(job)` (enqueue a due fire time once),
-    `catch_up()` (run_due for every job), `run_now(job)` (operator's manual run), `shutdown()`.
+    The steps: `sync()` (follow the job table), `heartbeat()` (lease and liveness), `run_due(name)` (enqueue a
+    due fire time once), `catch_up()` (run_due for every job), `sweep()` (run_due for the jobs with a run left
+    due), `shutdown()`. A manual run is `services.job_run_now`.
     """
 
-    def __init__(self, jobs=None, *, clock=timezone.now, broker=None, lease_seconds=None):
-        self.jobs = list(declared_jobs() if jobs is None else jobs)
-        self.triggers = {job.name: job.trigger() for job in self.jobs}
+    def __init__(self, *, clock=timezone.now, broker=None, lease_seconds=None, listen=None):
+        self._init_following()
         self.clock = clock
         self.broker = broker
         self.lease_seconds = lease_seconds or settings.SCHEDULER_LEASE_SECONDS
         self.beat_seconds = max(1.0, self.lease_seconds / 3)
+        self.misfire_grace = timedelta(seconds=2 * self.lease_seconds)
         self.timezone = ZoneInfo(settings.TIME_ZONE)
         self.hostname, self.pid = socket.gethostname(), os.getpid()
         self.instance = f"{self.hostname}:{self.pid}:{secrets.token_hex(3)}"
@@ -85,6 +96,8 @@ class SchedulerDaemon:
         self.leading = None  # unknown until the first heartbeat
         self.stopping = False
         self.scheduler = None
+        self.listener = None
+        self.listen = connection.vendor == "postgresql" if listen is None else listen
         self._running_steps = 0
         self._idle = threading.Condition()
 
@@ -96,19 +109,24 @@ class SchedulerDaemon:
     def run(self):
         """Set up, then let APScheduler's loop run until `request_stop()`; returns whether it ended idle."""
         logger.info(
-            "Scheduler %s starting: %d job(s), time zone %s, lease %d s, heartbeat every %g s.",
+            "Scheduler %s starting: time zone %s, lease %d s, heartbeat every %g s, %s.",
             self.instance,
-            len(self.jobs),
             self.timezone,
             self.lease_seconds,
             self.beat_seconds,
+            "job changes by LISTEN/NOTIFY" if self.listen else f"job changes checked every {SYNC_SECONDS:g} s",
         )
         self.scheduler = self.build_scheduler()
         services.heartbeats_prune(before=self.clock() - HEARTBEAT_KEEP)
         self.heartbeat()
-        for job in self.jobs:
-            self.log_next_fire_time(job)
+        self.sync()  # logs each enabled job with its next fire time
+        logger.info("Scheduler %s follows %d enabled job(s).", self.instance, len(self.entries))
         connections.close_all()  # the steps run on threads with their own; this one would only go stale
+        if self.listen:
+            from .listener import JobsListener  # psycopg is needed only where PostgreSQL is
+
+            self.listener = JobsListener(self.sync_soon)
+            self.listener.start()
         if not self.stopping:
             self.scheduler.start()  # blocks until request_stop() shuts it down
         return self.shutdown()
@@ -117,16 +135,23 @@ class SchedulerDaemon:
         scheduler = BlockingScheduler(
             timezone=self.timezone,
             jobstores={"default": MemoryJobStore()},
-            executors={"default": ThreadPoolExecutor(1), "heartbeat": ThreadPoolExecutor(1)},
+            executors={
+                "default": ThreadPoolExecutor(SEND_THREADS),
+                "heartbeat": ThreadPoolExecutor(1),
+                "sync": ThreadPoolExecutor(1),
+            },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
         every_beat = IntervalTrigger(seconds=self.beat_seconds, timezone=self.timezone)
         scheduler.add_job(self._threaded(self.heartbeat), every_beat, id="heartbeat", executor="heartbeat")
         scheduler.add_job(
-            self._threaded(self.catch_up), every_beat, id="catch-up", next_run_time=datetime.now(self.timezone)
+            self._threaded(self.sync),
+            IntervalTrigger(seconds=SYNC_SECONDS, timezone=self.timezone),
+            id="sync",
+            executor="sync",
         )
-        for job in self.jobs:
-            scheduler.add_job(self._threaded(self.run_due), self.triggers[job.name], args=[job], id=job.name)
+        scheduler.add_job(self._threaded(self.sweep), every_beat, id="sweep")
+        scheduler.add_job(self._threaded(self.catch_up), id="catch-up", next_run_time=datetime.now(self.timezone))
         return scheduler
 
     def request_stop(self, signum=None, frame=None):
@@ -149,6 +174,8 @@ class SchedulerDaemon:
 
     def shutdown(self):
         """Let a running step finish (briefly), give the lease up, record the stop; True if no step was left."""
+        if self.listener is not None:
+            self.listener.stop()
         with self._idle:
             idle = self._idle.wait_for(lambda: self._running_steps == 0, timeout=STOP_GRACE_SECONDS)
         try:
@@ -200,8 +227,8 @@ class SchedulerDaemon:
             leading = False
         if leading != self.leading:
             self._log_leadership(leading)
-            if leading and self.scheduler is not None and self.scheduler.running:
-                self.scheduler.modify_job("catch-up", next_run_time=datetime.now(self.timezone))
+            if leading:
+                self._soon(self.catch_up, "catch-up")
         self.leading = leading
         return leading
 
@@ -219,44 +246,98 @@ class SchedulerDaemon:
         else:
             logger.info("Scheduler %s standing by: %s.", self.instance, holder)
 
+    def _soon(self, step, job_id, *args):
+        """Run `step` once on the jobs' thread as soon as it is free (coalesced by `job_id`)."""
+        if self.scheduler is not None and self.scheduler.running and not self.stopping:
+            self.scheduler.add_job(
+                self._threaded(step),
+                DateTrigger(run_date=datetime.now(self.timezone)),
+                args=args,
+                id=job_id,
+                replace_existing=True,
+            )
+
     def catch_up(self):
         """`run_due` for every job: missed runs at start and after a takeover, and retries that are due."""
-        return [run for job in self.jobs if (run := self.run_due(job)) is not None]
+        if self.stopping or not self.leading:
+            return []
+        sent = [run for name in sorted(self.entries) if (run := self.run_due(name)) is not None]
+        logger.info("Caught up: %d job(s) checked, %d run(s) sent.", len(self.entries), len(sent))
+        return sent
 
-    def run_due(self, job):
-        """Enqueue the latest due fire time of `job` unless the ledger shows it done; returns the run sent.
+    def sweep(self):
+        """`run_due` for the jobs whose ledger has a run due and not sent (a retry, a run another daemon left).
+
+        One indexed query when there is none, whatever the number of jobs.
+        """
+        if self.stopping or not self.leading:
+            return []
+        # Runs due within the last beat are their wake-ups' to send: the sweep is for the ones left behind.
+        due = selectors.jobs_with_due_runs(now=self.clock() - timedelta(seconds=self.beat_seconds)) & set(self.entries)
+        return [run for name in sorted(due) if (run := self.run_due(name)) is not None]
+
+    def run_due(self, name):
+        """Enqueue the latest due fire time of job `name` unless the ledger shows it done; returns the run sent.
 
         Looks from the ledger's newest row at or before now, so after any downtime only the latest missed
-        fire time runs (older pending ones are marked skipped). Also registers the next fire time, which
-        is how a daemon started after it knows it was missed.
+        fire time runs (older pending ones are marked skipped), or none if the job's policy is "skip" and it was
+        missed by more than the grace. Also registers the next fire time, which is how a daemon started after
+        it knows it was missed.
         """
         if self.stopping or not self.leading:
             return None
+        entry = self.entries.get(getattr(name, "name", name))
+        if entry is None:
+            return None
+        job, trigger = entry
+        if not selectors.job_is_current(job):
+            self.sync_soon()  # edited or paused since this daemon read it: read it again rather than act on it
+            return None
         now = self.clock()
-        trigger = self.triggers[job.name]
-        baseline = selectors.job_run_baseline(job=job.name, now=now)
+        baseline = selectors.job_run_baseline(job=job, now=now)
         due = latest_fire_time(trigger, now, since=baseline) if baseline else None
-        if skipped := services.job_runs_supersede(job=job.name, before=due or now):
-            logger.warning("%s: %d missed run(s) skipped; only the latest fire time is caught up.", job.name, skipped)
+        if skipped := services.job_runs_supersede(job=job.name, before=due or now, version=job.version):
+            logger.warning(
+                "%s: %d missed run(s) skipped; at most the latest fire time is caught up.", job.name, skipped
+            )
         sent = None
-        if due is not None:
+        if due is not None and job.catch_up == PeriodicJob.CatchUp.SKIP and self._missed(job, due, now):
+            services.job_runs_supersede(job=job.name, before=now, version=job.version)
+            logger.warning("%s: the run due at %s was missed; its policy skips it.", job.name, self.local(due))
+        elif due is not None:
             run = services.job_run_register(job=job.name, fire_time=due)
             if run.outcome in JobRun.PENDING:
                 sent = self._send(job, run)
         next_time = trigger.get_next_fire_time(now, now)
         if next_time is not None:
-            services.job_run_register(job=job.name, fire_time=next_time)
+            services.job_run_register_ahead(job=job.name, fire_time=next_time)
         if sent is not None:
-            self.log_next_fire_time(job)
+            self.log_next_fire_time(job.name)
         return sent
 
+    def _missed(self, job, due, now):
+        """Whether `due` is a missed fire time rather than one running a little late: it was never registered
+        ahead (it fell in a pause or before a resume), or it was and nobody tried it for longer than the grace."""
+        run = selectors.job_run_at(job=job.name, fire_time=due)
+        return run is None or (run.attempts == 0 and now - due > self.misfire_grace)
+
     def _send(self, job, run):
-        if not services.job_run_claim(run=run, holder=self.instance, now=self.clock(), seconds=self.lease_seconds):
+        claimed = services.job_run_claim(
+            run=run, holder=self.instance, now=self.clock(), seconds=self.lease_seconds, version=job.version
+        )
+        if not claimed:
             return None
         attempt = run.attempts + 1
         message = None
         try:
-            message = self.message_for(job, message_id=run.message_id)
+            message = job_message(job, message_id=run.message_id)
+        except dramatiq.errors.ActorNotFound as error:  # permanent: a deploy removed the actor; retrying cannot help
+            services.job_run_failed_for_good(run=run, holder=self.instance, error=f"ActorNotFound: {error}")
+            logger.error(
+                "%s for %s: the actor %r is gone; the run failed.", job.name, self.local(run.fire_time), job.actor
+            )
+            return None
+        try:
             self.send(message)
         except Exception as error:  # every failure is retried: none may end the daemon or wait for tomorrow
             retry_at = self.clock() + timedelta(seconds=retry_delay(attempt))
@@ -298,7 +379,8 @@ class SchedulerDaemon:
             attempt,
             (now - run.fire_time).total_seconds(),
         )
-        run.refresh_from_db()
+        run.outcome, run.attempts, run.claimed_by = JobRun.Outcome.ENQUEUED, attempt, self.instance
+        run.message_id, run.enqueued_at, run.next_attempt_at = message.message_id, now, None
         return run
 
     def _schedule_retry(self, job, retry_at):
@@ -306,37 +388,25 @@ class SchedulerDaemon:
             self.scheduler.add_job(
                 self._threaded(self.run_due),
                 DateTrigger(run_date=retry_at),
-                args=[job],
+                args=[job.name],
                 id=f"retry:{job.name}",
                 replace_existing=True,
             )
 
-    def run_now(self, job):
-        """Enqueue `job` at once, outside its schedule, and record it in the ledger; returns the message."""
-        message = self.message_for(job)
-        self.send(message)
-        services.job_run_manual(job=job.name, message_id=message.message_id, now=self.clock())
-        logger.info("Enqueued %s on request as message %s.", job.name, message.message_id)
-        return message
-
     # --- messages -------------------------------------------------------------------------------------
-
-    def message_for(self, job, message_id=""):
-        """The job's Dramatiq message; a retry reuses the first attempt's message id."""
-        actor = import_string(job.actor)  # imported here, when a message is due, never at Django start-up
-        message = actor.message()
-        return message.copy(message_id=message_id) if message_id else message
 
     def send(self, message):
         return (self.broker or dramatiq.get_broker()).enqueue(message)
 
-    def log_next_fire_time(self, job):
-        next_time = self.triggers[job.name].get_next_fire_time(None, self.clock())
+    def log_next_fire_time(self, name):
+        entry = self.entries.get(name)
+        if entry is None:
+            return
+        next_time = entry.trigger.get_next_fire_time(None, self.clock())
         logger.info(
-            "Job %s (%s in %s) enqueues %s; next fire time %s.",
-            job.name,
-            job.cron,
-            self.timezone,
-            job.actor,
+            "Job %s (%s) enqueues %s; next fire time %s.",
+            name,
+            entry.job.schedule,
+            entry.job.actor,
             self.local(next_time) if next_time else "never",
         )

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from scheduler.cron import latest_fire_time
-from scheduler.jobs import job_get
 from scheduler.models import JobRun, SchedulerHeartbeat
+from scheduler.selectors import job_get
+from scheduler.triggers import job_trigger
 from taskhistory.models import Task
 from tests.taskhistory.factories import make_task
 
@@ -22,7 +23,8 @@ PURGE = "remove_snippets"
 
 def last_midnight_purge(now):
     """The purge's latest fire time that should have run by `now` (its cron read as the daemon reads it)."""
-    return latest_fire_time(job_get(PURGE).trigger(), now - dt.timedelta(minutes=2), since=now - dt.timedelta(days=2))
+    trigger = job_trigger(job_get(PURGE))
+    return latest_fire_time(trigger, now - dt.timedelta(minutes=2), since=now - dt.timedelta(days=2))
 
 
 def daemon(*, beat_ago, stopped=False, leading=True):

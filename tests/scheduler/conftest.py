@@ -4,8 +4,8 @@ import dramatiq
 import pytest
 from dramatiq import Message
 
+from scheduler import selectors, services
 from scheduler.daemon import SchedulerDaemon
-from scheduler.jobs import job_get
 
 
 class Clock:
@@ -18,7 +18,8 @@ class Clock:
         return self.now
 
     def advance(self, **delta):
-        self.now += timedelta(**delta)
+        # In UTC: adding to an aware local time is wall-clock arithmetic, which runs backwards across a DST change.
+        self.now = self.now.astimezone(UTC) + timedelta(**delta)
         return self.now
 
     def set(self, now):
@@ -47,12 +48,23 @@ def enqueued(broker, queue="maintenance"):
     return [Message.decode(data) for data in list(broker.queues[queue].queue)]
 
 
+def pause_all_but(*names):
+    """Pause every job but `names` (the required jobs exist from the migrations on)."""
+    for job in selectors.jobs_enabled().exclude(name__in=names):
+        services.job_pause(job=job)
+
+
 @pytest.fixture
 def make_daemon(clock, stub_broker):
+    """Daemons on the test's clock, with the purge the only enabled job unless the test creates others."""
+    pause_all_but("remove_snippets")
+
     def make(**kwargs):
         kwargs.setdefault("clock", clock)
         kwargs.setdefault("lease_seconds", 30)
-        # The purge alone: these tests are about the daemon, and every declared job runs the same way.
-        return SchedulerDaemon([job_get("remove_snippets")], **kwargs)
+        kwargs.setdefault("listen", False)
+        daemon = SchedulerDaemon(**kwargs)
+        daemon.sync()
+        return daemon
 
     return make

@@ -9,59 +9,70 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from dramatiq import Actor
 
+from delivery import registry
+from scheduler import selectors, services
 from scheduler.checks import check_cron_expressions
 from scheduler.cron import CrontabTrigger
-from scheduler.jobs import job_get
 from scheduler.models import JobRun
 from tests.scheduler.conftest import enqueued
 
-LINE = re.compile(r"(?P<job>\S+)\s+(?P<cron>.+?)\s+(?P<next>\d{4}-\d{2}-\d{2} \d{2}:\d{2})\s+(?P<actor>\S+)")
+LINE = re.compile(r"(?P<job>\S+)\s+(?P<schedule>.+?)\s+(?P<next>\d{4}-\d{2}-\d{2} \d{2}:\d{2}|paused)\s+(?P<actor>\S+)")
 
 
-def test_the_purge_is_declared_at_midnight_in_the_configured_zone_and_enqueues_the_foundations_actor():
-    purge = job_get("remove_snippets")
-    assert (purge.name, purge.cron, purge.actor) == ("remove_snippets", "0 0 * * *", "actors.snippets.remove_snippets")
-    assert isinstance(import_string(purge.actor), Actor)
+@pytest.mark.django_db
+def test_the_purge_is_a_required_job_at_midnight_in_the_configured_zone_and_enqueues_the_foundations_actor(settings):
+    purge = selectors.job_get("remove_snippets")
+    assert (purge.crontab, purge.timezone, purge.actor) == ("0 0 * * *", settings.TIME_ZONE, "remove_snippets")
+    assert purge.required
+    assert isinstance(registry.actor_get(purge.actor), Actor)
 
 
-def test_the_expiry_sweep_is_declared_every_five_minutes_so_an_expired_paste_leaves_within_fifteen():
-    sweep = job_get("remove_expired_snippets")
-    actor = import_string(sweep.actor)
+@pytest.mark.django_db
+def test_the_expiry_sweep_is_a_required_job_every_five_minutes_so_an_expired_paste_leaves_within_fifteen():
+    sweep = selectors.job_get("remove_expired_snippets")
+    actor = registry.actor_get(sweep.actor)
 
-    assert (sweep.cron, sweep.setting) == ("*/5 * * * *", "SCHEDULER_EXPIRE_CRON")
+    assert (sweep.crontab, sweep.required) == ("*/5 * * * *", True)
     assert (actor.actor_name, actor.queue_name) == ("remove_expired_snippets", "maintenance")
     now = timezone.now()
-    fire = sweep.trigger().get_next_fire_time(None, now)
-    assert fire - now <= timedelta(minutes=5)
-    assert sweep.trigger().get_next_fire_time(fire, fire) - fire == timedelta(minutes=5)
+    fires = selectors.job_next_fire_times(sweep, 2, now=now)
+    assert fires[0] - now <= timedelta(minutes=5)
+    assert fires[1] - fires[0] == timedelta(minutes=5)
 
 
-def test_the_expiry_sweeps_schedule_is_read_from_its_setting(settings):
+@pytest.mark.django_db
+def test_the_expiry_sweeps_row_is_created_from_its_setting_when_missing(settings):
+    from scheduler.jobs import required_jobs_ensure
+    from scheduler.models import PeriodicJob
+
+    PeriodicJob.objects.filter(name="remove_expired_snippets").delete()
     settings.SCHEDULER_EXPIRE_CRON = "*/2 * * * *"
 
-    assert job_get("remove_expired_snippets").cron == "*/2 * * * *"
+    assert required_jobs_ensure() == ["remove_expired_snippets"]
+    assert selectors.job_get("remove_expired_snippets").crontab == "*/2 * * * *"
 
 
-def test_list_prints_each_job_with_its_cron_and_next_fire_time_in_the_configured_zone(settings):
+@pytest.mark.django_db
+def test_list_prints_each_job_with_its_schedule_and_next_fire_time_in_the_configured_zone(settings):
     settings.TIME_ZONE = "Europe/Berlin"
-    settings.SCHEDULER_PURGE_CRON = "30 2 * * 1-5"
+    services.job_update(job=selectors.job_get("remove_snippets"), crontab="30 2 * * 1-5", timezone="America/New_York")
+    services.job_pause(job=selectors.job_get("prune_task_history"))
     out = StringIO()
     call_command("runscheduler", "--list", stdout=out)
 
     header, *lines = out.getvalue().splitlines()
-    [line] = [line for line in lines if line.startswith("remove_snippets ")]
-    assert header.split() == ["JOB", "CRON", "NEXT", "RUN", "(Europe/Berlin)", "ACTOR"]
-    row = LINE.fullmatch(line).groupdict()
-    expected = CrontabTrigger("30 2 * * 1-5", "Europe/Berlin").get_next_fire_time(None, timezone.now())
-    assert row == {
+    rows = {row["job"]: row for row in (LINE.fullmatch(line).groupdict() for line in lines)}
+    assert header.split() == ["JOB", "SCHEDULE", "NEXT", "RUN", "(Europe/Berlin)", "ACTOR"]
+    expected = CrontabTrigger("30 2 * * 1-5", "America/New_York").get_next_fire_time(None, timezone.now())
+    assert rows["remove_snippets"] == {
         "job": "remove_snippets",
-        "cron": "30 2 * * 1-5",
-        "next": f"{expected:%Y-%m-%d %H:%M}",
-        "actor": "actors.snippets.remove_snippets",
+        "schedule": "30 2 * * 1-5 (America/New_York)",
+        "next": f"{expected.astimezone(timezone.get_default_timezone()):%Y-%m-%d %H:%M}",
+        "actor": "remove_snippets",
     }
+    assert rows["prune_task_history"]["next"] == "paused"
 
 
 @pytest.mark.django_db
@@ -73,6 +84,7 @@ def test_run_now_enqueues_the_job_prints_its_message_id_and_records_it(stub_brok
     assert JobRun.objects.get(manual=True).message_id == message.message_id
 
 
+@pytest.mark.django_db
 def test_run_now_of_an_unknown_job_names_the_known_ones():
     known = "prune_task_history, remove_expired_snippets, remove_snippets"
     with pytest.raises(CommandError, match=f"no job 'nope'; the jobs are: {known}"):

@@ -4,9 +4,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
-from scheduler import services
+from scheduler import selectors, services
 from scheduler.daemon import retry_delay
-from scheduler.jobs import job_get
 from scheduler.models import JobRun, SchedulerHeartbeat, SchedulerLease
 from tests.scheduler.conftest import enqueued
 from tests.support.ports import free_port
@@ -26,7 +25,7 @@ def utc(*args):
 
 
 def purge():
-    return job_get("remove_snippets")
+    return selectors.job_get("remove_snippets")
 
 
 def ledger():
@@ -50,13 +49,13 @@ def test_at_its_fire_time_the_purge_is_enqueued_once_and_the_ledger_records_its_
     clock.set(utc(2026, 3, 2, 0, 0, 0, 200_000))
     daemon.heartbeat()
 
-    run = daemon.run_due(purge())
+    run = daemon.run_due("remove_snippets")
 
     [message] = enqueued(stub_broker)
     assert (message.actor_name, list(message.args)) == ("remove_snippets", [])
     assert (run.outcome, run.attempts, run.message_id) == (ENQUEUED, 1, message.message_id)
     assert run.delay == timedelta(milliseconds=200)
-    assert daemon.run_due(purge()) is None
+    assert daemon.run_due("remove_snippets") is None
     assert daemon.catch_up() == []
     assert len(enqueued(stub_broker)) == 1
     assert ledger() == [(utc(2026, 3, 2), ENQUEUED), (utc(2026, 3, 3), SCHEDULED)]
@@ -91,7 +90,7 @@ def test_two_daemons_at_the_same_fire_time_enqueue_it_once(make_daemon, stub_bro
 
     for daemon in (second, first, second, first):
         daemon.heartbeat()
-        daemon.run_due(purge())
+        daemon.run_due("remove_snippets")
         daemon.catch_up()
 
     assert len(enqueued(stub_broker)) == 1
@@ -155,7 +154,7 @@ def test_a_run_whose_claimer_died_before_sending_is_sent_by_its_successor(make_d
     clock.set(utc(2026, 3, 2))
     leader.heartbeat()
     run = JobRun.objects.get(fire_time=utc(2026, 3, 2))
-    assert services.job_run_claim(run=run, holder=leader.instance, now=clock(), seconds=30)  # then killed
+    assert services.job_run_claim(run=run, holder=leader.instance, now=clock(), seconds=30, version=purge().version)
 
     clock.advance(seconds=31)
     assert standby.heartbeat()
@@ -181,14 +180,14 @@ def test_a_send_that_fails_is_retried_with_backoff_until_it_succeeds_and_the_led
     daemon.heartbeat()
 
     for attempt, wait in enumerate([1, 2, 4, 8], start=1):
-        assert daemon.run_due(purge()) is None
+        assert daemon.run_due("remove_snippets") is None
         run = JobRun.objects.get(fire_time=fire_time)
         assert (run.outcome, run.attempts) == (RETRYING, attempt)
         assert "Connection" in run.last_error
         assert run.next_attempt_at == clock() + timedelta(seconds=wait)
         clock.advance(seconds=wait - 0.5)
         daemon.heartbeat()
-        assert daemon.run_due(purge()) is None  # not before its backoff
+        assert daemon.run_due("remove_snippets") is None  # not before its backoff
         assert JobRun.objects.get(fire_time=fire_time).attempts == attempt
         clock.advance(seconds=0.5)
     first_message_id = JobRun.objects.get(fire_time=fire_time).message_id
@@ -196,7 +195,7 @@ def test_a_send_that_fails_is_retried_with_backoff_until_it_succeeds_and_the_led
     up = RabbitmqBroker(url=rabbitmq_vhost.url, middleware=[])
     daemon.broker = up
     try:
-        run = daemon.run_due(purge())
+        run = daemon.run_due("remove_snippets")
     finally:
         up.close()
         down.close()
@@ -214,10 +213,10 @@ def test_a_run_still_failing_at_the_next_fire_time_is_superseded_by_it(make_daem
     daemon.catch_up()
     clock.set(utc(2026, 3, 2))
     daemon.heartbeat()
-    daemon.run_due(purge())
+    daemon.run_due("remove_snippets")
     clock.set(utc(2026, 3, 3))
     daemon.heartbeat()
-    daemon.run_due(purge())
+    daemon.run_due("remove_snippets")
     down.close()
 
     assert ledger() == [(utc(2026, 3, 2), SKIPPED), (utc(2026, 3, 3), RETRYING), (utc(2026, 3, 4), SCHEDULED)]
@@ -229,7 +228,7 @@ def test_a_manual_run_is_recorded_and_does_not_replace_the_scheduled_one(make_da
     daemon.heartbeat()
     daemon.catch_up()
     clock.set(utc(2026, 3, 1, 23, 0))
-    message = daemon.run_now(purge())
+    message = services.job_run_now(job=purge(), now=clock())
     clock.set(utc(2026, 3, 2))
     daemon.heartbeat()
     [scheduled] = daemon.catch_up()
@@ -240,14 +239,12 @@ def test_a_manual_run_is_recorded_and_does_not_replace_the_scheduled_one(make_da
     assert [m.message_id for m in enqueued(stub_broker)] == [message.message_id, scheduled.message_id]
 
 
-def test_a_run_registered_under_an_old_schedule_is_skipped_when_the_schedule_changes(
-    settings, make_daemon, stub_broker, clock
-):
+def test_a_run_registered_under_an_old_schedule_is_withdrawn_when_the_schedule_changes(make_daemon, stub_broker, clock):
     old = make_daemon()
     old.heartbeat()
     old.catch_up()
     old.shutdown()
-    settings.SCHEDULER_PURGE_CRON = "0 3 * * *"
+    services.job_update(job=purge(), crontab="0 3 * * *", now=clock())
     new = make_daemon()
     new.heartbeat()
     clock.set(utc(2026, 3, 2, 1, 0))
@@ -256,7 +253,7 @@ def test_a_run_registered_under_an_old_schedule_is_skipped_when_the_schedule_cha
     clock.set(utc(2026, 3, 2, 3, 0))
     new.heartbeat()
     assert len(new.catch_up()) == 1
-    assert ledger() == [(utc(2026, 3, 2), SKIPPED), (utc(2026, 3, 2, 3), ENQUEUED), (utc(2026, 3, 3, 3), SCHEDULED)]
+    assert ledger() == [(utc(2026, 3, 2, 3), ENQUEUED), (utc(2026, 3, 3, 3), SCHEDULED)]
 
 
 def test_a_clean_stop_gives_the_lease_up_so_a_standby_leads_at_its_next_heartbeat(make_daemon, clock):
@@ -283,12 +280,10 @@ def test_each_heartbeat_records_when_the_daemon_was_last_alive_and_whether_it_le
     assert beats[leader.instance].started_at == ten_seconds_ago
 
 
-def test_in_berlin_the_purge_runs_once_every_local_midnight_across_the_march_change(
-    settings, make_daemon, stub_broker, clock
-):
-    settings.TIME_ZONE = "Europe/Berlin"
+def test_in_berlin_the_purge_runs_once_every_local_midnight_across_the_march_change(make_daemon, stub_broker, clock):
     berlin = ZoneInfo("Europe/Berlin")
     clock.set(datetime(2025, 3, 28, 12, 0, tzinfo=berlin))
+    services.job_update(job=purge(), timezone="Europe/Berlin", now=clock())
     daemon = make_daemon()
     for _ in range(4 * 24 * 4):  # four days of 15-minute catch-up ticks
         daemon.heartbeat()

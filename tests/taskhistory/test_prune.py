@@ -9,8 +9,9 @@ from django.utils import timezone
 from actors.dashboard import prune_task_history
 from scheduler.cron import latest_fire_time
 from scheduler.daemon import SchedulerDaemon
-from scheduler.jobs import job_get
 from scheduler.models import JobRun
+from scheduler.selectors import job_get
+from scheduler.triggers import job_trigger
 from taskhistory.models import Task, TaskStat, WorkerProcess
 from taskhistory.prune import history_prune
 from tests.taskhistory.factories import make_stat, make_task
@@ -55,12 +56,13 @@ def test_pruning_deletes_in_batches_and_reports_what_it_deleted(settings, monkey
 
 def test_the_scheduler_enqueues_the_prune_every_day_and_its_message_prunes_the_history(broker):
     job = job_get("prune_task_history")
-    assert (job.cron, job.actor) == ("30 0 * * *", "actors.dashboard.prune_task_history")
+    assert (job.crontab, job.actor, job.required) == ("30 0 * * *", "prune_task_history", True)
     now = timezone.now()
-    due = latest_fire_time(job.trigger(), now, since=now - dt.timedelta(days=2))
+    due = latest_fire_time(job_trigger(job), now, since=now - dt.timedelta(days=2))
     JobRun.objects.create(job=job.name, fire_time=due - dt.timedelta(days=1))  # registered by an earlier daemon
     old, recent = make_task(ago=dt.timedelta(days=10)), make_task(ago=dt.timedelta(hours=1))
-    daemon = SchedulerDaemon([job], clock=lambda: now, lease_seconds=30)
+    daemon = SchedulerDaemon(clock=lambda: now, lease_seconds=30, listen=False)
+    daemon.sync()
     assert daemon.heartbeat()
 
     [run] = daemon.catch_up()

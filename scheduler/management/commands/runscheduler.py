@@ -6,14 +6,16 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from scheduler import selectors
 from scheduler.daemon import SchedulerDaemon
-from scheduler.jobs import declared_jobs, job_get
+from scheduler.services import job_run_now
 
 
 class Command(BaseCommand):
     help = (
-        "Run the scheduler daemon: it enqueues each job's Dramatiq message at its cron fire times, once, "
-        "catching up a run missed while no daemon ran. Start one or more; one leads, the others stand by."
+        "Run the scheduler daemon: it enqueues each job's Dramatiq message at its fire times, once, catching up a "
+        "run missed while no daemon ran, and follows the jobs' edits within seconds. Start one or more; one leads, "
+        "the others stand by."
     )
 
     def add_arguments(self, parser):
@@ -35,12 +37,17 @@ class Command(BaseCommand):
             os._exit(0)
 
     def list_jobs(self):
-        """One line per job: name, cron expression, next fire time in TIME_ZONE, and the actor it enqueues."""
+        """One line per job: name, schedule, next fire time in TIME_ZONE (or "paused"), and the actor it enqueues."""
         now = timezone.now()
-        rows = [("JOB", "CRON", f"NEXT RUN ({settings.TIME_ZONE})", "ACTOR")]
-        for job in declared_jobs():
-            next_time = job.trigger().get_next_fire_time(None, now)
-            rows.append((job.name, job.cron, f"{next_time:%Y-%m-%d %H:%M}" if next_time else "never", job.actor))
+        local = timezone.get_default_timezone()
+        rows = [("JOB", "SCHEDULE", f"NEXT RUN ({settings.TIME_ZONE})", "ACTOR")]
+        for job in selectors.jobs_all():
+            [next_time, *_] = selectors.job_next_fire_times(job, 1, now=now) or [None]
+            if not job.enabled:
+                when = "paused"
+            else:
+                when = f"{next_time.astimezone(local):%Y-%m-%d %H:%M}" if next_time else "never"
+            rows.append((job.name, job.schedule, when, job.actor))
         widths = [max(len(row[i]) for row in rows) for i in range(3)]
         for *columns, actor in rows:
             padded = [cell.ljust(width) for cell, width in zip(columns, widths, strict=True)]
@@ -48,13 +55,13 @@ class Command(BaseCommand):
 
     def run_now(self, name):
         try:
-            job = job_get(name)
+            job = selectors.job_get(name)
         except KeyError as error:
             raise CommandError(error.args[0]) from None
         try:
-            message = SchedulerDaemon([job]).run_now(job)
+            run = job_run_now(job=job)
         except Exception as error:
             raise CommandError(
                 f"Could not enqueue {job.name}: {type(error).__name__}: {error}. Is RabbitMQ up at RABBITMQ_URL?"
             ) from error
-        self.stdout.write(message.message_id)
+        self.stdout.write(run.message_id)
