@@ -32,7 +32,8 @@ EMPTY = {"crontab": "", "interval_seconds": None, "run_at": None}
 
 def actor_choices():
     """Every actor a worker runs, by name, with its queue: the only values the actor field accepts."""
-    return [(name, f"{name} (queue {queue})") for name, queue in registry.actors().items()]
+    actors = [(name, f"{name} (queue {queue})") for name, queue in registry.actors().items()]
+    return [("", "— choose an actor —"), *actors]
 
 
 @functools.cache
