@@ -348,7 +348,11 @@ class SchedulerDaemon:
 
     def catch_up(self):
         """`run_due` for every job: missed runs at start and after a takeover, and retries that are due."""
-        return [run for name in sorted(self.entries) if (run := self.run_due(name)) is not None]
+        if self.stopping or not self.leading:
+            return []
+        sent = [run for name in sorted(self.entries) if (run := self.run_due(name)) is not None]
+        logger.info("Caught up: %d job(s) checked, %d run(s) sent.", len(self.entries), len(sent))
+        return sent
 
     def sweep(self):
         """`run_due` for the jobs whose ledger has a run due and not sent (a retry, a run another daemon left).
@@ -374,28 +378,36 @@ class SchedulerDaemon:
         if entry is None:
             return None
         job, trigger = entry
+        if not selectors.job_is_current(job):
+            self.sync_soon()  # edited or paused since this daemon read it: read it again rather than act on it
+            return None
         now = self.clock()
         baseline = selectors.job_run_baseline(job=job, now=now)
         due = latest_fire_time(trigger, now, since=baseline) if baseline else None
-        if skipped := services.job_runs_supersede(job=job.name, before=due or now):
+        if skipped := services.job_runs_supersede(job=job.name, before=due or now, version=job.version):
             logger.warning(
                 "%s: %d missed run(s) skipped; at most the latest fire time is caught up.", job.name, skipped
             )
         sent = None
-        if due is not None:
+        if due is not None and job.catch_up == PeriodicJob.CatchUp.SKIP and self._missed(job, due, now):
+            services.job_runs_supersede(job=job.name, before=now, version=job.version)
+            logger.warning("%s: the run due at %s was missed; its policy skips it.", job.name, self.local(due))
+        elif due is not None:
             run = services.job_run_register(job=job.name, fire_time=due)
             if run.outcome in JobRun.PENDING:
-                if job.catch_up == PeriodicJob.CatchUp.SKIP and run.attempts == 0 and now - due > self.misfire_grace:
-                    services.job_runs_supersede(job=job.name, before=now)
-                    logger.warning("%s: the run due at %s was missed; its policy skips it.", job.name, self.local(due))
-                else:
-                    sent = self._send(job, run)
+                sent = self._send(job, run)
         next_time = trigger.get_next_fire_time(now, now)
         if next_time is not None:
             services.job_run_register(job=job.name, fire_time=next_time)
         if sent is not None:
             self.log_next_fire_time(job.name)
         return sent
+
+    def _missed(self, job, due, now):
+        """Whether `due` is a missed fire time rather than one running a little late: it was never registered
+        ahead (it fell in a pause or before a resume), or it was and nobody tried it for longer than the grace."""
+        run = selectors.job_run_at(job=job.name, fire_time=due)
+        return run is None or (run.attempts == 0 and now - due > self.misfire_grace)
 
     def _send(self, job, run):
         claimed = services.job_run_claim(

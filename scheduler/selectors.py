@@ -27,6 +27,11 @@ def job_get(name: str) -> PeriodicJob:
     return job
 
 
+def job_is_current(job: PeriodicJob) -> bool:
+    """Whether `job` is still enabled at the version this copy of it was read at (one indexed read)."""
+    return PeriodicJob.objects.filter(name=job.name, version=job.version, enabled=True).exists()
+
+
 def jobs_revision() -> int:
     """The counter every change to the jobs bumps (see `JobsRevision`): one primary-key read."""
     return JobsRevision.objects.filter(pk=1).values_list("revision", flat=True).first() or 0
@@ -62,6 +67,10 @@ def job_run_baseline(*, job: PeriodicJob, now: datetime) -> datetime | None:
         .values_list("fire_time", flat=True)
         .first()
     )
+
+
+def job_run_at(*, job: str, fire_time: datetime) -> JobRun | None:
+    return JobRun.objects.filter(job=job, fire_time=fire_time).first()
 
 
 def jobs_with_due_runs(*, now: datetime) -> set[str]:

@@ -254,11 +254,15 @@ def job_run_register(*, job, fire_time):
     return run
 
 
-def job_runs_supersede(*, job, before):
-    """Mark the pending runs of `job` older than `before` skipped: at most the latest missed run is caught up."""
-    return JobRun.objects.filter(job=job, manual=False, outcome__in=JobRun.PENDING, fire_time__lt=before).update(
-        outcome=JobRun.Outcome.SKIPPED, next_attempt_at=None
-    )
+def job_runs_supersede(*, job, before, version):
+    """Mark the pending runs of `job` older than `before` skipped: at most the latest missed run is caught up.
+
+    Only while the job is still at `version`: a daemon that has not seen an edit yet must not skip runs that
+    the new schedule registered.
+    """
+    pending = JobRun.objects.filter(job=job, manual=False, outcome__in=JobRun.PENDING, fire_time__lt=before)
+    current = Exists(PeriodicJob.objects.filter(name=job, version=version))
+    return pending.filter(current).update(outcome=JobRun.Outcome.SKIPPED, next_attempt_at=None)
 
 
 def job_run_claim(*, run, holder, now, seconds, version):

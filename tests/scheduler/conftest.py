@@ -18,7 +18,8 @@ class Clock:
         return self.now
 
     def advance(self, **delta):
-        self.now += timedelta(**delta)
+        # In UTC: adding to an aware local time is wall-clock arithmetic, which runs backwards across a DST change.
+        self.now = self.now.astimezone(UTC) + timedelta(**delta)
         return self.now
 
     def set(self, now):
