@@ -98,13 +98,14 @@ def _posted_data(request):
 
 
 def _changes(form):
-    """(label, before, after) for each field the form changes; every filled field for a new job."""
+    """(label, before, after) for each field an edit changes; for a new job, every field it fills."""
+    editing = form.instance.pk is not None
     rows = []
-    for name in form.changed_data:
-        field = form[name]
-        before = form.initial.get(name) if form.instance.pk else None
-        after = form.cleaned_data.get(name)
-        rows.append((field.label, _shown(field.field, before), _shown(field.field, after)))
+    for name in form.changed_data if editing else form.fields:
+        field = form.fields[name]
+        after = _shown(field, form.cleaned_data.get(name))
+        if editing or after != "—":
+            rows.append((form[name].label, _shown(field, form.initial.get(name)) if editing else "", after))
     return rows
 
 
@@ -117,11 +118,25 @@ def _shown(field, value):
     return str(choices.get(value, value))
 
 
+def _changed_meanwhile(request, form):
+    """An edit confirmed against an older version of the job than the one it was opened on (another operator, or
+    the admin, saved in between): saving it would silently undo their change."""
+    opened_on = request.POST.get("version", "")
+    return form.instance.pk is not None and opened_on.isdigit() and int(opened_on) != form.instance.version
+
+
 def _form_then_confirm(request, *, form, title, back_url, button, flag, logged):
     """A job's form: a valid POST shows what it changes and the fire times it will have; the confirmed POST saves
     it through the services, logs it and goes to the job's page. "Back" (or an error) shows the form again."""
     if request.method == "POST" and request.POST.get("back") != "yes" and form.is_valid():
-        if confirmed(request):
+        if confirmed(request) and _changed_meanwhile(request, form):
+            form.add_error(
+                None,
+                f"Someone changed {form.instance.name} since you opened this form (it is now version "
+                f"{form.instance.version}): the form shows your values; check them against the job's page, then "
+                "review and save again.",
+            )
+        elif confirmed(request):
             try:
                 job = form.save()
             except ValidationError as error:  # the job changed meanwhile: show why, with nothing lost
@@ -142,8 +157,18 @@ def _form_then_confirm(request, *, form, title, back_url, button, flag, logged):
                 "warning": scheduler_selectors.job_paused_warning(form.checked),
             }
             return render(request, "dashboard/scheduler_job_confirm.html", context)
-    context = {"title": title, "form": form, "cancel_url": back_url}
+    context = {"title": title, "form": form, "cancel_url": back_url, "version": _version_opened_on(request, form)}
     return render(request, "dashboard/scheduler_job_form.html", context)
+
+
+def _version_opened_on(request, form):
+    """The job's version when its form was opened, carried by every later POST; after a refusal, the current one
+    (the operator has now been told the job changed)."""
+    if form.instance.pk is None:
+        return ""
+    if request.method == "POST" and not form.non_field_errors():
+        return request.POST.get("version", form.instance.version)
+    return form.instance.version
 
 
 @operator_required

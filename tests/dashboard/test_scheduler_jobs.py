@@ -113,6 +113,8 @@ def test_creating_a_job_shows_its_fire_times_for_confirmation_then_saves_and_log
     assert not PeriodicJob.objects.filter(name="hourly-purge").exists()
     page = review.content.decode()
     assert "Create this job" in page and page.count("<li><time") == 5
+    assert ("Crontab", "", "15 * * * *") in review.context["changes"]
+    assert ("Missed fire times", "", "Skip missed fire times") in review.context["changes"]
     assert ":15:00 UTC" in page
     hidden = review.context["hidden"]
     assert ("crontab", "15 * * * *") in hidden and not any(name == "csrfmiddlewaretoken" for name, _ in hidden)
@@ -162,6 +164,25 @@ def test_editing_a_job_shows_the_change_then_saves_it_with_a_new_version_and_log
     entry = LogEntry.objects.get()
     assert (entry.user, entry.object_id, entry.action_flag) == (staff, str(job.pk), CHANGE)
     assert "Changed crontab from the dashboard" in entry.change_message
+
+
+def test_an_edit_confirmed_after_someone_else_saved_the_job_is_refused_with_nothing_lost(staff_client):
+    job = extra_job()
+    url = reverse("dashboard:scheduler_job_edit", args=[job.name])
+    assert f'name="version" value="{job.version}"' in staff_client.get(url).content.decode()
+    data = {**new_job_data(name=job.name, crontab="0 6 * * *"), "version": str(job.version)}
+    review = staff_client.post(url, data)
+    assert ("version", str(job.version)) in review.context["hidden"]
+    services.job_update(job=job, description="Changed in the admin meanwhile")
+
+    response = staff_client.post(url, {**dict(review.context["hidden"]), "confirm": "yes"})
+
+    page = response.content.decode()
+    assert f"Someone changed {job.name} since you opened this form" in page and "0 6 * * *" in page
+    job.refresh_from_db()
+    assert (job.crontab, job.description) == ("0 1 * * *", "Changed in the admin meanwhile")
+    assert f'name="version" value="{job.version}"' in page  # reviewed again, it may be saved
+    assert not LogEntry.objects.exists()
 
 
 def test_pausing_a_required_job_warns_on_its_page_and_the_scheduler_page_and_resuming_ends_it(staff_client, staff):
