@@ -12,7 +12,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # (a DATABASE_URL or RABBITMQ_URL set there is the one migrated and checked).
 WITH_ENV := $(BIN)/honcho run
 
-.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq chromium pastebinit wrk superuser clean bench-enqueue bench-dashboard bench-mail bench-search bench-highlight bench-load bench-pages bench-enumeration
+.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq chromium pastebinit wrk superuser clean bench-enqueue bench-dashboard bench-mail bench-search bench-highlight bench-load bench-pages bench-enumeration bench-scheduler
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -119,6 +119,14 @@ bench-mail: install-dev rabbitmq
 # The snippet page and the list pages under gunicorn and wrk, on SQLite and then on PostgreSQL (BENCH_PG_URL).
 bench-pages: install wrk
 	$(PY) bench/pages.py
+
+# The scheduler daemon with 1,000 jobs (CPU and queries per minute) and an edit's delay, on SQLite and then (when
+# one answers) on PostgreSQL, where LISTEN/NOTIFY carries the edits.
+bench-scheduler: install-dev rabbitmq
+	$(PY) bench/scheduler.py
+	@if DATABASE_URL="$(DATABASE_URL_PG)" $(PY) scripts/db-answers; then \
+		$(PY) bench/scheduler.py --database-url "$(DATABASE_URL_PG)"; \
+	else echo "== PostgreSQL does not answer at $(DATABASE_URL_PG): its run is skipped."; fi
 
 # Search with 200,000 snippets, on SQLite and then (when one answers) on PostgreSQL.
 bench-search: install

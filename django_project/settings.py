@@ -307,9 +307,10 @@ DASHBOARD_API_TOKEN = env_str("DASHBOARD_API_TOKEN")
 DASHBOARD_METRICS_TOKEN = env_str("DASHBOARD_METRICS_TOKEN")  # the older name of DASHBOARD_API_TOKEN, still read
 RABBITMQ_MANAGEMENT_URL = env_str("RABBITMQ_MANAGEMENT_URL")
 
-# Scheduler (`manage.py runscheduler`): crontab expressions on the wall clock of TIME_ZONE.
+# Scheduler (`manage.py runscheduler`): the crontabs (on the wall clock of TIME_ZONE) that the required jobs' rows
+# are created with (scheduler/jobs.py); the rows are edited at runtime afterwards.
 SCHEDULER_PURGE_CRON = env_str("SCHEDULER_PURGE_CRON", "0 0 * * *")
-# When task history older than TASKHISTORY_RETENTION_DAYS is deleted.
+# The prune of task history older than TASKHISTORY_RETENTION_DAYS.
 SCHEDULER_PRUNE_CRON = env_str("SCHEDULER_PRUNE_CRON", "30 0 * * *")
 # The leader's lease, in seconds: heartbeats come every third of it, and a standby takes over from a dead
 # leader within about 1⅓ of it.

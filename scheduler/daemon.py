@@ -267,9 +267,9 @@ class SchedulerDaemon:
     def sync(self):
         """Read the jobs again if their revision moved; replace the wake-ups of the jobs that changed.
 
-        A job that changed, appeared or was resumed is then run through `run_due` at once: its next fire time is
-        registered under the new schedule, and a fire time missed while paused is caught up if its policy says so.
-        Returns the names of the jobs that changed.
+        A job that was edited or resumed is then run through `run_due` at once: a fire time missed while paused
+        (or refused while this daemon's copy was stale) is caught up if its policy says so. Returns the names of
+        the jobs that changed.
         """
         with self._sync_lock:
             listening = self.listener is not None and self.listener.listening and self._synced_at is not None
@@ -289,7 +289,8 @@ class SchedulerDaemon:
         for name in changed:
             if name in self.entries:
                 self.log_next_fire_time(name)
-                self._soon(self.run_due, f"changed:{name}", name)
+                if self.entries[name].job.version > 1:  # a new job has nothing to catch up: its wake-up will do
+                    self._soon(self.run_due, f"changed:{name}", name)
         return changed
 
     def sync_soon(self):
@@ -361,7 +362,8 @@ class SchedulerDaemon:
         """
         if self.stopping or not self.leading:
             return []
-        due = selectors.jobs_with_due_runs(now=self.clock()) & set(self.entries)
+        # Runs due within the last beat are their wake-ups' to send: the sweep is for the ones left behind.
+        due = selectors.jobs_with_due_runs(now=self.clock() - timedelta(seconds=self.beat_seconds)) & set(self.entries)
         return [run for name in sorted(due) if (run := self.run_due(name)) is not None]
 
     def run_due(self, name):
@@ -398,7 +400,7 @@ class SchedulerDaemon:
                 sent = self._send(job, run)
         next_time = trigger.get_next_fire_time(now, now)
         if next_time is not None:
-            services.job_run_register(job=job.name, fire_time=next_time)
+            services.job_run_register_ahead(job=job.name, fire_time=next_time)
         if sent is not None:
             self.log_next_fire_time(job.name)
         return sent
@@ -467,7 +469,8 @@ class SchedulerDaemon:
             attempt,
             (now - run.fire_time).total_seconds(),
         )
-        run.refresh_from_db()
+        run.outcome, run.attempts, run.claimed_by = JobRun.Outcome.ENQUEUED, attempt, self.instance
+        run.message_id, run.enqueued_at, run.next_attempt_at = message.message_id, now, None
         return run
 
     def _schedule_retry(self, job, retry_at):

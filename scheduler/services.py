@@ -197,7 +197,7 @@ def _job_changed(job, *, now):
     else:
         next_time = job_trigger(job).get_next_fire_time(None, now)
         if next_time is not None:
-            job_run_register(job=job.name, fire_time=next_time)
+            job_run_register_ahead(job=job.name, fire_time=next_time)
     JobsRevision.objects.bulk_create([JobsRevision(pk=1)], ignore_conflicts=True)
     JobsRevision.objects.filter(pk=1).update(revision=F("revision") + 1)
     if connection.vendor == "postgresql":
@@ -252,6 +252,11 @@ def job_run_register(*, job, fire_time):
         JobRun.objects.bulk_create([JobRun(job=job, fire_time=fire_time)], ignore_conflicts=True)
         run = JobRun.objects.get(job=job, fire_time=fire_time)
     return run
+
+
+def job_run_register_ahead(*, job, fire_time):
+    """Register the next fire time of `job` (a unique insert that does nothing when the row exists)."""
+    JobRun.objects.bulk_create([JobRun(job=job, fire_time=fire_time)], ignore_conflicts=True)
 
 
 def job_runs_supersede(*, job, before, version):

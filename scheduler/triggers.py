@@ -42,12 +42,15 @@ class EveryInterval(BaseTrigger):
         self.anchor = anchor.astimezone(UTC)
 
     def get_next_fire_time(self, previous_fire_time, now):
+        """The first fire time after `previous_fire_time` if given (on the grid or not), else the first at or
+        after `now`, as `CrontabTrigger` does."""
         if previous_fire_time is not None:
-            return previous_fire_time + self.step
+            if previous_fire_time < self.anchor:
+                return self.anchor
+            return self.anchor + ((previous_fire_time - self.anchor) // self.step + 1) * self.step
         if now <= self.anchor:
             return self.anchor
-        steps = -((self.anchor - now) // self.step)  # the first whole step at or after `now`
-        return self.anchor + steps * self.step
+        return self.anchor + -((self.anchor - now) // self.step) * self.step  # ceiling division
 
     def __str__(self):
         return f"every {self.step.total_seconds():g} s from {self.anchor:%Y-%m-%d %H:%M:%S} UTC"

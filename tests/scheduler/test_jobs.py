@@ -222,3 +222,14 @@ def test_a_required_job_without_a_row_is_created_after_migrate_and_an_edited_one
     assert selectors.job_get("remove_snippets").crontab == "0 4 * * *"
     assert selectors.job_get("prune_task_history").required
     assert {job.name for job in REQUIRED_JOBS} <= set(PeriodicJob.objects.values_list("name", flat=True))
+
+
+def test_an_interval_trigger_stays_on_its_grid_whatever_moment_it_is_asked_after():
+    from scheduler.triggers import EveryInterval
+
+    trigger = EveryInterval(4, NOW)
+    assert trigger.get_next_fire_time(None, NOW) == NOW
+    assert trigger.get_next_fire_time(None, NOW + timedelta(seconds=1)) == NOW + timedelta(seconds=4)
+    assert trigger.get_next_fire_time(NOW + timedelta(seconds=4), None) == NOW + timedelta(seconds=8)
+    assert trigger.get_next_fire_time(NOW + timedelta(seconds=5.5), None) == NOW + timedelta(seconds=8)
+    assert trigger.get_next_fire_time(NOW - timedelta(hours=1), None) == NOW
