@@ -21,6 +21,8 @@ from . import selectors, services
 from .models import PeriodicJob
 
 MOMENT_FORMAT = "%Y-%m-%dT%H:%M:%S"
+# Messages carry ids and small values; a job's arguments longer than this are a paste gone astray.
+JSON_MAX_LENGTH = 10_000
 # The fields of the other schedule kinds are emptied, so that a row carries one schedule and no stale leftovers.
 KIND_FIELDS = {
     PeriodicJob.Kind.CRONTAB: ("crontab", "timezone"),
@@ -58,6 +60,7 @@ class JSONTextField(forms.CharField):
     def __init__(self, *, empty, example, **kwargs):
         self.empty, self.example = empty, example
         super().__init__(required=False, strip=True, **kwargs)
+        self.widget.attrs["maxlength"] = str(JSON_MAX_LENGTH)
 
     def prepare_value(self, value):
         if isinstance(value, str):
@@ -68,6 +71,8 @@ class JSONTextField(forms.CharField):
         text = super().to_python(value)
         if not text:
             return type(self.empty)()
+        if len(text) > JSON_MAX_LENGTH:  # checked on the text: the validators would only see the parsed value
+            raise ValidationError(f"Write at most {JSON_MAX_LENGTH} characters (this has {len(text)}).", code="long")
         try:
             return json.loads(text, parse_constant=_refuse_constant)
         except NotJSON as error:

@@ -93,6 +93,10 @@ def test_json_values_that_a_message_cannot_carry_are_refused():
     assert "must be a JSON object" in errors_of(kwargs="[1]")["args"][0]
 
 
+def test_arguments_are_bounded_in_size():
+    assert "at most 10000 characters" in errors_of(args="[" + "1," * 6000 + "1]")["args"][0]
+
+
 def test_a_crontab_that_never_fires_is_refused():
     assert "never fires" in errors_of(crontab="0 0 30 2 *")["crontab"][0]
 
