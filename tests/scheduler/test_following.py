@@ -199,3 +199,28 @@ def test_a_job_whose_actor_is_gone_fails_once_visibly_and_is_not_retried(make_da
     assert (failed.outcome, failed.attempts) == ("failed", 1)
     assert "removed_actor" in failed.last_error
     assert enqueued(stub_broker) == []
+
+
+def test_a_fire_time_claimed_before_an_edit_commits_is_sent_once_under_the_schedule_it_was_claimed_with(
+    make_daemon, stub_broker, clock
+):
+    clock.set(utc(2026, 3, 1, 10, 0, 30))
+    create(clock)
+    daemon = make_daemon()
+    clock.set(utc(2026, 3, 1, 10, 1))
+    daemon.heartbeat()
+    publish = daemon.send
+
+    def edited_while_sending(message):
+        services.job_update(job=selectors.job_get("tick"), crontab="*/2 * * * *", now=clock())
+        return publish(message)
+
+    daemon.send = edited_while_sending
+    run = daemon.run_due("tick")
+    daemon.send = publish
+    for _ in range(3):
+        tick(clock, daemon, minutes=1)  # 10:02 … 10:04 under the new schedule
+
+    assert (run.fire_time, run.outcome) == (utc(2026, 3, 1, 10, 1), "enqueued")
+    assert sent_fire_times("tick") == [utc(2026, 3, 1, 10, 1), utc(2026, 3, 1, 10, 2), utc(2026, 3, 1, 10, 4)]
+    assert len(enqueued(stub_broker)) == 3

@@ -149,18 +149,20 @@ def test_run_now_prints_a_message_id_that_a_real_worker_then_runs(system):
     assert manual["outcome"] == "enqueued"
 
 
-def test_list_reads_the_schedule_and_its_time_zone_from_the_environment():
+def test_migrate_makes_the_purge_a_row_with_the_deployments_schedule_and_list_shows_it(tmp_path):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "django_project.settings",
         "DJANGO_DEBUG": "1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
         "DJANGO_TIME_ZONE": "Europe/Berlin",
         "SCHEDULER_PURGE_CRON": "15 3 * * 0",
     }
-    out = subprocess.run(
-        [sys.executable, "manage.py", "runscheduler", "--list"], cwd=REPO, env=env, capture_output=True, text=True
-    )
-    assert out.returncode == 0, out.stderr
+    for args in (["migrate", "-v", "0"], ["runscheduler", "--list"]):
+        out = subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
+        )
+        assert out.returncode == 0, out.stderr
     header, *lines = out.stdout.splitlines()
     [line] = [line for line in lines if line.startswith("remove_snippets ")]
     expected = CrontabTrigger("15 3 * * 0", "Europe/Berlin").get_next_fire_time(None, timezone.now())
@@ -172,8 +174,9 @@ def test_list_reads_the_schedule_and_its_time_zone_from_the_environment():
         "*",
         "*",
         "0",
+        "(Europe/Berlin)",
         *f"{expected:%Y-%m-%d %H:%M}".split(),
-        "actors.snippets.remove_snippets",
+        "remove_snippets",
     ]
     assert f"{expected:%a %H:%M}" == "Sun 03:15"
 
@@ -187,9 +190,11 @@ def test_while_rabbitmq_is_down_at_the_fire_time_the_enqueue_is_retried_and_the_
     system, rabbitmq_vhost
 ):
     proxy, url = proxied_broker(rabbitmq_vhost)  # down: nothing listens yet
-    scheduler = system.start(
-        "scheduler", "runscheduler", env={"RABBITMQ_URL": url, "SCHEDULER_PURGE_CRON": "* * * * *"}
+    system.shell(
+        "from scheduler import selectors, services\n"
+        "services.job_update(job=selectors.job_get('remove_snippets'), crontab='* * * * *')"
     )
+    scheduler = system.start("scheduler", "runscheduler", env={"RABBITMQ_URL": url})
     scheduler.wait_for_log("enqueue attempt 3 failed", timeout=90)  # the next minute, then 1 s and 2 s later
     proxy.up()
     try:
