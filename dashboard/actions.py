@@ -30,7 +30,7 @@ def _count(number, noun):
     return counted(number, noun, f"{noun}s")
 
 
-def _confirmed(request):
+def confirmed(request):
     return request.method == "POST" and request.POST.get("confirm") == "yes"
 
 
@@ -44,12 +44,12 @@ class Confirmation:
     hidden: Sequence[tuple[str, str]] = ()
 
 
-def _confirm_then_act(request, *, back_url, confirmation, act):
+def confirm_then_act(request, *, back_url, confirmation, act):
     """Every action's shape: a GET (or a POST without confirm=yes) shows `confirmation()`, with a way back to
     `back_url`; a confirmed POST runs `act()`, which returns its success message (or None) and the URL to go to
     (None: `back_url`), or raises ActionError, whose message is shown back at `back_url`. Every URL begins with a
     path of the dashboard's own (reverse), so none leads off the site."""
-    if not _confirmed(request):
+    if not confirmed(request):
         asked = confirmation()
         context = {"title": asked.title, "lines": asked.lines, "button": asked.button, "hidden": asked.hidden}
         return render(request, "dashboard/confirm.html", {**context, "cancel_url": back_url})
@@ -95,7 +95,7 @@ def task_retry(request, message_id):
             return f"Task {task.message_id} was re-sent as task {new_id}.", list_url
         return f"Task {task.message_id} was re-sent as this new task.", reverse("dashboard:task", args=[new_id])
 
-    return _confirm_then_act(
+    return confirm_then_act(
         request,
         back_url=list_url or _task_url(task),
         confirmation=lambda: Confirmation(
@@ -136,7 +136,7 @@ def actor_retry_failed(request, actor_name):
         return done, reverse("dashboard:tasks") + "?" + urlencode({"actor": actor_name})
 
     back_url = reverse("dashboard:tasks") + "?" + urlencode({"actor": actor_name, "status": "failed"})
-    return _confirm_then_act(request, back_url=back_url, confirmation=confirmation, act=retry)
+    return confirm_then_act(request, back_url=back_url, confirmation=confirmation, act=retry)
 
 
 @operator_required
@@ -152,7 +152,7 @@ def scheduler_job_run(request, job_name):
         )
         return f"{job_name} was sent as this task.", reverse("dashboard:task", args=[message_id])
 
-    return _confirm_then_act(
+    return confirm_then_act(
         request,
         back_url=reverse("dashboard:scheduler"),
         confirmation=lambda: Confirmation(
@@ -192,7 +192,7 @@ def queue_purge_dead_letters(request, queue_name):
         )
         return f"Purged {_count(purged, 'message')} from {xq_name(queue_name)}.", None
 
-    return _confirm_then_act(request, back_url=reverse("dashboard:overview"), confirmation=confirmation, act=purge)
+    return confirm_then_act(request, back_url=reverse("dashboard:overview"), confirmation=confirmation, act=purge)
 
 
 def _task_action(request, message_id, *, verb, lines, service, logged, done):
@@ -204,7 +204,7 @@ def _task_action(request, message_id, *, verb, lines, service, logged, done):
         action_log(user=request.user, obj=task, message=logged)
         return done, None
 
-    return _confirm_then_act(
+    return confirm_then_act(
         request,
         back_url=_task_url(task),
         confirmation=lambda: Confirmation(
@@ -281,7 +281,7 @@ def _queue_action(request, queue_name, *, title, lines, service, logged, done):
         action_log(user=request.user, repr_text=f"RabbitMQ queue {queue_name}", message=logged)
         return done, None
 
-    return _confirm_then_act(
+    return confirm_then_act(
         request,
         back_url=reverse("dashboard:overview"),
         confirmation=lambda: Confirmation(title=title, lines=lines, button=title.rstrip("?")),
@@ -340,4 +340,4 @@ def tasks_bulk(request):
         )
         return None, reverse("dashboard:operation", args=[operation.pk])  # the operation's page says it all
 
-    return _confirm_then_act(request, back_url=list_url, confirmation=confirmation, act=start)
+    return confirm_then_act(request, back_url=list_url, confirmation=confirmation, act=start)

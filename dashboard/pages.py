@@ -286,7 +286,10 @@ def scheduler_json(state):
             {
                 "name": job.name,
                 "cron": job.cron,
+                "schedule": job.schedule,
                 "actor": job.actor,
+                "enabled": job.enabled,
+                "required": job.required,
                 "next_fire_time": iso(job.next_fire_time),
                 "due_fire_time": iso(job.due_fire_time),
                 "missed": job.missed,

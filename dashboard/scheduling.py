@@ -33,7 +33,10 @@ RECENT_RUNS = 20
 class JobState:
     name: str
     cron: str
+    schedule: str  # in words, with a crontab's time zone
     actor: str
+    enabled: bool
+    required: bool
     next_fire_time: dt.datetime | None
     due_fire_time: dt.datetime | None  # the latest fire time that should have run by now
     due_run: JobRun | None
@@ -52,6 +55,7 @@ class SchedulerState:
     recent_runs: list
     tasks_by_message: dict = field(default_factory=dict)
     problems: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)  # paused required jobs: on purpose, yet worth a red line
 
     @property
     def healthy(self):
@@ -63,10 +67,11 @@ class SchedulerState:
 
 
 def _job_state(job, now):
+    """A job's line on the page; a paused job has no next run and cannot miss one."""
     trigger = job_trigger(job)
     runs = JobRun.objects.filter(job=job.name)
     first_registered = runs.order_by("created_at").values_list("created_at", flat=True).first()
-    due = latest_fire_time(trigger, now - MISSED_AFTER, since=now - LOOK_BACK)
+    due = latest_fire_time(trigger, now - MISSED_AFTER, since=now - LOOK_BACK) if job.enabled else None
     if due is not None and (first_registered is None or due < first_registered):
         due = None  # before any scheduler knew of this job: nothing could have run it
     due_run = runs.filter(fire_time=due, manual=False).first() if due else None
@@ -76,8 +81,11 @@ def _job_state(job, now):
     return JobState(
         name=job.name,
         cron=job.crontab or job.schedule,
+        schedule=job.schedule,
         actor=job.actor,
-        next_fire_time=trigger.get_next_fire_time(None, now),
+        enabled=job.enabled,
+        required=job.required,
+        next_fire_time=trigger.get_next_fire_time(None, now) if job.enabled else None,
         due_fire_time=due,
         due_run=due_run,
         last_run=last_run,
@@ -106,7 +114,8 @@ def scheduler_state(*, now=None):
     now = now or timezone.now()
     daemons = _recent_daemons(now)
     age = _heartbeat_age(daemons, now)
-    jobs = [_job_state(job, now) for job in scheduler_selectors.jobs_enabled()]
+    all_jobs = list(scheduler_selectors.jobs_all())
+    jobs = [_job_state(job, now) for job in all_jobs]
     recent = list(JobRun.objects.filter(fire_time__lte=now).order_by("-fire_time")[:RECENT_RUNS])
     message_ids = [run.message_id for run in recent if run.message_id]
     state = SchedulerState(
@@ -117,6 +126,7 @@ def scheduler_state(*, now=None):
         heartbeat_age=age,
         recent_runs=recent,
         tasks_by_message={task.message_id: task for task in Task.objects.filter(message_id__in=message_ids)},
+        warnings=[warning for job in all_jobs if (warning := scheduler_selectors.job_paused_warning(job))],
     )
     if age is None:
         state.problems.append("No scheduler daemon is running (none has written a heartbeat and is still up).")

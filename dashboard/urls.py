@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import actions, api, views
+from . import actions, api, jobs, views
 from . import outbox as outbox_views
 
 app_name = "dashboard"
@@ -23,6 +23,12 @@ urlpatterns = [
     path("actors/<str:actor_name>/", views.actor, name="actor"),
     path("api/actors/<str:actor_name>/", api.actor, name="api_actor"),
     path("scheduler/", views.scheduler, name="scheduler"),
+    path("scheduler/add/", jobs.job_add, name="scheduler_job_add"),
+    path("scheduler/jobs/<str:job_name>/", jobs.job, name="scheduler_job"),
+    path("scheduler/jobs/<str:job_name>/edit/", jobs.job_edit, name="scheduler_job_edit"),
+    path("scheduler/jobs/<str:job_name>/pause/", jobs.job_pause, name="scheduler_job_pause"),
+    path("scheduler/jobs/<str:job_name>/resume/", jobs.job_resume, name="scheduler_job_resume"),
+    path("scheduler/jobs/<str:job_name>/delete/", jobs.job_delete, name="scheduler_job_delete"),
     path("scheduler/jobs/<str:job_name>/run/", actions.scheduler_job_run, name="scheduler_job_run"),
     path("outbox/", outbox_views.outbox, name="outbox"),
     path("outbox/<str:message_id>/retry/", outbox_views.outbox_retry, name="outbox_retry"),

@@ -77,3 +77,11 @@ def jobs_with_due_runs(*, now: datetime) -> set[str]:
     """The names of the jobs with a registered or retrying run whose time has come: the daemon's sweep."""
     due = JobRun.objects.filter(outcome__in=JobRun.PENDING, fire_time__lte=now, manual=False)
     return set(due.values_list("job", flat=True).distinct())
+
+
+def job_paused_warning(job: PeriodicJob) -> str:
+    """The warning the admin and the dashboard show while a required job is paused; "" for any other job."""
+    if job.enabled or not job.required:
+        return ""
+    since = f" since {timezone.localtime(job.paused_at):%Y-%m-%d %H:%M %Z}" if job.paused_at else ""
+    return f"The job {job.name} is required by the project and has been paused{since}: its work waits until resumed."

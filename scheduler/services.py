@@ -153,6 +153,27 @@ def job_run_now(*, job: PeriodicJob, broker: dramatiq.Broker | None = None, now:
     return job_run_manual(job=job.name, message_id=message.message_id, now=now or _now())
 
 
+def job_check(*, job: PeriodicJob, now: datetime | None = None) -> PeriodicJob:
+    """`job` as a form built it (a new row, or a saved one with unsaved changes), anchored and validated as
+    `job_create` or `job_update` would; `ValidationError` by field. Writes nothing.
+
+    Forms call it so that their errors, and the fire times they preview, are the services' own; the save that
+    follows goes through `job_create` or `job_update`, which check again under the row's lock.
+    """
+    now = now or _now()
+    job.crontab = " ".join(job.crontab.split())
+    job.timezone = job.timezone or settings.TIME_ZONE
+    saved = PeriodicJob.objects.filter(pk=job.pk).first() if job.pk else None
+    if saved is None:
+        _anchor(job, now)
+        job_validate(job, now=now)
+        return job
+    schedule_changed = any(getattr(job, field) != getattr(saved, field) for field in SCHEDULE)
+    _anchor(job, now, reset=schedule_changed)
+    job_validate(job, now=now, schedule_changed=schedule_changed or (job.enabled and not saved.enabled))
+    return job
+
+
 def _now():
     return timezone.now()
 

@@ -16,6 +16,12 @@ def pretty_json(value):
 
 
 @register.filter
+def json_line(value):
+    """Compact JSON on one line, for arguments shown beside other facts."""
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+@register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
 

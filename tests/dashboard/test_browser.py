@@ -111,7 +111,7 @@ def test_staff_see_the_scheduler_turn_green_and_run_the_purge_now(system, browse
     system.start("scheduler", "runscheduler").wait_for_log("leads: it fires the jobs")
     expect(page.locator(".health")).to_have_class("health health-ok", timeout=20_000)  # refreshed, not reloaded
 
-    page.click("text=Run now…")
+    page.locator("table.jobs tr", has_text="remove_snippets").locator("text=Run now…").click()
     page.click("button:has-text('Run remove_snippets now')")
     expect(page.locator(".message-success")).to_contain_text("remove_snippets was sent")
     expect(page.locator("[data-key='task:status']")).to_have_text("succeeded", timeout=30_000)

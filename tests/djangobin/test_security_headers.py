@@ -40,7 +40,9 @@ def admin_urls(superuser):
             urls.append(reverse(f"{prefix}_add"))
         obj = model._default_manager.order_by("pk").first()
         if obj is not None:
-            urls += [reverse(f"{prefix}_{page}", args=[obj.pk]) for page in ("change", "history", "delete")]
+            urls += [reverse(f"{prefix}_{page}", args=[obj.pk]) for page in ("change", "history")]
+            if model_admin.has_delete_permission(as_superuser, obj):  # a required scheduler job has none
+                urls.append(reverse(f"{prefix}_delete", args=[obj.pk]))
     return urls
 
 
