@@ -242,9 +242,14 @@ def test_the_expiry_sweep_fires_on_its_own_schedule_and_a_real_worker_deletes_on
     snippets = make_snippets(system)
     worker = system.start_worker(queues=("maintenance",))
 
-    # Every minute here, so the test waits one minute at most (the default is every five)
-    scheduler = system.start("scheduler", "runscheduler", env={"SCHEDULER_EXPIRE_CRON": "* * * * *"})
-    scheduler.wait_for_log("Enqueued remove_expired_snippets", timeout=120)
+    # Every 2 seconds here, so the test does not wait for the clock's next five minutes
+    system.shell(
+        "from scheduler import selectors, services\n"
+        "services.job_update(job=selectors.job_get('remove_expired_snippets'), kind='interval', crontab='',"
+        " interval_seconds=2)"
+    )
+    scheduler = system.start("scheduler", "runscheduler")
+    scheduler.wait_for_log("Enqueued remove_expired_snippets", timeout=60)
     worker.wait_for_log("Deleted 1 expired snippets.")
 
     assert remaining_snippets(system) == {snippets["later"], snippets["never"]}
