@@ -10,7 +10,7 @@ from scheduler import selectors, services
 from scheduler.listener import JobsListener
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),  # no post_migrate rows left for the next test
     pytest.mark.skipif("postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="LISTEN is PostgreSQL's"),
 ]
 
