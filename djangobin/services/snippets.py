@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from djangobin.expiration import expires_at_for
-from djangobin.fragments import recent_snippets_forget
+from djangobin.fragments import snippet_lists_forget
 from djangobin.hits import hit_record
 from djangobin.models import Snippet
 from djangobin.services.renders import snippet_render_create
@@ -72,7 +72,7 @@ def snippet_create(
             raise IntegrityError("could not find a free snippet slug")
         snippet.tags.set(tags_get_or_create(tags))
         snippet_render_create(snippet=snippet, detect_language=detect_language)
-        recent_snippets_forget()
+        snippet_lists_forget()
     return snippet
 
 
@@ -88,4 +88,4 @@ def snippet_delete(*, snippet, user):
     if not snippet.is_owned_by(user):
         raise PermissionDenied("Only the owner may delete a snippet.")
     snippet.delete()
-    recent_snippets_forget()
+    snippet_lists_forget()
