@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from djangobin import fragments, selectors
+from djangobin import fragments, http_cache, selectors
 from djangobin.forms import SearchForm
 from djangobin.models import Tag
 from djangobin.ratelimits import ratelimited_reads
@@ -60,6 +60,7 @@ def _listing(
     return mark_safe(html)  # noqa: S308 (a template's output, escaped by it)
 
 
+@http_cache.shared
 def trending_snippets(request, language_slug=None):
     language = selectors.language_by_slug_or_404(language_slug) if language_slug else None
     chips = fragments.list_part_get(
@@ -97,6 +98,7 @@ def _tag_fields(slug):
     return (tag.pk, tag.name, tag.slug)
 
 
+@http_cache.shared
 def tag_list(request, tag):
     tag = _tag_listed(tag)
     listing = _listing(
@@ -133,6 +135,7 @@ def profile(request, username):
     )
 
 
+@http_cache.shared
 @ratelimited_reads("search")
 def search(request):
     form = SearchForm(request.GET or None)
