@@ -10,7 +10,15 @@ from tests.factories import make_snippet, make_user
 
 pytestmark = pytest.mark.django_db
 
-SHARED_PAGES = ["/trending/", "/trending/python/", "/tag/shared/", "/search/?query=needle", "/about/", "/eula/"]
+SHARED_PAGES = [
+    "/trending/",
+    "/trending/python/",
+    "/tag/shared/",
+    "/search/?query=needle",
+    "/about/",
+    "/eula/",
+    "/sitemap.xml",
+]
 
 
 def cache_control(response):
