@@ -24,6 +24,7 @@ from djangobin.services import accounts
 # Pages past this are rendered for whoever asks, not kept: a crawler walking every page fills no cache.
 KEPT_PAGES = 50
 PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,3}")  # ASCII only: str.isdigit() takes "⑴", which int() refuses
+SEARCH_PARAMS = ("query", "mysnippet")
 EMPTY_TRENDING = "No public snippets yet: be the first to paste one."
 EMPTY_TRENDING_LANGUAGE = "No public snippets in this language yet."
 
@@ -151,9 +152,24 @@ def search(request):
             request,
             key=f"search:{request.user.pk if mine else ''}",
             private=mine,
-            params=("query", "mysnippet"),
+            params=SEARCH_PARAMS,
             snippets=lambda: selectors.snippets_search(query=query, user=request.user, mine=mine),
             template="djangobin/includes/search_results.html",
             query=query,
         )
-    return render(request, "djangobin/search.html", {"form": form, "results": results, "max_results": SEARCH_RESULTS})
+    context = {"form": form, "fields": _search_fields(request, form), "results": results, "max_results": SEARCH_RESULTS}
+    return render(request, "djangobin/search.html", context)
+
+
+def _search_fields(request, form):
+    """The search form's fields as the query string fills them, kept like the results (rendering a form's fields
+    through Django's widget templates costs more than the rest of the page); a form with errors is rendered each
+    time."""
+    kept = _page_kept(request, SEARCH_PARAMS)
+    if form.errors or kept is None:
+        return None
+    html = fragments.list_part_get(
+        key=f"search-form:{kept}",
+        build=lambda: render_to_string("djangobin/includes/form_fields.html", {"form": form}),
+    )
+    return mark_safe(html)  # noqa: S308 (a template's output, escaped by it)

@@ -145,3 +145,21 @@ def test_an_unknown_tag_is_not_kept_and_a_tag_appears_once_a_paste_carries_it(
         make_snippet(tags=["fresh"])
 
     assert client.get("/tag/fresh/").status_code == 200
+
+
+def test_the_kept_search_form_shows_each_query_as_it_was_typed(client):
+    make_snippet(title="alpha beta")
+    client.get("/search/?query=alpha")
+
+    response = client.get("/search/?query=beta")
+
+    assert 'value="beta"' in response.content.decode()
+    assert 'value="alpha"' not in response.content.decode()
+    assert 'value="alpha"' in client.get("/search/?query=alpha").content.decode()
+
+
+def test_a_search_form_with_an_error_shows_it_each_time(client):
+    for _ in range(2):
+        response = client.get("/search/?query=%21%21")
+
+        assert "this query has none" in response.content.decode()
