@@ -12,7 +12,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # (a DATABASE_URL or RABBITMQ_URL set there is the one migrated and checked).
 WITH_ENV := $(BIN)/honcho run
 
-.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq chromium pastebinit wrk superuser clean bench-enqueue bench-dashboard bench-mail bench-search bench-highlight bench-load bench-pages bench-enumeration bench-scheduler
+.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq chromium pastebinit nginx wrk superuser clean bench-enqueue bench-dashboard bench-mail bench-search bench-highlight bench-load bench-pages bench-enumeration
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,9 +31,9 @@ rabbitmq: install
 	@$(WITH_ENV) scripts/ensure-rabbitmq
 
 # Tests drive Debian's own programs (never a browser Playwright downloads): $(call debian_package,program,who needs it)
-# installs the package of that name when /usr/bin/<program> is missing.
+# installs the package of that name when /usr/bin/<program> (or the path given third) is missing.
 define debian_package
-	@if [ -x /usr/bin/$(1) ]; then :; \
+	@if [ -x $(or $(3),/usr/bin/$(1)) ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y $(1) \
 		|| { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $(1); }; \
@@ -41,7 +41,7 @@ define debian_package
 		sudo DEBIAN_FRONTEND=noninteractive apt-get install -y $(1) \
 		|| { sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y $(1); }; \
 	else \
-		echo "$(2) Debian's $(1) at /usr/bin/$(1), and this user can neither install packages nor sudo." >&2; \
+		echo "$(2) Debian's $(1) at $(or $(3),/usr/bin/$(1)), and this user can neither install packages nor sudo." >&2; \
 		echo "Run as root:  apt-get install -y $(1)   then make test again." >&2; \
 		exit 1; \
 	fi
@@ -53,6 +53,10 @@ chromium:
 # pastebinit is a real dpaste.com client: the API's client test drives it.
 pastebinit:
 	$(call debian_package,pastebinit,The API client test needs)
+
+# The nginx site file (deploy/nginx/) is checked with `nginx -t` and run in front of gunicorn by the tests.
+nginx:
+	$(call debian_package,nginx,The nginx site file's tests need,/usr/sbin/nginx)
 
 # bench/pages.py loads the pages with Debian's wrk (only the bench needs it).
 wrk:
@@ -80,7 +84,7 @@ format: install-dev
 	$(BIN)/ruff format .
 
 # Both databases' passes, four runs at a time (scripts/test-passes); test-sqlite and test-pg run one pass alone.
-test: install-dev rabbitmq chromium pastebinit lint
+test: install-dev rabbitmq chromium pastebinit nginx lint
 	@BIN=$(BIN) scripts/test-passes "$(DATABASE_URL_PG)"
 
 test-sqlite: install-dev

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Above the session, CSRF and messages middleware: it must see the cookies they set (djangobin/http_cache.py).
+    "djangobin.middleware.CacheHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -182,6 +184,9 @@ SNIPPETS_PER_PAGE = 20
 # The sidebar's "recent snippets" is rendered at most this often (seconds) per cache; a paste created or deleted
 # on the site shows at once, an expiry within this delay.
 RECENT_SNIPPETS_CACHE_SECONDS = env_int("RECENT_SNIPPETS_CACHE_SECONDS", 5, minimum=0, maximum=3600)
+# How long a shared cache (nginx, a CDN) and browsers may keep a page that is the same for every anonymous visitor
+# (djangobin/http_cache.py); 0: none is shared.
+HTTP_CACHE_SECONDS = env_int("HTTP_CACHE_SECONDS", 5, minimum=0, maximum=3600)
 SNIPPET_HITS_FLUSH_SECONDS = env_int("SNIPPET_HITS_FLUSH_SECONDS", 10, minimum=1, maximum=3600)
 
 # --- Cache and rate limits -------------------------------------------------------------------------

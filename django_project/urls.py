@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from djangobin.http_cache import shared
 from djangobin.ratelimits import posted_account, ratelimited
 from djangobin.sitemaps import PageSitemap, SnippetSitemap
 
@@ -16,7 +17,7 @@ urlpatterns = [
     path("dashboard/", include("dashboard.urls")),
     path(
         "sitemap.xml",
-        sitemap,
+        shared(sitemap),
         {"sitemaps": {"snippets": SnippetSitemap, "pages": PageSitemap}},
         name="django.contrib.sitemaps.views.sitemap",
     ),

@@ -2,6 +2,8 @@
 
 from django.conf import settings
 
+from djangobin.http_cache import response_cache_headers
+
 
 class ContentSecurityPolicyMiddleware:
     """Send settings.CONTENT_SECURITY_POLICY with every response that does not set its own.
@@ -18,4 +20,19 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         if settings.CONTENT_SECURITY_POLICY and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = settings.CONTENT_SECURITY_POLICY
+        return response
+
+
+class CacheHeadersMiddleware:
+    """Give every response the Cache-Control its view did not set (djangobin/http_cache.py has the rule).
+
+    It sits above the session, CSRF and messages middleware so that it sees the cookies they set: a response that
+    sets one is never shared."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response_cache_headers(request, response)
         return response

@@ -64,7 +64,10 @@ def username_freed_by_signup(*, username: str, email: str) -> bool:
 
 def author_of(user) -> Author:
     """`user`'s profile: the row a signal gives every account, or an unsaved one with the defaults (a page view
-    writes nothing, so a missing row is not made here)."""
+    writes nothing, so a missing row is not made here). A user loaded with its profile (user_by_username_or_404)
+    costs no query."""
+    if get_user_model().author.is_cached(user):
+        return getattr(user, "author", None) or Author(user=user)
     return Author.objects.filter(user=user).select_related("default_language").first() or Author(user=user)
 
 

@@ -4,6 +4,7 @@ from django.views.generic import TemplateView
 
 from djangobin import api
 from djangobin.forms import QueuedPasswordResetForm
+from djangobin.http_cache import shared
 from djangobin.ratelimits import posted_account, ratelimited
 from djangobin.views import account_settings, accounts, embed, lists, pages, paste, revisions, snippets
 
@@ -93,10 +94,10 @@ urlpatterns = [
     path("settings/tokens/", account_settings.api_token_create, name="api_token_create"),
     path("settings/tokens/<int:token_id>/revoke/", account_settings.api_token_revoke, name="api_token_revoke"),
     path("userdetails/", accounts.user_details, name="user_details"),
-    path("about/", TemplateView.as_view(template_name="djangobin/about.html"), name="about"),
+    path("about/", shared(TemplateView.as_view(template_name="djangobin/about.html")), name="about"),
     path("favicon.ico", pages.favicon, name="favicon"),
     path("robots.txt", pages.robots, name="robots"),
-    path("eula/", TemplateView.as_view(template_name="djangobin/eula.html"), name="eula"),
+    path("eula/", shared(TemplateView.as_view(template_name="djangobin/eula.html")), name="eula"),
     path("fork/<text:slug>/", paste.snippet_fork, name="snippet_fork"),
     path("language-for-file/", paste.language_for_file, name="language_for_file"),
     path("raw/<text:slug>/", snippets.snippet_raw, name="snippet_raw"),

@@ -22,7 +22,7 @@ from actors import paths as actors
 from delivery.outbox import enqueue_on_commit
 from djangobin.diffs import diff_html
 from djangobin.exceptions import RevisionConflict, SnippetExpired, SnippetNotFound
-from djangobin.fragments import recent_snippets_forget
+from djangobin.fragments import snippet_lists_forget
 from djangobin.models import Language, Snippet, SnippetRevision
 from djangobin.services.burn import snippet_is_author
 from djangobin.services.renders import snippet_render_request
@@ -99,7 +99,7 @@ def snippet_edit(
         )
         snippet_render_request(snippet_id=snippet.pk)
         enqueue_on_commit(actors.DIFF_SNIPPET_REVISION, revision.pk)
-        recent_snippets_forget()
+        snippet_lists_forget()
     snippet.revision, snippet.title, snippet.original_code, snippet.language = revision.number, title, code, language
     return revision
 

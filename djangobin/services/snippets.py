@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from djangobin.expiration import expiration_for_lifetime, expires_at_for
-from djangobin.fragments import recent_snippets_forget
+from djangobin.fragments import snippet_lists_forget
 from djangobin.hits import hit_record
 from djangobin.models import Snippet
 from djangobin.page_cache import snippet_page_forget
@@ -97,7 +97,7 @@ def snippet_create(
         snippet_render_create(snippet=snippet, detect_language=detect_language)
         if forked_from is not None:
             snippet_fork_revision_create(snippet=snippet)
-        recent_snippets_forget()
+        snippet_lists_forget()
         if forked_from is not None:
             snippet_page_forget(snippet=forked_from)  # its fork list shows the new fork at once
     return snippet
@@ -116,7 +116,7 @@ def snippet_delete(*, snippet, user):
         raise PermissionDenied("Only the owner may delete a snippet.")
     source = snippet.forked_from if snippet.forked_from_id else None
     snippet.delete()
-    recent_snippets_forget()
+    snippet_lists_forget()
     if source is not None:
         snippet_page_forget(snippet=source)
 
@@ -142,6 +142,6 @@ def snippet_delete_with_key(*, snippet, key: str) -> None:
     if not snippet_delete_key_matches(snippet=snippet, key=key):
         raise PermissionDenied("That is not this snippet's delete link.")
     Snippet.objects.filter(pk=snippet.pk, delete_key_hash=snippet.delete_key_hash).delete()
-    recent_snippets_forget()
+    snippet_lists_forget()
     if snippet.forked_from_id:
         snippet_page_forget(snippet=snippet.forked_from)

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.views.decorators.http import require_http_methods, require_POST
 
-from djangobin import forks, page_cache, revisions, selectors
+from djangobin import forks, http_cache, page_cache, revisions, selectors
 from djangobin.exceptions import SnippetExpired, SnippetNotFound
 from djangobin.models import Exposure
 from djangobin.services import burn, snippets
@@ -230,7 +230,8 @@ def snippet_render(request, snippet):
 @snippet_view
 @burn_on_read
 def snippet_raw(request, snippet):
-    return HttpResponse(snippet.original_code, content_type="text/plain; charset=utf-8", headers=SAFE_HEADERS)
+    response = HttpResponse(snippet.original_code, content_type="text/plain; charset=utf-8", headers=SAFE_HEADERS)
+    return http_cache.snippet_text_response(request, snippet, response, snippet.original_code)
 
 
 @snippet_view
@@ -238,7 +239,7 @@ def snippet_raw(request, snippet):
 def snippet_download(request, snippet):
     response = HttpResponse(snippet.original_code, content_type="application/octet-stream", headers=SAFE_HEADERS)
     response["Content-Disposition"] = f'attachment; filename="{snippet.download_name}"'
-    return response
+    return http_cache.snippet_text_response(request, snippet, response, snippet.original_code, snippet.download_name)
 
 
 @require_POST

@@ -255,7 +255,7 @@ def test_a_private_profile_hides_the_snippet_list_from_others(client, user):
 
     assert response.status_code == 200
     assert "This profile is private" in response.content.decode()
-    assert response.context["page"] is None
+    assert response.context["listing"] is None
     assert not listed(response, snippet)
 
 
@@ -332,7 +332,7 @@ def test_the_search_page_without_a_query_shows_only_the_form(client):
     response = client.get("/search/")
 
     assert response.status_code == 200
-    assert response.context["page"] is None
+    assert response.context["results"] is None
 
 
 def test_the_search_box_keeps_the_query_escaped(client):
@@ -347,7 +347,7 @@ def test_an_empty_search_lists_nothing_and_asks_for_words(client):
 
     response = client.get("/search/?query=++")
 
-    assert response.context["page"] is None
+    assert response.context["results"] is None
     assert "anything" not in response.content.decode().split('<main id="content"')[1].split("</main>")[0]
     assert "Type a word or two" in response.content.decode()
 
