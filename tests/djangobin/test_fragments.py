@@ -125,6 +125,20 @@ def test_searching_only_ones_own_snippets_is_kept_apart_from_everyone_elses(clie
     assert not listed(response, private)
 
 
+def test_a_signed_in_search_which_finds_the_searchers_private_snippets_is_never_shown_to_anyone_else(client, user):
+    private = make_snippet(title="needle private", exposure=Exposure.PRIVATE, user=user)
+    client.force_login(user)
+    assert listed(client.get("/search/?query=needle"), private)
+
+    client.logout()
+    anonymous = client.get("/search/?query=needle")
+    client.force_login(make_user())
+    someone_else = client.get("/search/?query=needle")
+
+    assert not listed(anonymous, private)
+    assert not listed(someone_else, private)
+
+
 def test_a_list_with_other_parameters_is_rendered_for_its_request_with_them_in_its_links(client):
     for n in range(25):
         make_snippet(title=f"needle {n}")
