@@ -68,3 +68,13 @@ def make_daemon(clock, stub_broker):
         return daemon
 
     return make
+
+
+def jobs_pause_but(system, *kept):
+    """In a scratch system's database, pause every job but those named `kept`, so that a test of real daemons sees
+    only its own jobs' sends: the expiry sweep fires every five minutes, and at once at start for a fire time it
+    missed since the test's database was made."""
+    system.shell(
+        "from scheduler import services\nfrom scheduler.models import PeriodicJob\n"
+        f"for job in PeriodicJob.objects.exclude(name__in={list(kept)!r}):\n    services.job_pause(job=job)"
+    )

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from scheduler.cron import CrontabTrigger
+from tests.scheduler.conftest import jobs_pause_but
 from tests.support.rabbitmq import RABBITMQ_HOST
 from tests.support.system import READY_LINE
 from tests.support.tcp_proxy import TcpProxy
@@ -84,6 +85,7 @@ def proxied_broker(rabbitmq_vhost):
 
 
 def test_a_missed_midnight_is_enqueued_within_60_seconds_of_start_and_a_real_worker_purges_what_expired(system):
+    jobs_pause_but(system, "remove_snippets")
     missed = seed_missed_run(system)
     snippets = make_snippets(system)
     worker = system.start_worker(queues=("maintenance",))
@@ -106,6 +108,7 @@ def test_a_missed_midnight_is_enqueued_within_60_seconds_of_start_and_a_real_wor
 @pytest.mark.one_database  # a signal's handling does not depend on the database
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_signal_stops_runscheduler_cleanly_within_5_seconds_even_while_it_retries(system, rabbitmq_vhost, signum):
+    jobs_pause_but(system, "remove_snippets")
     seed_missed_run(system)
     _, url = proxied_broker(rabbitmq_vhost)  # never switched on: every send fails and is retried
     scheduler = system.start("scheduler", "runscheduler", env={"RABBITMQ_URL": url})
@@ -123,6 +126,7 @@ def test_a_signal_stops_runscheduler_cleanly_within_5_seconds_even_while_it_retr
 
 
 def test_run_now_prints_a_message_id_that_a_real_worker_then_runs(system):
+    jobs_pause_but(system, "remove_snippets")
     snippets = make_snippets(system)
     # At DEBUG the worker logs the id of every message it receives.
     worker = system.start(
@@ -190,6 +194,7 @@ def test_migrate_makes_the_purge_a_row_with_the_deployments_schedule_and_list_sh
 def test_while_rabbitmq_is_down_at_the_fire_time_the_enqueue_is_retried_and_the_ledger_shows_the_delay(
     system, rabbitmq_vhost
 ):
+    jobs_pause_but(system, "remove_snippets")
     proxy, url = proxied_broker(rabbitmq_vhost)  # down: nothing listens yet
     system.shell(
         "from scheduler import selectors, services\n"
@@ -211,6 +216,7 @@ def test_while_rabbitmq_is_down_at_the_fire_time_the_enqueue_is_retried_and_the_
 
 
 def test_two_daemons_enqueue_a_run_once_and_the_standby_finishes_it_when_the_leader_is_killed(system, rabbitmq_vhost):
+    jobs_pause_but(system, "remove_snippets")
     seed_missed_run(system)
     proxy, url = proxied_broker(rabbitmq_vhost)  # down: the leader is left retrying
     env = {"RABBITMQ_URL": url, "SCHEDULER_LEASE_SECONDS": "6"}

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from tests.scheduler.conftest import jobs_pause_but
+
 pytestmark = pytest.mark.integration
 
 LEADS = "leads: it fires the jobs"
@@ -22,10 +24,6 @@ def jobs_shell(system, code):
         "from scheduler import selectors, services\n"
     )
     return json.loads(system.shell(prelude + code) or "null")
-
-
-def pause_required_jobs(system):
-    jobs_shell(system, "for job in selectors.jobs_enabled(): services.job_pause(job=job)")
 
 
 def ledger(system, name):
@@ -59,7 +57,7 @@ def wait_for_depth(vhost, expected, timeout=30.0):
 def test_two_daemons_follow_an_edit_mid_run_and_a_killed_leader_without_sending_a_fire_time_twice(
     system, rabbitmq_vhost
 ):
-    pause_required_jobs(system)
+    jobs_pause_but(system)
     jobs_shell(system, "services.job_create(name='tick', actor='remove_snippets', kind='interval', interval_seconds=2)")
     env = {"SCHEDULER_LEASE_SECONDS": "3"}
     daemons = [system.start("scheduler", "runscheduler", env=env) for _ in range(2)]
@@ -99,7 +97,7 @@ def test_two_daemons_follow_an_edit_mid_run_and_a_killed_leader_without_sending_
 
 
 def test_a_one_off_job_fires_exactly_once_across_a_restart(system, rabbitmq_vhost):
-    pause_required_jobs(system)
+    jobs_pause_but(system)
     jobs_shell(
         system,
         "services.job_create(name='once', actor='remove_snippets', kind='one_off',"
@@ -123,7 +121,7 @@ def test_a_one_off_job_fires_exactly_once_across_a_restart(system, rabbitmq_vhos
 
 @pytest.mark.timed
 def test_200_jobs_due_at_the_same_moment_are_all_enqueued_within_5_seconds(system, rabbitmq_vhost):
-    pause_required_jobs(system)
+    jobs_pause_but(system)
     scheduler = system.start("scheduler", "runscheduler")
     scheduler.wait_for_log(LEADS)
     due = jobs_shell(
