@@ -198,23 +198,47 @@ def feedback_mail_send(*, feedback_id):
     return True
 
 
+# The feedback mail's two queries in plain SQL on the model's names: the ORM compiled them anew for every mail, a
+# large share of a mail's CPU in the worker (docs/benchmarks.md, "Mail drain", says where a mail's CPU goes).
+@functools.cache
+def _feedback_statements(vendor):
+    """The feedback's read and its `mailed_at` update, for the database backend `vendor` (quoting differs)."""
+    meta, quote = Feedback._meta, connection.ops.quote_name
+    names = {
+        "columns": ", ".join(quote(field.column) for field in meta.concrete_fields),
+        "table": quote(meta.db_table),
+        "id": quote(meta.pk.column),
+        "mailed_at": quote(meta.get_field("mailed_at").column),
+    }
+    read = "SELECT {columns} FROM {table} WHERE {id} = %s AND {mailed_at} IS NULL".format(**names)  # noqa: S608
+    mark = "UPDATE {table} SET {mailed_at} = %s WHERE {id} = %s AND {mailed_at} IS NULL".format(**names)  # noqa: S608
+    return read, mark
+
+
+def _feedback_from_row(db, row):
+    """The Feedback a row of its concrete columns holds, each value converted as the ORM converts it."""
+    fields = Feedback._meta.concrete_fields
+    values = []
+    for field, value in zip(fields, row, strict=True):
+        column = field.get_col(Feedback._meta.db_table)
+        for convert in (*db.ops.get_db_converters(column), *field.get_db_converters(db)):
+            value = convert(value, column, db)
+        values.append(value)
+    return Feedback.from_db(db.alias, [field.attname for field in fields], values)
+
+
 def _feedback_unmailed(feedback_id):
     """The feedback, or None if it is gone or was mailed already."""
-    return Feedback.objects.filter(pk=feedback_id, mailed_at__isnull=True).first()
-
-
-@functools.cache
-def _feedback_mark_statement(vendor):
-    """The `mailed_at` update for the database backend `vendor` (quoting differs), in plain SQL because it runs
-    inside the delivery ledger's own statement batch (`ledger.write_with_record`), not through the ORM."""
-    meta, quote = Feedback._meta, connection.ops.quote_name
-    table, pk, mailed_at = quote(meta.db_table), quote(meta.pk.column), quote(meta.get_field("mailed_at").column)
-    return f"UPDATE {table} SET {mailed_at} = %s WHERE {pk} = %s AND {mailed_at} IS NULL"  # noqa: S608
+    db = connections[DEFAULT_DB_ALIAS]
+    read, _ = _feedback_statements(db.vendor)
+    with db.cursor() as cursor:
+        cursor.execute(read, [feedback_id])
+        row = cursor.fetchone()
+    return None if row is None else _feedback_from_row(db, row)
 
 
 def _feedback_mark_mailed(feedback_id):
     """Goes with the delivery ledger's record of the mail when a worker sends it (`ledger.write_with_record`)."""
     db = connections[DEFAULT_DB_ALIAS]
-    ledger.write_with_record(
-        _feedback_mark_statement(db.vendor), [db.ops.adapt_datetimefield_value(timezone.now()), feedback_id]
-    )
+    _, mark = _feedback_statements(db.vendor)
+    ledger.write_with_record(mark, [db.ops.adapt_datetimefield_value(timezone.now()), feedback_id])
