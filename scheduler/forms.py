@@ -141,22 +141,7 @@ class PeriodicJobForm(forms.ModelForm):
 
     class Meta:
         model = PeriodicJob
-        fields = [
-            "name",
-            "actor",
-            "args",
-            "kwargs",
-            "kind",
-            "crontab",
-            "timezone",
-            "interval_seconds",
-            "run_at",
-            "enabled",
-            "start_at",
-            "end_at",
-            "catch_up",
-            "description",
-        ]
+        fields = ["name", *services.EDITABLE]  # every field an operator may set, and the name at creation
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
         help_texts = {"enabled": "Unticked, the job is paused: it fires no more until it is enabled again."}
 
