@@ -106,7 +106,7 @@ def test_each_attempt_of_a_message_retried_three_times_shows_the_backoff_it_wait
 
     task = Task.objects.get(message_id=message.message_id)
     assert (task.status, task.retries) == ("succeeded", 3)
-    # The stub broker's Retries wait at least min_backoff (10 ms) before each retry: none of it is lost
+    # The stub broker's Retries wait at least the actor's min_backoff before each retry: none of that wait is lost
     waits = [attempt.waited_seconds for attempt in selectors.task_attempts(task)]
     assert len(waits) == 4 and all(wait >= 0.010 for wait in waits[1:]), waits
     assert task.queue_seconds == waits[3]
