@@ -12,7 +12,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # (a DATABASE_URL or RABBITMQ_URL set there is the one migrated and checked).
 WITH_ENV := $(BIN)/honcho run
 
-.PHONY: run test test-sqlite test-pg lint format install install-dev migrate rabbitmq chromium pastebinit nginx wrk superuser clean bench-enqueue bench-dashboard bench-mail bench-search bench-highlight bench-load bench-pages bench-enumeration
+.PHONY: run test test-durations test-sqlite test-pg lint format install install-dev migrate rabbitmq chromium pastebinit nginx wrk superuser clean bench-enqueue bench-dashboard bench-mail bench-search bench-highlight bench-load bench-pages bench-enumeration
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -86,6 +86,11 @@ format: install-dev
 # Both databases' passes, four runs at a time (scripts/test-passes); test-sqlite and test-pg run one pass alone.
 test: install-dev rabbitmq chromium pastebinit nginx lint
 	@BIN=$(BIN) scripts/test-passes "$(DATABASE_URL_PG)"
+
+# `make test`, then the seconds each integration test file took written into tests/durations.json, by which
+# the integration shares are dealt: run it on a quiet machine after adding or moving slow tests, and commit the file.
+test-durations: install-dev rabbitmq chromium pastebinit nginx
+	@BIN=$(BIN) TEST_DURATIONS_WRITE=1 scripts/test-passes "$(DATABASE_URL_PG)"
 
 test-sqlite: install-dev
 	$(BIN)/pytest

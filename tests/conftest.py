@@ -1,3 +1,6 @@
+import json
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 
@@ -13,6 +16,15 @@ def pytest_addoption(parser):
         help="run only the K-th of N shares of the selected tests, whole files each (scripts/test-passes runs the "
         "shares of the integration tests side by side, so that processes that wait overlap)",
     )
+    parser.addoption(
+        "--record-durations",
+        metavar="FILE",
+        help="write each test file's seconds (setup, call and teardown of its tests) to FILE as JSON, for "
+        "scripts/test-passes to merge into tests/durations.json",
+    )
+
+
+DURATIONS = Path(__file__).with_name("durations.json")
 
 
 @pytest.hookimpl(trylast=True)  # after `-m` and `-k` have deselected: shares are dealt from what will run
@@ -40,26 +52,58 @@ def _skip_what_runs_in_the_sqlite_pass_only(items):
 
 def _keep_one_share(config, items, share):
     """Keep the files of share K of N: whole files, so that a module's fixtures (a web server, a browser) start once,
-    dealt largest first (by tests that will run) to the share with the fewest so far, the same split every run."""
+    dealt longest first to the share with the least time so far, the same split every run. A file's time is what
+    tests/durations.json recorded for it on this database; a file it does not know yet counts the recorded mean
+    seconds per test for each of its tests that will run."""
     k, n = (int(part) for part in share.split("/"))
     if not 1 <= k <= n:
         raise pytest.UsageError(f"--share {share}: K must be between 1 and N")
-    weights = {}
+    tests = {}
     for item in items:
         runs = not any(marker.name == "skip" for marker in item.iter_markers())
-        weights[item.nodeid.split("::")[0]] = weights.get(item.nodeid.split("::")[0], 0) + runs
-    totals, owner = [0] * n, {}
+        tests[_file_of(item)] = tests.get(_file_of(item), 0) + runs
+    recorded = _recorded_durations().get(_database_name(), {})
+    known = [path for path in tests if path in recorded]
+    per_test = sum(recorded[path] for path in known) / max(1, sum(tests[path] for path in known)) or 1.0
+    weights = {path: recorded.get(path, count * per_test) if count else 0 for path, count in tests.items()}
+    totals, owner = [0.0] * n, {}
     for path, weight in sorted(weights.items(), key=lambda pair: (-pair[1], pair[0])):
         lightest = totals.index(min(totals))
         owner[path] = lightest + 1
         totals[lightest] += weight
-    kept = [item for item in items if owner[item.nodeid.split("::")[0]] == k]
-    config.hook.pytest_deselected(items=[item for item in items if owner[item.nodeid.split("::")[0]] != k])
+    kept = [item for item in items if owner[_file_of(item)] == k]
+    config.hook.pytest_deselected(items=[item for item in items if owner[_file_of(item)] != k])
     items[:] = kept
+
+
+def _file_of(item):
+    return item.nodeid.split("::")[0]
+
+
+def _database_name():
+    return "postgresql" if "postgresql" in settings.DATABASES["default"]["ENGINE"] else "sqlite"
+
+
+def _recorded_durations():
+    try:
+        return json.loads(DURATIONS.read_text())
+    except FileNotFoundError:
+        return {}
+
+
+_file_seconds = {}
+
+
+def pytest_runtest_logreport(report):
+    path = report.nodeid.split("::")[0]
+    _file_seconds[path] = _file_seconds.get(path, 0.0) + report.duration
 
 
 def pytest_sessionfinish(session):
     ScratchDatabase.drop_templates()
+    if session.config.getoption("record_durations"):
+        ran = {path: round(seconds, 1) for path, seconds in _file_seconds.items() if seconds >= 0.05}
+        Path(session.config.getoption("record_durations")).write_text(json.dumps({_database_name(): ran}))
 
 
 @pytest.fixture(scope="session")
