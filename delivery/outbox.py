@@ -91,7 +91,8 @@ def _send(row):
 
 def _sent(row):
     OutboxMessage.objects.filter(pk=row.pk).delete()
-    logger.info("Enqueued %s%r as message %s.", row.actor_name, tuple(row.args), row.message_id)
+    # Arguments may be addresses (reset and activation mail): the log keeps to the actor and the message id.
+    logger.info("Enqueued %s as message %s.", row.actor_name, row.message_id)
 
 
 def broker_wide(error: BaseException) -> bool:

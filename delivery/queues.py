@@ -273,7 +273,7 @@ def dead_letters_requeue(*, queue_name: str, broker=None) -> int:
             broker.enqueue(message)
             channel.basic_ack(method.delivery_tag)
             moved += 1
-            logger.info("Requeued dead message %s (%s%r).", message.message_id, message.actor_name, message.args)
+            logger.info("Requeued dead message %s (%s).", message.message_id, message.actor_name)
     finally:
         if channel.is_open:
             channel.close()
