@@ -4,9 +4,11 @@ from django.contrib.admin.widgets import AdminTextareaWidget
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.validators import RegexValidator
+from django.urls import reverse
+from django.utils.html import format_html
 
 from djangobin.forms import AdminLoginForm, TextareaField
-from djangobin.models import ApiToken, Author, Feedback, Language, Snippet, Tag
+from djangobin.models import ApiToken, Author, Feedback, Language, Snippet, SnippetRevision, Tag
 from djangobin.services.renders import snippet_render_request
 from djangobin.services.revisions import snippet_revision_latest_sync
 
@@ -65,7 +67,7 @@ class SnippetAdmin(admin.ModelAdmin):
     list_select_related = ("language", "user")
     # Foreign keys are searched through their text fields; searching the key itself crashed the original.
     search_fields = ("title", "slug", "user__username", "language__name")
-    readonly_fields = ("slug", "hits", "created_on", "expires_at")
+    readonly_fields = ("slug", "hits", "created_on", "expires_at", "revision_rows")
     autocomplete_fields = ("tags",)
     raw_id_fields = ("user",)
     date_hierarchy = "created_on"
@@ -77,12 +79,57 @@ class SnippetAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # snippets are created through the site, where they get a slug and their render
 
+    @admin.display(description="Revisions")
+    def revision_rows(self, obj):
+        count = obj.revisions.count() if obj.pk else 0
+        if not count:
+            return "None: never edited"
+        url = reverse("admin:djangobin_snippetrevision_changelist") + f"?snippet__id__exact={obj.pk}"
+        return format_html('<a href="{}">{} revision(s)</a>', url, count)
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if {"original_code", "language"} & set(form.changed_data):
             snippet_render_request(snippet_id=obj.pk)
         if {"original_code", "language", "title"} & set(form.changed_data):
             snippet_revision_latest_sync(snippet=obj)
+
+
+@admin.register(SnippetRevision)
+class SnippetRevisionAdmin(admin.ModelAdmin):
+    """Revisions are history written by edits and the diff actor: staff read them here, and never change them."""
+
+    list_display = (
+        "snippet",
+        "number",
+        "title",
+        "language",
+        "created_on",
+        "diff_state",
+        "lines_added",
+        "lines_removed",
+    )
+    list_filter = ("diff_state",)
+    list_select_related = ("snippet", "language")
+    ordering = ("-snippet_id", "-number")  # a snippet's latest revision first, as its page lists them
+    search_fields = ("snippet__slug", "title")
+    raw_id_fields = ("snippet",)
+    exclude = ("code", "diff_html")
+    readonly_fields = ("site_page",)
+
+    @admin.display(description="On the site")
+    def site_page(self, obj):
+        url = reverse("djangobin:snippet_revision", args=[obj.snippet.slug, obj.number])
+        return format_html('<a href="{}">{}</a>', url, url)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Feedback)

@@ -1,6 +1,7 @@
 """The admin: every model listed, searches that work, and languages checked against Pygments."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
 from delivery.models import OutboxMessage
@@ -8,6 +9,7 @@ from djangobin.admin import LanguageForm
 from djangobin.models import ApiToken, Feedback, Language, Snippet, SnippetRender
 from djangobin.services.api_tokens import api_token_create
 from djangobin.services.renders import render_job_get, snippet_render_highlight
+from djangobin.services.revisions import snippet_edit
 from tests.factories import make_snippet
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +40,7 @@ def language_data(**fields):
         "djangobin/tag",
         "djangobin/feedback",
         "djangobin/apitoken",
+        "djangobin/snippetrevision",
         "auth/user",
     ],
 )
@@ -169,3 +172,32 @@ def test_staff_can_revoke_a_token_in_the_admin_but_never_see_or_make_its_secret(
     assert admin_client.get(reverse("admin:djangobin_apitoken_add")).status_code == 403
     admin_client.post(reverse("admin:djangobin_apitoken_delete", args=[token.pk]), {"post": "yes"})
     assert not ApiToken.objects.exists()
+
+
+def test_staff_read_a_snippets_revisions_from_its_admin_page_and_can_change_none(admin_client):
+    snippet = make_snippet(code="one = 1\n")
+    snippet_edit(
+        snippet=snippet,
+        user=AnonymousUser(),
+        authored_slugs=[snippet.slug],
+        code="two = 2\n",
+        language=snippet.language,
+        base_revision=snippet.revision,
+    )
+    revision = snippet.revisions.get(number=2)
+
+    page = admin_client.get(reverse("admin:djangobin_snippet_change", args=[snippet.pk])).content.decode()
+    listing = admin_client.get(
+        reverse("admin:djangobin_snippetrevision_changelist"), {"snippet__id__exact": snippet.pk}
+    )
+    shown = admin_client.get(reverse("admin:djangobin_snippetrevision_change", args=[revision.pk])).content.decode()
+    changed = admin_client.post(
+        reverse("admin:djangobin_snippetrevision_change", args=[revision.pk]), {"title": "rewritten history"}
+    )
+
+    assert f"?snippet__id__exact={snippet.pk}" in page and "2 revision(s)" in page
+    assert [row.number for row in listing.context["cl"].result_list] == [2, 1]
+    assert f"/{snippet.slug}/rev/2/" in shown
+    assert changed.status_code == 403
+    revision.refresh_from_db()
+    assert revision.title == ""
