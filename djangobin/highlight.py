@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from html import escape
 
 from pygments.formatters import HtmlFormatter
-from pygments.lexers import get_lexer_by_name, guess_lexer
+from pygments.lexers import find_lexer_class_by_name, get_lexer_by_name, guess_lexer
 from pygments.token import STANDARD_TYPES, Text, Whitespace
 from pygments.util import ClassNotFound
 
@@ -22,8 +22,9 @@ _STYLE_KEYS = ("color", "bold", "italic", "underline", "bgcolor", "border")
 
 
 def lexer_exists(lang_code: str) -> bool:
+    # The class, not an instance: instantiating a lexer first compiles its token regexes, which checking needs not.
     try:
-        get_lexer_by_name(lang_code)
+        find_lexer_class_by_name(lang_code)
     except ClassNotFound:
         return False
     return True
