@@ -109,6 +109,15 @@ DATABASES = {"default": _database(env_str("DATABASE_URL"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = ["djangobin.auth.UsernameOrEmailBackend"]
+# The first hashes new passwords: Django's PBKDF2 in a low-priority thread, so a burst of sign-ups or logins does
+# not stall page views (djangobin/hashers.py); the others verify passwords stored by other hashers.
+PASSWORD_HASHERS = [
+    "djangobin.hashers.BackgroundPBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
