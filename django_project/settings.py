@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "djangobin.middleware.ContentSecurityPolicyMiddleware",
+    "djangobin.middleware.HashingBusyMiddleware",
 ]
 
 ROOT_URLCONF = "django_project.urls"
@@ -118,6 +119,9 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
+# Requests of one web process that may wait for a password hash at once; one more gets a 503 page at once. Keep it
+# under gunicorn's threads per process (deploy/gunicorn.conf.py), so page views always have threads left.
+PASSWORD_HASH_QUEUE = env_int("DJANGO_PASSWORD_HASH_QUEUE", 4, minimum=1)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
