@@ -58,7 +58,7 @@ from tests.support.web import WebClient
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 BASELINE = "68a35d5"  # main when issue 23 was filed
-DEPLOYED_WEB = "sync:4"  # deploy/gunicorn.conf.py's model: the first --web model by default
+DEPLOYED_WEB = f"gthread:{os.cpu_count()}x8"  # deploy/gunicorn.conf.py's model: the first --web model by default
 P95_LIMIT = 0.5
 MAIL_WAIT = 30  # seconds a rate's mails may take to arrive after its last request
 BURST_SIGNUPS = 5  # a second

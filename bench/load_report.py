@@ -137,7 +137,8 @@ def report(args, mix, candidate, baseline, load_before, reasons):
         "",
     ]
     if reasons:
-        lines += ["**The machine was busy: these figures are not to be trusted.** " + "; ".join(reasons) + ".", ""]
+        why = "; ".join(reasons)
+        lines += [f"**The machine was busy: these figures are not to be trusted.** {why[0].upper()}{why[1:]}.", ""]
     lines += ["### Each endpoint alone, and the mix's CPU limit", "", *_costs(mix, candidate), ""]
     lines += ["### The rate held", ""]
     for name, ladder in candidate["ladders"].items():
@@ -186,24 +187,31 @@ def scaling_text(args, candidate):
     if step is None:
         return "The last run held no rate: no sizing could be drawn from it."
     cpu = cpu_per_request(step)
+    clients = cpu.pop("load generator", 0.0)  # the visitors' side: in the rate held, not in a deployment
     part, share = first_to_saturate(cpu)
     held = step["rate"]
+    per_machine = UTILISATION * held
     lines = [
         f"From `bench/load.py --mix {args.mix}` on one {load_cpu.CORES}-core machine (gunicorn {first}): held "
-        f"**{held:.1f} requests/s** against a CPU limit of {candidate['limit']:.1f}. CPU a request of the mix at "
-        "that rate: " + ", ".join(f"{name} {value * 1000:.2f} ms" for name, value in cpu.items()) + ".",
+        f"**{held:.1f} requests/s** against a CPU limit of {candidate['limit']:.1f} "
+        f"({held / candidate['limit']:.2f}x). CPU a request of the mix at that rate: "
+        + ", ".join(f"{name} {value * 1000:.2f} ms" for name, value in cpu.items())
+        + f" (and {clients * 1000:.2f} ms in the load generator, which shared the machine).",
         "",
-        f"**What saturates first: {part}**, {share:.0%} of the CPU a request.",
+        f"**What saturates first: {part}**, {share:.0%} of the deployment's CPU a request.",
         "",
-        f"Sizing at {UTILISATION:.0%} utilisation: machines = factor x {held:.1f} / ({UTILISATION} x {held:.1f}); "
-        "a part's cores = its CPU a request x the rate / " + f"{UTILISATION}.",
+        f"Machines like this one, each planned at {UTILISATION:.0%} of the rate it held ({per_machine:.1f} "
+        f"requests/s): ceil(rate / {per_machine:.1f}). A part's cores: its CPU a request x the rate / {UTILISATION}, "
+        f"e.g. {part} at 10x: {cpu[part] * 1000:.2f} ms x {10 * held:,.0f}/s / {UTILISATION} = "
+        f"{cpu[part] * 10 * held / UTILISATION:.1f} cores.",
         "",
         "| | rate | machines like this one | " + " | ".join(f"{name} cores" for name in cpu) + " |",
-        "|---|---:|---:|" + "---:|" * len(cpu),
+        "|---|---:|---|" + "---:|" * len(cpu),
     ]
     for row in sizing(held, cpu, load_cpu.CORES):
-        cores = " | ".join(f"{value:.1f}" for value in row["cores"].values())
-        lines.append(f"| {row['factor']:,}x | {row['rate']:,.0f} req/s | {row['machines']} | {cores} |")
+        cores = " | ".join(f"{value:,.1f}" for value in row["cores"].values())
+        machines = f"ceil({row['rate']:,.0f} / {per_machine:.1f}) = {row['machines']:,}"
+        lines.append(f"| {row['factor']:,}x | {row['rate']:,.0f} req/s | {machines} | {cores} |")
     return "\n".join(lines)
 
 
