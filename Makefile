@@ -144,9 +144,10 @@ bench-search: install
 		$(PY) bench/search.py --database-url "$(DATABASE_URL_PG)"; \
 	else echo "== PostgreSQL does not answer at $(DATABASE_URL_PG): its run is skipped."; fi
 
-# The whole system under load (gunicorn, workers, PostgreSQL at DATABASE_URL_PG, a private 3-node RabbitMQ cluster).
+# The whole system near its CPU limit (gunicorn, workers, PostgreSQL at DATABASE_URL_PG, RabbitMQ) beside a baseline
+# commit; on a quiet machine only (it writes nothing otherwise). BENCH_LOAD_ARGS, e.g. --write-scaling.
 bench-load: install-dev rabbitmq
-	BENCH_DATABASE_URL="$(DATABASE_URL_PG)" $(PY) bench/load.py
+	BENCH_DATABASE_URL="$(DATABASE_URL_PG)" $(PY) bench/load.py $(BENCH_LOAD_ARGS)
 
 superuser: export DJANGO_DEBUG ?= 1
 superuser: migrate

@@ -1,19 +1,26 @@
-"""Load on the whole system: gunicorn with several workers, rundramatiq processes, PostgreSQL and RabbitMQ (a private
-3-node cluster with quorum queues, or one node with classic queues), driven over HTTP on loopback by an open-loop
-mix of page views, pastes, contact forms and sign-ups at fixed rates for a fixed time each.
+"""Load on the whole system near its CPU limit: gunicorn, rundramatiq processes, PostgreSQL and RabbitMQ on one
+machine, driven over HTTP on loopback by an open-loop mix shaped like a pastebin's traffic, beside the code of a
+baseline commit started the same way in the same run.
 
-For each rate: per endpoint p50/p95/p99 and errors, requests/s, mails/s and the delay from POST to the mail in the
-SMTP sink (aiosmtpd on loopback), and the CPU each part used; after all rates, every mail is checked to have
-arrived (zero loss). The highest rate held (views, pastes and contact forms at p95 under 500 ms, no error
-anywhere) is reported, then how mail delivery scales from one worker process to two (a backlog drained by one
-`rundramatiq`, then by two). Rewrites the "Load: the whole system" section of docs/benchmarks.md.
+1. Each endpoint of the mix alone, at a modest rate: its CPU a request across every process (web, workers,
+   RabbitMQ, PostgreSQL, this load generator), read from /proc. Combined by the mix's shares, against the
+   machine's cores, they give the mix's CPU limit: cores / sum(share_i x cpu_i).
+2. A ladder of rates (shares of that limit) that stops at the first failing rate, then two bisections, for each
+   web worker model asked (`--web`), then for the baseline. A rate is held when every endpoint's p95 is under
+   500 ms, nothing failed, and every mail it asked for arrived.
+3. Page views' p95 with and without a burst of 5 sign-ups a second (each one PBKDF2 hash).
+4. Mail delivery from a backlog, by one worker process, then two.
 
-    .venv/bin/python bench/load.py [--broker cluster,single] [--rates 2,4,6,8,12,16,24] [--seconds 15]
+The figures are written into docs/benchmarks.md (and docs/scaling.md with --write-scaling) only when the machine
+was quiet: a 1-minute load average at most half the cores before the run, and almost no CPU used by other
+processes while it measured. Otherwise it prints why and writes nothing.
+
+    .venv/bin/python bench/load.py [--mix pastebin|write-heavy] [--web sync:4,gthread:2x4] [--baseline REV]
 """
 
 import argparse
 import os
-import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -22,17 +29,24 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import cpu_seconds, database_backends, machine, quantile, write_section
-from bench.common import ms as ms_common
+from bench import load_cpu
+from bench.common import write_section
+from bench.load_limit import LADDER, mix_limit, rate_search
+from bench.load_report import SECTION, model_name, report, web_model, write_scaling
 from bench.load_traffic import (
-    MAX_IN_FLIGHT,
-    MIX,
-    PASSWORD,
+    EXPECTED,
+    MIXES,
+    PASSWORDS,
+    VIEWS,
     Site,
     TimedHandler,
+    login_accounts_code,
     mail_delays,
     mail_key,
-    run_rate,
+    merged,
+    mix_shares,
+    run_schedule,
+    schedule,
     summarize,
 )
 from tests.support.ports import free_port
@@ -41,55 +55,35 @@ from tests.support.smtp import SmtpServer
 from tests.support.system import REPO, System, wait_for_http
 from tests.support.web import WebClient
 
-
-def ms(seconds):
-    """Whole milliseconds, without the unit: the table's header names it."""
-    return ms_common(seconds, digits=0, unit=False)
-
-
-SECTION = "Load: the whole system"
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+BASELINE = "68a35d5"  # main when issue 23 was filed
+DEPLOYED_WEB = f"gthread:{os.cpu_count()}x8"  # deploy/gunicorn.conf.py's model: the first --web model by default
 P95_LIMIT = 0.5
-# A sign-up's floor is the production password hasher (PBKDF2), measured and reported beside it: the rate held is
-# judged on the other endpoints' p95, and on errors everywhere.
-JUDGED = ("view", "paste", "contact")
-
-
-def pbkdf2_seconds():
-    """Median time of one password hash with the production hasher, in this process."""
-    from django.conf import settings
-
-    if not settings.configured:
-        settings.configure()
-    from django.contrib.auth.hashers import PBKDF2PasswordHasher
-
-    hasher, samples = PBKDF2PasswordHasher(), []
-    for _ in range(5):
-        started = time.perf_counter()
-        hasher.encode(PASSWORD, hasher.salt())
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+MAIL_WAIT = 30  # seconds a rate's mails may take to arrive after its last request
+BURST_SIGNUPS = 5  # a second
+BURST_VIEWS = 0.3  # page views a second during the burst, as a share of the mix's CPU limit (the same for every run)
 
 
 class Deployment:
-    """The whole system on one broker: its RabbitMQ, a scratch PostgreSQL database, gunicorn and the SMTP sink."""
+    """The whole system of one checkout on one broker: RabbitMQ, a scratch PostgreSQL database, gunicorn as
+    deploy/gunicorn.conf.py configures it, `rundramatiq` processes and the SMTP sink."""
 
-    def __init__(self, broker, directory, web_workers):
-        self.broker = broker
+    def __init__(self, broker, directory, repo):
         self.directory = Path(directory)
         self.smtp = SmtpServer()
         self.smtp.handler = TimedHandler()
         self.smtp.start()
-        self.cluster = self.vhost = self.system = None
+        self.cluster = self.vhost = self.system = self.web = None
         self.workers = []
+        self.port = free_port()  # one address for every web model tried: the load generator keeps its URL
         try:
-            self._start(broker, web_workers)
+            self._start(broker, repo)
         except BaseException:
             self.close()  # a half-started deployment leaves no RabbitMQ node or database behind
             raise
 
-    def _start(self, broker, web_workers):
+    def _start(self, broker, repo):
         env = {}
         if broker == "cluster":
             from tests.support.private_rabbitmq import PrivateCluster
@@ -109,13 +103,21 @@ class Deployment:
             "DJANGO_HSTS_SECONDS": "0",
             "DJANGO_STATIC_ROOT": str(self.directory / "static"),
         }
-        self.system = System(self.directory / "system", url, smtp=self.smtp, env=env)
+        self.system = System(self.directory / "system", url, smtp=self.smtp, env=env, repo=repo)
         self.system.manage("collectstatic", "--noinput", "-v", "0")
-        port = free_port()
-        argv = [GUNICORN, "--bind", f"127.0.0.1:{port}", "--workers", str(web_workers), "django_project.wsgi"]
-        self.web = self.system.start_program("web", argv, env={"DJANGO_LOG_LEVEL": "WARNING"})
-        self.web.base_url = f"http://127.0.0.1:{port}"
+        self.system.shell(login_accounts_code())
+
+    def start_web(self, model):
+        worker_class, processes, threads = model
+        argv = [GUNICORN, "--config", "deploy/gunicorn.conf.py", "--bind", f"127.0.0.1:{self.port}"]
+        argv += ["--workers", str(processes), "--worker-class", worker_class, "--threads", str(threads)]
+        self.web = self.system.start_program("web", [*argv, "django_project.wsgi"], env={"DJANGO_LOG_LEVEL": "WARNING"})
+        self.web.base_url = f"http://127.0.0.1:{self.port}"
         wait_for_http(WebClient(self.web.base_url), "/about/", self.web)
+
+    def stop_web(self):
+        self.web.stop()
+        self.web = None
 
     def start_workers(self, count, threads=8):
         for _ in range(count):
@@ -126,18 +128,10 @@ class Deployment:
             worker.stop()
         self.workers = []
 
-    def cpu(self):
-        """CPU seconds used so far by each part: web, workers, RabbitMQ (private nodes only), PostgreSQL backends."""
-        parts = {
-            "web": [self.web.popen.pid, *self.web.descendants()],
-            "workers": [pid for worker in self.workers for pid in (worker.popen.pid, *worker.descendants())],
-        }
-        if self.cluster:
-            parts["rabbitmq"] = [
-                int(Path(node.env["RABBITMQ_PID_FILE"]).read_text()) for node in self.cluster.nodes if node.node_up
-            ]
-        parts["postgresql"] = database_backends(DATABASE_URL, self.system.database.name)
-        return {name: cpu_seconds(pids) for name, pids in parts.items()}
+    def reading(self):
+        """The CPU of every part now (bench/load_cpu.py)."""
+        processes = {"web": [self.web.popen.pid] if self.web else [], "workers": [w.popen.pid for w in self.workers]}
+        return load_cpu.reading(time.monotonic(), processes)
 
     def close(self):
         if self.system:
@@ -158,162 +152,247 @@ def wait_for_mails(handler, keys, timeout):
     return False
 
 
-def drain_rate(deployment, site, count, workers):
-    """Post `count` contact forms with no worker running, then time how fast `workers` processes deliver them."""
-    deployment.stop_workers()
-    base = 10_000_000 * workers
-    keys = set()
-    for n in range(count):
-        status, key = site.do("contact", base + n)
-        if status == 302:
-            keys.add(key)
-    deployment.start_workers(workers)
-    if not wait_for_mails(deployment.smtp.handler, keys, timeout=300):
-        raise SystemExit(f"{workers} worker process(es) did not deliver the backlog within 300 s")
-    handler = deployment.smtp.handler
-    arrivals = [
-        at
-        for record, at in zip(list(handler.messages), list(handler.arrivals), strict=False)
-        if mail_key(record) in keys
-    ]
-    return (len(arrivals) - 1) / (max(arrivals) - min(arrivals))  # from the first mail: worker start-up left out
+def password_p95_limits(costs):
+    """A sign-up's or a login's p95 bound: P95_LIMIT beyond its own CPU measured alone (one PBKDF2 hash, slow on
+    purpose, and run below page views' priority: djangobin/hashers.py)."""
+    return {kind: P95_LIMIT + sum(costs[kind].values()) for kind in PASSWORDS if kind in costs}
 
 
-def bench_broker(broker, rates, seconds, web_workers, backlog):
-    with tempfile.TemporaryDirectory(prefix="djangobin-load-") as directory:
-        deployment = Deployment(broker, directory, web_workers)
-        try:
-            deployment.start_workers(2)
-            site = Site(deployment.web.base_url)
-            for n in range(20):  # some snippets to view, and every code path warmed up once
-                site.do("paste", n)
-            steps, posted_all, counter = [], [], 1000
-            for rate in rates:
-                cpu_before, clock = deployment.cpu(), time.monotonic()
-                results, posted, achieved = run_rate(site, rate, seconds, counter)
-                cpu_after, elapsed = deployment.cpu(), time.monotonic() - clock
-                cpu = {part: (cpu_after[part] - cpu_before.get(part, 0.0)) / elapsed for part in cpu_after}
-                counter += int(rate * seconds) + 1
-                rows = summarize(results)
-                held = not any(row["errors"] for row in rows.values()) and all(
-                    row["p95"] < P95_LIMIT for kind, row in rows.items() if kind in JUDGED
-                )
-                steps.append(
-                    {"rate": rate, "achieved": achieved, "rows": rows, "held": held, "posted": posted, "cpu": cpu}
-                )
-                posted_all += posted
-                p95s = ", ".join(f"{kind} p95 {ms(row['p95'])} ms" for kind, row in rows.items())
-                print(f"[{broker}] {rate}/s: held={held}, {p95s}", flush=True)
-                if not held:
-                    break
-            expected = {key for key, _ in posted_all}
-            complete = wait_for_mails(deployment.smtp.handler, expected, timeout=180)
-            for step in steps:  # now that every mail had its time to arrive
-                step["delays"], step["mails_per_second"] = mail_delays(deployment.smtp.handler, step["posted"])
-            received = Counter(mail_key(record) for record in list(deployment.smtp.handler.messages))
-            lost = len(expected - set(received))
-            duplicates = sum(count - 1 for key, count in received.items() if key in expected and count > 1)
-            one = drain_rate(deployment, site, backlog, 1)
-            two = drain_rate(deployment, site, backlog, 2)
-        finally:
-            deployment.close()
-    return {
-        "steps": steps,
-        "lost": lost,
-        "complete": complete,
-        "duplicates": duplicates,
-        "drain": (one, two),
-        "hash": pbkdf2_seconds(),
-    }
+class Run:
+    """One deployment under load: every request it sent and every mail it asked for, numbered from one counter."""
 
+    def __init__(self, deployment, site):
+        self.deployment, self.site = deployment, site
+        self.counter = 1000
+        self.posted = []
+        self.windows = []  # (label, cores busy): what the quiet check reads
+        self.p95_limits = {}  # kind -> its p95 bound, where it is not P95_LIMIT
 
-def report(outcomes, seconds, web_workers, backlog):
-    lines = [
-        f"`bench/load.py` ({machine()}; PostgreSQL; gunicorn with {web_workers} sync workers; two `rundramatiq` "
-        f"processes of 8 threads; SMTP sink on loopback). Open loop: requests start on schedule whether or not "
-        f"earlier ones finished (at most {MAX_IN_FLIGHT} in flight), {seconds} s per rate, latency measured from "
-        "each request's planned start. Mix: "
-        + ", ".join(f"{weight} % {kind}" for kind, weight in MIX)
-        + " (views alternate the home page and a snippet page; sign-ups hash their password with the production "
-        "hasher; rate limits off). The machine was shared with other jobs while this ran: compare figures within a "
-        "run, not across runs.",
-        "",
-    ]
-    for broker, outcome in outcomes.items():
-        label = "3-node cluster, quorum queues" if broker == "cluster" else "one node, classic queues"
-        lines += [f"### RabbitMQ: {label}", ""]
-        lines += [
-            "| rate asked | req/s done | endpoint | n | p50 ms | p95 ms | p99 ms | errors | mails/s "
-            "| POST→mail p50 / p95 ms |",
-            "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    def send(self, plan, label):
+        """Send `plan`; wait for its mails. (summary rows, req/s done, cores busy, mails arrived, posted)."""
+        before = self.deployment.reading()
+        results, posted, achieved = run_schedule(self.site, plan, self.counter)
+        after = self.deployment.reading()
+        self.counter += len(plan) + 1
+        self.posted += posted
+        arrived = wait_for_mails(self.deployment.smtp.handler, {key for key, _ in posted}, MAIL_WAIT)
+        busy = load_cpu.cores_busy(before, after)
+        self.windows.append((label, busy))
+        return summarize(results, pooled=VIEWS), achieved, busy, arrived, posted
+
+    def endpoint_cost(self, kind, idle):
+        """CPU seconds of one request of `kind` alone, every process (and what its mail or render costs after)."""
+        count, rate = (8, 2.0) if kind in PASSWORDS else (30, 10.0)
+        before = self.deployment.reading()
+        results, posted, _ = run_schedule(self.site, [(i / rate, kind) for i in range(count)], self.counter)
+        self.counter += count + 1
+        self.posted += posted
+        wait_for_mails(self.deployment.smtp.handler, {key for key, _ in posted}, MAIL_WAIT)
+        time.sleep(1.5)  # the render and the task-history writes that follow the last request
+        after = self.deployment.reading()
+        busy = load_cpu.cores_busy(before, after)
+        self.windows.append((f"the cost of {kind}", busy))
+        elapsed = after.at - before.at
+        errors = summarize(results)[kind]["errors"] + summarize(results)[kind]["busy"]
+        if errors:
+            raise SystemExit(f"{errors} of {count} {kind} requests failed while measuring their cost")
+        parts = {part: max(0.0, (busy[part] - idle.get(part, 0.0)) * elapsed / count) for part in busy}
+        parts.pop("other")
+        return parts
+
+    def idle(self, seconds=4.0):
+        """Cores each part uses with no request (heartbeats, timers, the task-history flush)."""
+        before = self.deployment.reading()
+        time.sleep(seconds)
+        busy = load_cpu.cores_busy(before, self.deployment.reading())
+        self.windows.append(("the idle reading", busy))
+        return busy
+
+    def rate(self, mix, rate, seconds, label):
+        load_before = load_cpu.load_average()
+        rows, achieved, busy, arrived, posted = self.send(schedule(mix, rate, seconds, self.counter), label)
+        ok = all(
+            not row["errors"] and not row["busy"] and row["p95"] < self.p95_limits.get(kind, P95_LIMIT)
+            for kind, row in rows.items()
+        )
+        held = arrived and ok
+        p95s = ", ".join(f"{kind} {row['p95'] * 1000:.0f}" for kind, row in rows.items())
+        print(f"  {label} {rate:.1f}/s: held={held} (p95 ms: {p95s}; load {load_before:.2f})", flush=True)
+        delays, mails_per_second = mail_delays(self.deployment.smtp.handler, posted)
+        return {
+            "rate": rate,
+            "achieved": achieved,
+            "rows": rows,
+            "held": held,
+            "cpu": busy,
+            "arrived": arrived,
+            "delays": delays,
+            "mails_per_second": mails_per_second,
+            "load": (load_before, load_cpu.load_average()),
+        }
+
+    def ladder(self, mix, rates, seconds, label):
+        steps = []
+
+        def holds(rate):
+            steps.append(self.rate(mix, rate, seconds, label))
+            return steps[-1]["held"]
+
+        held, _ = rate_search(rates, holds)
+        return {"held": held, "steps": steps}
+
+    def burst(self, mix, views_rate, seconds):
+        """Every page view's latencies together, alone, then with BURST_SIGNUPS sign-ups a second over the same
+        views: {"rate", "alone", "burst"} with summary rows "views" (and "signup" during the burst)."""
+        views = schedule(tuple((kind, weight) for kind, weight in mix if kind in VIEWS), views_rate, seconds, 0)
+        alone = self.send(views, "views alone")[0]
+        with_burst = self.send(merged(views, schedule((("signup", 1),), BURST_SIGNUPS, seconds, 0)), "a burst")[0]
+        outcome = {"rate": views_rate, "alone": alone, "burst": with_burst}
+        print(
+            f"  views at {views_rate:.1f}/s: p95 {alone['views']['p95'] * 1000:.0f} ms alone, "
+            f"{with_burst['views']['p95'] * 1000:.0f} ms with {BURST_SIGNUPS} sign-ups a second "
+            f"(sign-ups' p95 {with_burst['signup']['p95'] * 1000:.0f} ms, {with_burst['signup']['busy']} refused)",
+            flush=True,
+        )
+        return outcome
+
+    def drain(self, count, workers):
+        """Post `count` contact forms with no worker running, then time how fast `workers` processes deliver them."""
+        self.deployment.stop_workers()
+        keys = set()
+        for n in range(count):
+            status, key = self.site.do("contact", self.counter + n)
+            if status == EXPECTED["contact"]:
+                keys.add(key)
+        self.counter += count + 1
+        self.deployment.start_workers(workers)
+        handler = self.deployment.smtp.handler
+        if not wait_for_mails(handler, keys, timeout=300):
+            raise SystemExit(f"{workers} worker process(es) did not deliver the backlog within 300 s")
+        arrivals = [
+            at
+            for record, at in zip(list(handler.messages), list(handler.arrivals), strict=False)
+            if mail_key(record) in keys
         ]
-        for step in outcome["steps"]:
-            delays = step["delays"]
-            delay = f"{ms(statistics.median(delays))} / {ms(quantile(delays, 0.95))}" if delays else "-"
-            step_cells = [f"{step['rate']:g}", f"{step['achieved']:.1f}"]
-            mail_cells = [f"{step['mails_per_second']:.1f}", delay]
-            for i, (kind, row) in enumerate(step["rows"].items()):
-                first = i == 0
-                cells = [
-                    *(step_cells if first else ["", ""]),
-                    kind,
-                    str(row["n"]),
-                    ms(row["p50"]),
-                    ms(row["p95"]),
-                    ms(row["p99"]),
-                    str(row["errors"]),
-                    *(mail_cells if first else ["", ""]),
-                ]
-                lines.append("| " + " | ".join(cells) + " |")
-        held = [step["rate"] for step in outcome["steps"] if step["held"]]
-        one, two = outcome["drain"]
-        parts = list(outcome["steps"][0]["cpu"])
-        lines += [
-            "",
-            "CPU used while each rate ran, in cores busy (1.0 = one core all the time), and in CPU milliseconds per "
-            "request done:",
-            "",
-            "| rate asked | " + " | ".join(parts) + " |",
-            "|---:|" + "---:|" * len(parts),
-        ]
-        for step in outcome["steps"]:
-            busy = step["cpu"]
-            cells = [f"{busy[part]:.2f} ({busy[part] / step['achieved'] * 1000:.0f} ms)" for part in parts]
-            lines.append(f"| {step['rate']:g} | " + " | ".join(cells) + " |")
-        lines += [
-            "",
-            f"- Highest rate held (views, pastes and contact forms at p95 < 500 ms, no error on any endpoint): "
-            f"**{max(held) if held else 'none'} requests/s**"
-            + (f" ({max(held) * (1 - dict(MIX)['view'] / 100):.1f} writes/s)" if held else "")
-            + f". A sign-up's floor is one PBKDF2 password hash: {ms(outcome['hash'])} ms in this run.",
-            f"- Loss: {outcome['lost']} of the mails asked for missing after the run "
-            f"({'all arrived' if outcome['complete'] else 'NOT all arrived'}), {outcome['duplicates']} duplicate(s).",
-            f"- Mail delivery with a backlog of {backlog} contact mails: one worker process {one:.1f} mails/s, two "
-            f"{two:.1f} mails/s (x{two / one:.2f}).",
-            "",
-        ]
-    return "\n".join(lines)
+        return (len(arrivals) - 1) / (max(arrivals) - min(arrivals))  # from the first mail: start-up left out
+
+    def mail_check(self):
+        expected = {key for key, _ in self.posted}
+        complete = wait_for_mails(self.deployment.smtp.handler, expected, timeout=120)
+        received = Counter(mail_key(record) for record in list(self.deployment.smtp.handler.messages))
+        duplicates = sum(count - 1 for key, count in received.items() if key in expected and count > 1)
+        return {"asked": len(expected), "lost": len(expected - set(received)), "complete": complete, "dup": duplicates}
+
+
+def bench_candidate(args, mix, directory):
+    """This checkout: the endpoints' costs, the limit, a ladder per web model, the burst and the drain."""
+    deployment = Deployment(args.broker, Path(directory) / "candidate", REPO)
+    try:
+        deployment.start_workers(2)
+        deployment.start_web(args.web[0])
+        run = Run(deployment, Site(deployment.web.base_url))
+        run.site.warm_up(20)
+        print("Each endpoint alone:", flush=True)
+        idle = run.idle()
+        costs = {kind: run.endpoint_cost(kind, idle) for kind, _ in mix}
+        for kind, parts in costs.items():
+            print(f"  {kind}: {sum(parts.values()) * 1000:.1f} ms CPU", flush=True)
+        limit, per_request = mix_limit(
+            {kind: sum(parts.values()) for kind, parts in costs.items()},
+            mix_shares(mix),
+            load_cpu.CORES,
+            idle=sum(value for part, value in idle.items() if part != "other"),
+        )
+        print(f"The mix's CPU limit: {limit:.1f} requests/s ({per_request * 1000:.2f} ms CPU a request)", flush=True)
+        run.p95_limits = password_p95_limits(costs)
+        rates = args.rates or [round(share * limit, 1) for share in LADDER]
+        views_rate = round(BURST_VIEWS * limit, 1)
+        ladders, bursts = {}, {}
+        for model in args.web:
+            if deployment.web is None:
+                deployment.start_web(model)
+            ladders[model_name(model)] = run.ladder(mix, rates, args.seconds, model_name(model))
+            bursts[model_name(model)] = run.burst(mix, views_rate, args.burst_seconds)
+            deployment.stop_web()
+        deployment.start_web(args.web[0])
+        mail = run.mail_check()
+        drain = (run.drain(args.backlog, 1), run.drain(args.backlog, 2)) if args.backlog else None
+        return {
+            "costs": costs,
+            "idle": idle,
+            "limit": limit,
+            "p95_limits": run.p95_limits,
+            "per_request": per_request,
+            "ladders": ladders,
+            "bursts": bursts,
+            "mail": mail,
+            "drain": drain,
+            "windows": run.windows,
+        }
+    finally:
+        deployment.close()
+
+
+def bench_baseline(args, mix, rates, views_rate, p95_limits, directory):
+    """The baseline commit, exported from git and started as this checkout is: its ladder and its burst."""
+    checkout = Path(directory) / "baseline-code"
+    checkout.mkdir()
+    archive = subprocess.run(["git", "archive", args.baseline], cwd=REPO, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(checkout)], input=archive, check=True)
+    deployment = Deployment(args.broker, Path(directory) / "baseline", checkout)
+    try:
+        deployment.start_workers(2)
+        deployment.start_web(args.baseline_web)
+        run = Run(deployment, Site(deployment.web.base_url))
+        run.site.warm_up(20)
+        run.p95_limits = p95_limits
+        ladder = run.ladder(mix, rates, args.seconds, f"baseline {args.baseline}")
+        burst = run.burst(mix, views_rate, args.burst_seconds)
+        return {"ladder": ladder, "burst": burst, "mail": run.mail_check(), "windows": run.windows}
+    finally:
+        deployment.close()
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--broker", default="cluster,single", help="cluster, single, or both (comma-separated)")
-    parser.add_argument("--rates", default="2,4,6,8,12,16,24", help="requests per second to try, in order")
-    parser.add_argument("--seconds", type=int, default=20, help="how long each rate runs (at most 120)")
-    parser.add_argument("--web-workers", type=int, default=4)
+    parser.add_argument("--mix", choices=sorted(MIXES), default="pastebin")
+    parser.add_argument("--broker", choices=("single", "cluster"), default="single")
+    parser.add_argument("--web", default=DEPLOYED_WEB, help="gunicorn models, comma-separated: sync:4, gthread:2x8 …")
+    parser.add_argument("--baseline", default=BASELINE, help="the commit run as the baseline (git revision)")
+    parser.add_argument("--baseline-web", default="sync:4", type=web_model, help="its gunicorn model (its deploy's)")
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--rates", help="requests/s to try, comma-separated, instead of the ladder from the limit")
+    parser.add_argument("--seconds", type=int, default=10, help="how long each rate runs (at most 60)")
+    parser.add_argument("--burst-seconds", type=int, default=10)
     parser.add_argument("--backlog", type=int, default=200, help="mails drained by one, then two worker processes")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    parser.add_argument("--write-scaling", action="store_true", help="also rewrite the figures of docs/scaling.md")
     args = parser.parse_args()
-    rates = [float(rate) for rate in args.rates.split(",")]
-    seconds = min(args.seconds, 120)
-    outcomes = {}
-    for broker in args.broker.split(","):
-        outcomes[broker] = bench_broker(broker, rates, seconds, args.web_workers, min(args.backlog, 2000))
-    text = report(outcomes, seconds, args.web_workers, min(args.backlog, 2000))
+    args.web = [web_model(text) for text in args.web.split(",")]
+    args.rates = [float(rate) for rate in args.rates.split(",")] if args.rates else None
+    args.seconds = min(args.seconds, 60)
+    args.backlog = min(args.backlog, 2000)
+    mix = MIXES[args.mix]
+    load_before = load_cpu.load_average()
+    print(f"1-minute load average before the run: {load_before:.2f} on {load_cpu.CORES} cores", flush=True)
+    with tempfile.TemporaryDirectory(prefix="djangobin-load-") as directory:
+        candidate = bench_candidate(args, mix, directory)
+        baseline = None
+        if not args.no_baseline:
+            rates = args.rates or [round(share * candidate["limit"], 1) for share in LADDER]
+            views_rate = round(BURST_VIEWS * candidate["limit"], 1)
+            baseline = bench_baseline(args, mix, rates, views_rate, candidate["p95_limits"], directory)
+    windows = candidate["windows"] + (baseline["windows"] if baseline else [])
+    reasons = load_cpu.quiet_reasons(load_before, windows)
+    text = report(args, mix, candidate, baseline, load_before, reasons)
     print(text)
-    if not args.no_write:
+    if reasons:
+        print("Not written into the docs: the machine was busy.\n- " + "\n- ".join(reasons))
+    elif not args.no_write:
         write_section(SECTION, text)
-    if any(outcome["lost"] for outcome in outcomes.values()):
+        if args.write_scaling:
+            write_scaling(args, candidate)
+    if candidate["mail"]["lost"] or (baseline and baseline["mail"]["lost"]):
         raise SystemExit("mail was lost")
 
 

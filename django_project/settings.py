@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "djangobin.middleware.ContentSecurityPolicyMiddleware",
+    "djangobin.middleware.HashingBusyMiddleware",
 ]
 
 ROOT_URLCONF = "django_project.urls"
@@ -109,6 +110,18 @@ DATABASES = {"default": _database(env_str("DATABASE_URL"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = ["djangobin.auth.UsernameOrEmailBackend"]
+# The first hashes new passwords: Django's PBKDF2 in a low-priority thread, so a burst of sign-ups or logins does
+# not stall page views (djangobin/hashers.py); the others verify passwords stored by other hashers.
+PASSWORD_HASHERS = [
+    "djangobin.hashers.BackgroundPBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# Requests of one web process that may wait for a password hash at once; one more gets a 503 page at once. Keep it
+# under gunicorn's threads per process (deploy/gunicorn.conf.py), so page views always have threads left.
+PASSWORD_HASH_QUEUE = env_int("DJANGO_PASSWORD_HASH_QUEUE", 4, minimum=1)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -23,12 +23,12 @@ READY_LINE = "Worker process is ready for action"
 
 
 class Process:
-    def __init__(self, name, args, env, log_path):
+    def __init__(self, name, args, env, log_path, cwd=REPO):
         self.name = name
         self.log_path = log_path
         self._log = open(log_path, "ab")  # noqa: SIM115  (kept open for the life of the process)
         self.popen = subprocess.Popen(
-            args, cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+            args, cwd=cwd, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
     def log(self):
@@ -90,10 +90,11 @@ class ScratchDatabase:
     """A fresh database per system, copied from one that `migrate` built once per test run (running the migrations
     for each system took seconds): a SQLite file, or a PostgreSQL database when DATABASE_URL names one."""
 
-    _templates = {}  # DATABASE_URL of the test run -> its migrated template (a file path, or a database name)
+    _templates = {}  # (DATABASE_URL, checkout) of the test run -> its migrated template (a path, or a database name)
 
-    def __init__(self, directory):
+    def __init__(self, directory, repo=REPO):
         base = os.environ.get("DATABASE_URL", "")
+        self._key = (base, str(repo))  # another checkout (a bench's baseline) may have other migrations
         self._pg = base.startswith(("postgres://", "postgresql://"))
         self._base = base
         if self._pg:
@@ -105,9 +106,9 @@ class ScratchDatabase:
 
     def create(self, migrate):
         """Create this database from the migrated template; `migrate(url)` builds the template the first time."""
-        template = self._templates.get(self._base)
+        template = self._templates.get(self._key)
         if template is None:
-            template = self._templates[self._base] = self._template(migrate)
+            template = self._templates[self._key] = self._template(migrate)
         if self._pg:
             pg_execute(self._base, f'CREATE DATABASE "{self.name}" TEMPLATE "{template}"')
         else:
@@ -135,7 +136,7 @@ class ScratchDatabase:
     @classmethod
     def drop_templates(cls):
         """Remove the templates of this test run (pytest_sessionfinish calls this)."""
-        for base, template in cls._templates.items():
+        for (base, _), template in cls._templates.items():
             if base.startswith(("postgres://", "postgresql://")):
                 pg_execute(base, f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
             else:
@@ -152,10 +153,13 @@ def _pg_url(base, name):
 
 
 class System:
-    def __init__(self, directory, rabbitmq_url, smtp=None, env=None):
+    """`repo` is the checkout whose code runs: this one, or another commit's (bench/load.py's baseline)."""
+
+    def __init__(self, directory, rabbitmq_url, smtp=None, env=None, repo=REPO):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.database = ScratchDatabase(self.directory)
+        self.repo = Path(repo)
+        self.database = ScratchDatabase(self.directory, repo)
         self.processes = []
         self.env = {
             **os.environ,
@@ -178,7 +182,7 @@ class System:
     def manage(self, *args, check=True, timeout=120, env=None):
         return subprocess.run(
             [sys.executable, "manage.py", *args],
-            cwd=REPO,
+            cwd=self.repo,
             env={**self.env, **(env or {})},
             check=check,
             capture_output=True,
@@ -197,7 +201,7 @@ class System:
     def start_program(self, name, argv, env=None):
         """Start any program (gunicorn, honcho …) in the repository with this system's environment."""
         log_path = self.directory / f"{name}-{len(self.processes)}.log"
-        process = Process(name, argv, {**self.env, **(env or {})}, log_path)
+        process = Process(name, argv, {**self.env, **(env or {})}, log_path, cwd=self.repo)
         self.processes.append(process)
         return process
 

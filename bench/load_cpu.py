@@ -1,0 +1,116 @@
+"""Where bench/load.py's CPU goes: each part of the system read from /proc, the machine as a whole, and whether
+anything else used the machine while the bench measured (then its figures are not written into the docs).
+
+A part is a tree of processes. Its CPU is the sum, over the tree's living processes, of what each used itself and
+what its children that ended used (`cutime`, `cstime`): a PostgreSQL backend or a gunicorn worker that exits within
+a window is counted by the parent that reaped it, so nothing is lost between two readings and nothing counted
+twice.
+"""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+TICK = os.sysconf("SC_CLK_TCK")
+CORES = os.cpu_count() or 1
+# A machine is quiet enough to measure on when its 1-minute load average before the run is at most this share of
+# its cores, and when processes outside the bench's own parts used at most this share of them during every window.
+QUIET_LOAD = 0.5
+QUIET_OTHER = 0.1
+# Server processes found by name: the whole PostgreSQL server and every RabbitMQ node on the machine (the bench's
+# are the only load on them when the machine is quiet).
+SERVERS = {"postgresql": ("postgres",), "rabbitmq": ("beam.smp", "epmd")}
+
+
+def process_table():
+    """{pid: (parent pid, command name, CPU seconds of itself and of its children that ended)}, from /proc."""
+    table = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, tail = stat.read_text().rsplit(")", 1)
+        except (OSError, ValueError):
+            continue  # ended while listed
+        pid, name = head.split(" (", 1)
+        fields = tail.split()
+        table[int(pid)] = (int(fields[1]), name, sum(int(value) for value in fields[11:15]) / TICK)
+    return table
+
+
+def own_cpu():
+    """This process's CPU seconds, every thread (the load generator and the SMTP sink), without its children."""
+    times = os.times()
+    return times.user + times.system
+
+
+def machine_busy():
+    """CPU seconds the machine spent on anything but idle and I/O wait since boot, every core together."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (
+        int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
+    )
+    return (user + nice + system + irq + softirq + steal) / TICK
+
+
+def load_average():
+    return os.getloadavg()[0]
+
+
+def tree_cpu(table, roots):
+    """CPU seconds of the processes `roots` and all their living descendants (see the module's docstring)."""
+    children = {}
+    for pid, (parent, _, _) in table.items():
+        children.setdefault(parent, []).append(pid)
+    total, todo, seen = 0.0, [pid for pid in roots if pid in table], set()
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        total += table[pid][2]
+        todo += children.get(pid, [])
+    return total
+
+
+def server_roots(table, names):
+    """The top processes named one of `names` (a postmaster, a RabbitMQ node), not their children of that name."""
+    return [pid for pid, (parent, name, _) in table.items() if name in names and table.get(parent, (0, ""))[1] != name]
+
+
+@dataclass
+class Reading:
+    at: float
+    parts: dict
+    machine: float
+
+
+def reading(at, processes):
+    """The CPU seconds of every part at `at` (time.monotonic()): `processes` maps a part to its root pids; the
+    servers, and the bench itself, are added."""
+    table = process_table()
+    parts = {name: tree_cpu(table, roots) for name, roots in processes.items()}
+    for part, names in SERVERS.items():
+        parts[part] = tree_cpu(table, server_roots(table, names))
+    parts["load generator"] = own_cpu()
+    return Reading(at, parts, machine_busy())
+
+
+def cores_busy(before, after):
+    """{part: cores busy} between two readings, with "other": the machine's busy time that no part accounts for."""
+    elapsed = after.at - before.at
+    busy = {part: (after.parts[part] - before.parts.get(part, 0.0)) / elapsed for part in after.parts}
+    busy["other"] = max(0.0, (after.machine - before.machine) / elapsed - sum(busy.values()))
+    return busy
+
+
+def quiet_reasons(load_before, windows):
+    """Why the figures may not be trusted: [] when the machine was quiet. `windows` is [(label, cores busy)]."""
+    reasons = []
+    if load_before > QUIET_LOAD * CORES:
+        reasons.append(f"the 1-minute load average was {load_before:.2f} before the run (limit {QUIET_LOAD * CORES:g})")
+    busy = [(label, cores["other"]) for label, cores in windows if cores["other"] > QUIET_OTHER * CORES]
+    if busy:
+        label, most = max(busy, key=lambda item: item[1])
+        reasons.append(
+            f"other processes used more than {QUIET_OTHER * CORES:g} cores in {len(busy)} of {len(windows)} "
+            f"measurements (at most {most:.2f} cores, during {label})"
+        )
+    return reasons
