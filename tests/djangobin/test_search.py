@@ -442,15 +442,18 @@ def test_a_phrase_is_checked_among_the_newest_snippets_holding_all_its_words(mon
 def test_when_the_newest_window_holds_too_few_matches_all_of_them_are_searched(monkeypatch):
     from djangobin.search import index
 
+    me, someone = make_user(), make_user()
     old = [make_snippet(title=f"old {n}", code="needle\n") for n in range(3)]
+    mine = make_snippet(title="mine", code="needle\n", user=me, exposure=Exposure.PRIVATE)
+    make_snippet(title="theirs", code="needle\n", user=someone, exposure=Exposure.PRIVATE)
     for n in range(10):
         make_snippet(title=f"filler {n}", code="hay\n")
     # The planner "expects" the word in every snippet: the first window is the newest few ids, which miss them all.
     monkeypatch.setattr(index, "_postgresql_estimate", lambda match: (Snippet.objects.latest("pk").pk, 1.0))
 
-    matches = snippet_ids_matching(parse_query("needle"), now=timezone.now())
+    matches = snippet_ids_matching(parse_query("needle"), now=timezone.now(), viewer_id=me.pk)
 
-    assert sorted(matches.ids) == sorted(snippet.pk for snippet in old) and not matches.cut
+    assert sorted(matches.ids) == sorted(snippet.pk for snippet in [*old, mine]) and not matches.cut
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL planner setting")
