@@ -183,9 +183,10 @@ def snippet_ids_matching(
     phrases = connection.vendor == "postgresql" and plan.loose != plan.match
     count = PHRASE_CANDIDATES if phrases else SEARCH_CANDIDATES
     scored = _newest(plan.loose if phrases else plan.match, where, params, count, ranked=not phrases)
-    cut = len(scored) > count
+    more = len(scored) > count
     if phrases:
         scored = _phrases_checked(plan.match, [pk for pk, _ in scored[:count]])
+    cut = more or len(scored) > SEARCH_CANDIDATES
     candidates = sorted(scored, reverse=True)[:SEARCH_CANDIDATES]
     best = sorted(candidates, key=lambda row: (-row[1], -row[0]))
     return Matches([pk for pk, _ in best[:limit]], cut)

@@ -423,6 +423,17 @@ def test_a_search_that_found_every_match_does_not_say_older_ones_may_match(clien
     assert "older ones may match too" not in response.content.decode()
 
 
+def test_a_phrase_found_more_often_than_the_search_ranks_says_older_ones_may_match(monkeypatch):
+    from djangobin.search import index
+
+    monkeypatch.setattr(index, "SEARCH_CANDIDATES", 2)
+    found = [make_snippet(title=f"in order {n}", code="a comment\n") for n in range(3)]
+
+    matches = snippet_ids_matching(parse_query('"a comment"'), now=timezone.now())
+
+    assert sorted(matches.ids) == sorted(snippet.pk for snippet in found[1:]) and matches.cut
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="FTS5 reads phrases from its index")
 def test_a_phrase_is_checked_among_the_newest_snippets_holding_all_its_words(monkeypatch):
     from djangobin.search import index
