@@ -166,12 +166,16 @@ def measure(args, rng):
 
     from djangobin.selectors import snippets_search
 
-    results = {"new": [], "bands": {}}
+    results = {"new": [], "bands": {}, "cut": {}}
     words, japanese = build(args.rows, rng)
     owner = get_user_model().objects.get(username="owner")
+    cut = set()
 
     def new(query):
-        return snippets_search(query=query, user=owner)
+        found = snippets_search(query=query, user=owner)
+        if found.cut:
+            cut.add(query)
+        return found
 
     chosen = queries(words, japanese, args.queries, rng)
     results["load"] = os.getloadavg()[0]
@@ -181,6 +185,7 @@ def measure(args, rng):
         seconds = timed(new, query)
         results["new"].append(seconds)
         results["bands"].setdefault(band, []).append(seconds)
+        results["cut"][band] = results["cut"].get(band, 0) + (query in cut)
     same = [(kind, query) for kind, query in chosen if kind in ("common", "medium", "rare", "in most pastes")]
     same = same[: args.baseline_queries]
     results["new_same"] = [timed(new, query) for _, query in same]
@@ -200,24 +205,27 @@ scan of the pastes holding such text). The baseline is the old search, `title LI
 '%q%'` over public live snippets, newest first, timed on the first single-word queries of the same list in the same
 run. Absolute times move with the machine's load, given with each run; the ratio is the comparison.
 
-How the search stays bounded: each index is asked for the newest 200 matching snippets the searcher may see (FTS5
-walks its matches newest first; PostgreSQL either reads the GIN index or walks the primary key backwards, whichever
-its statistics say is cheaper), those are ranked (`bm25`; `ts_rank` over the stored `search_document`), and the best
-100 are shown. A word in almost every paste costs about as much as a rare one.
+The "cut" column counts the queries whose page said that older snippets may match too (more matches than the
+search looked at).
 
-Where the time goes on PostgreSQL: for a rare word the GIN index hands over its few rows; for a word in most pastes
-the planner walks the primary key backwards and finds 200 visible matches within a few hundred rows. The costly band
-is in between (words in 1 to 10 % of pastes): the walk backwards then reads thousands of rows and decompresses each
-row's stored vector to test it, or the bitmap path fetches every matching row from the heap. With 500 candidates
-instead of 200 that band's p95 was 176-196 ms on the loaded machine (p95 of all queries 158 ms); fewer candidates
-bound it. `ALTER COLUMN search_document SET COMPRESSION lz4` roughly halved the walk in one trial (not adopted: not
-every PostgreSQL build has lz4)."""
+How the search stays bounded: each index is asked for the newest 200 matching snippets the searcher may see, those
+are ranked (`bm25`; `ts_rank` over the stored `search_document`), and the best 100 are shown. FTS5 walks its matches
+newest first and stops there. PostgreSQL's planner estimates well how many rows a word matches but misjudges what
+walking the primary key backwards costs (each row's stored vector is read and decompressed to test it): so the
+search takes its estimate and looks first in the window of newest ids where it expects twice the candidates it
+needs, through bitmaps of the word index and of that window ANDed (plain index scans off for that statement; a
+window of at most 5,000 ids may be walked), then, if that window fell short, among all the word index's matches. A
+phrase is checked on the newest 1,000 snippets holding all its words (the GIN index knows no positions: a phrase
+of two common words made the walk read the whole table). A substring of 2 characters, which has no trigram to look
+up, is checked on `search_unspaced` (migration 0017), the few characters of such text a paste holds, instead of its
+whole title and code."""
 
 
-def _row(label, values):
-    """A table row: count, p50, p95 and max of `values` (seconds)."""
+def _row(label, values, cut=None):
+    """A table row: count, p50, p95 and max of `values` (seconds), and how many said older snippets may match."""
     cuts = percentiles(values)
-    return f"| {label} | {len(values)} | {ms(cuts['p50'])} | {ms(cuts['p95'])} | {ms(max(values))} |"
+    said = "-" if cut is None else f"{cut}"
+    return f"| {label} | {len(values)} | {ms(cuts['p50'])} | {ms(cuts['p95'])} | {ms(max(values))} | {said} |"
 
 
 def report(args, vendor, results):
@@ -230,10 +238,10 @@ def report(args, vendor, results):
         f"{time.strftime('%Y-%m-%d')}, {args.rows:,} snippets, {len(new)} queries; the machine's load average was "
         f"{results['load']:.1f} on 2 cores when the queries began.",
         "",
-        "| queries | count | p50 | p95 | max |",
-        "|---|---|---|---|---|",
-        _row("all, full-text search", new),
-        *(_row(band, values) for band, values in sorted(results["bands"].items())),
+        "| queries | count | p50 | p95 | max | cut |",
+        "|---|---|---|---|---|---|",
+        _row("all, full-text search", new, sum(results["cut"].values())),
+        *(_row(band, values, results["cut"][band]) for band, values in sorted(results["bands"].items())),
         _row("baseline queries, full-text search", new_same),
         _row("the same queries, old LIKE scan", old),
         "",

@@ -183,16 +183,19 @@ def snippets_search(*, query: str, user, mine: bool = False) -> Sequence:
     that searches nothing (the search form refuses those first)."""
     parsed = parse_query(query)
     viewer_id = user.pk if user.is_authenticated else None
-    ids = snippet_ids_matching(parsed, now=timezone.now(), viewer_id=viewer_id, only_viewer=bool(mine and viewer_id))
-    return _SearchResults(ids, parsed)
+    matches = snippet_ids_matching(
+        parsed, now=timezone.now(), viewer_id=viewer_id, only_viewer=bool(mine and viewer_id)
+    )
+    return _SearchResults(matches.ids, parsed, cut=matches.cut)
 
 
 class _SearchResults(Sequence):
     """Snippets by id, in the given order, loaded a slice at a time (a paginator reads only the page it shows),
-    each with its title and excerpt marked."""
+    each with its title and excerpt marked; `cut` when only the newest candidates were searched."""
 
-    def __init__(self, ids: list[int], query: Query):
+    def __init__(self, ids: list[int], query: Query, *, cut: bool = False):
         self.ids = ids
+        self.cut = cut
         self.pattern = query_pattern(query)
 
     def __len__(self):

@@ -103,8 +103,8 @@ def test_the_fork_migration_keeps_the_search_index_following_edits_both_ways(lat
     snippet = make_snippet(code="aardvark\n")
     snippet.original_code = "zebra\n"
     snippet.save()
-    assert set(snippet_ids_matching(parse_query("zebra"), now=timezone.now())) == {snippet.pk}
-    assert set(snippet_ids_matching(parse_query("aardvark"), now=timezone.now())) == set()
+    assert set(snippet_ids_matching(parse_query("zebra"), now=timezone.now()).ids) == {snippet.pk}
+    assert set(snippet_ids_matching(parse_query("aardvark"), now=timezone.now()).ids) == set()
 
 
 def test_the_line_end_migration_gives_browser_pastes_lf_and_leaves_every_api_paste_byte_for_byte():
@@ -183,8 +183,8 @@ def test_the_revisions_migration_makes_every_existing_snippet_its_own_revision_1
     # The search index still follows the snippet row: an edit is found by its new words, not its old ones.
     snippet_edit(snippet=snippet, user=AnonymousUser(), authored_slugs=["old1"], code="zebra = 1\n",
                  language=snippet.language, base_revision=1)  # fmt: skip
-    assert snippet_ids_matching(parse_query("zebra"), now=timezone.now()) == [snippet.pk]
-    assert snippet_ids_matching(parse_query("aardvark1"), now=timezone.now()) == []
+    assert snippet_ids_matching(parse_query("zebra"), now=timezone.now()).ids == [snippet.pk]
+    assert snippet_ids_matching(parse_query("aardvark1"), now=timezone.now()).ids == []
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -210,7 +210,7 @@ def test_the_substring_migration_indexes_the_snippets_already_there_and_the_new_
     new = make_snippet(code="y = 'テキストエディタ'\n")
 
     def found(text):
-        return set(snippet_ids_matching(parse_query(text), now=timezone.now()))
+        return set(snippet_ids_matching(parse_query(text), now=timezone.now()).ids)
 
     assert found("テキスト") == {existing[0].pk, new.pk}
     assert found("日本") == {existing[0].pk}
@@ -225,4 +225,19 @@ def test_the_substring_migration_keeps_its_own_copies_of_what_the_queries_repeat
     assert migration.UNSPACED_CLASS == syntax.UNSPACED_CLASS
     assert migration.INDEXED_CHARACTERS == index.INDEXED_CHARACTERS
     assert index.PG_SUBSTRING_TEXT.replace("s.", "") == migration.PG_SUBSTRING_TEXT
-    assert index.PG_SUBSTRING_ROWS.replace("s.", "") == migration.PG_SUBSTRING_ROWS
+    rows = f"(title::text || ' ' || original_code) ~ '{syntax.UNSPACED_CLASS}'"
+    assert rows == migration.PG_SUBSTRING_ROWS
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the column is PostgreSQL's")
+def test_the_unspaced_column_holds_only_the_runs_of_scripts_without_spaces_and_nothing_for_other_pastes():
+    japanese = make_snippet(title="メモ", code="x = 'abc日本語のdef' # 東京\n")
+    latin = make_snippet(title="plain", code="x = 'café'\n")
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, search_unspaced FROM djangobin_snippet WHERE id IN (%s, %s)", [japanese.pk, latin.pk]
+        )
+        columns = dict(cursor.fetchall())
+
+    assert columns == {japanese.pk: "メモ 日本語の 東京 ", latin.pk: None}

@@ -119,13 +119,13 @@ def test_the_index_follows_edits_deletes_and_the_purge(client):
 
     assert titles(client, "newword") == ["after"]
     for word in ("oldword", "goneword", "purgedword"):
-        assert snippet_ids_matching(parse_query(word), now=now - timedelta(days=60)) == []
+        assert snippet_ids_matching(parse_query(word), now=now - timedelta(days=60)).ids == []
 
 
 def test_results_are_bounded_however_many_snippets_match():
     for n in range(5):
         make_snippet(title=f"common {n}", code="common\n")
-    assert len(snippet_ids_matching(parse_query("common"), now=timezone.now(), limit=3)) == 3
+    assert len(snippet_ids_matching(parse_query("common"), now=timezone.now(), limit=3).ids) == 3
 
 
 def test_query_words_are_lower_cased_split_at_punctuation_deduplicated_and_bounded():
@@ -373,13 +373,106 @@ def test_a_substring_of_three_characters_or_more_is_looked_up_in_the_substring_i
         if connection.vendor == "postgresql":
             # The condition alone, every other path turned off: the planner takes the index only if the query's
             # expressions are the index's.
-            where = f"{index.PG_SUBSTRING_ROWS} AND {index.PG_SUBSTRING_TEXT} ILIKE '%%日本語%%'"
+            where = "s.search_unspaced IS NOT NULL AND s.search_unspaced ILIKE '%%日本語%%'"
             cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute(f"EXPLAIN SELECT s.id FROM djangobin_snippet s WHERE {where}")  # noqa: S608
         else:
             cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
         plan = "\n".join(" ".join(str(column) for column in row) for row in cursor.fetchall())
     if connection.vendor == "postgresql":
-        assert "djangobin_snippet_substrings" in plan, plan
+        assert "djangobin_snippet_unspaced " in plan, plan
     else:
         assert "VIRTUAL TABLE INDEX 0:L" in plan, plan  # FTS5 was handed the LIKE
+
+
+def test_a_term_mixing_scripts_or_a_phrase_of_such_runs_is_found_only_as_typed(client):
+    make_snippet(title="mixed", code="id = 'ab日本語cd 東京 タワー'\n")
+
+    assert titles(client, "b日本語c") == ["mixed"]
+    assert titles(client, "x日本語") == []
+    assert titles(client, '"東京 タワー"') == ["mixed"]
+    assert titles(client, '"タワー 東京"') == []
+
+
+# Bounds: each index is asked for its newest candidates only, and the page says so when there were more.
+
+
+def test_only_the_newest_candidates_are_ranked_and_the_page_says_older_ones_may_match(client, monkeypatch):
+    from djangobin.search import index
+
+    monkeypatch.setattr(index, "SEARCH_CANDIDATES", 2)
+    for n in range(4):
+        make_snippet(title=f"common {n}", code="common\n")
+
+    response = client.get("/search/", {"query": "common"})
+
+    assert [snippet.title for snippet in response.context["page"]] == ["common 3", "common 2"]
+    assert "older ones may match too" in response.content.decode()
+
+
+def test_a_search_that_found_every_match_does_not_say_older_ones_may_match(client, monkeypatch):
+    from djangobin.search import index
+
+    monkeypatch.setattr(index, "SEARCH_CANDIDATES", 2)
+    for n in range(2):
+        make_snippet(title=f"common {n}", code="common\n")
+
+    response = client.get("/search/", {"query": "common"})
+
+    assert len(response.context["page"]) == 2
+    assert "older ones may match too" not in response.content.decode()
+
+
+def test_a_phrase_found_more_often_than_the_search_ranks_says_older_ones_may_match(monkeypatch):
+    from djangobin.search import index
+
+    monkeypatch.setattr(index, "SEARCH_CANDIDATES", 2)
+    found = [make_snippet(title=f"in order {n}", code="a comment\n") for n in range(3)]
+
+    matches = snippet_ids_matching(parse_query('"a comment"'), now=timezone.now())
+
+    assert sorted(matches.ids) == sorted(snippet.pk for snippet in found[1:]) and matches.cut
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="FTS5 reads phrases from its index")
+def test_a_phrase_is_checked_among_the_newest_snippets_holding_all_its_words(monkeypatch):
+    from djangobin.search import index
+
+    monkeypatch.setattr(index, "PHRASE_CANDIDATES", 3)
+    oldest = make_snippet(title="in order", code="a comment\n")
+    newer = [make_snippet(title=f"reversed {n}", code="comment a\n") for n in range(3)]
+    newest = make_snippet(title="in order too", code="a comment\n")
+
+    matches = snippet_ids_matching(parse_query('"a comment"'), now=timezone.now())
+
+    assert matches.ids == [newest.pk] and matches.cut
+    assert oldest.pk not in matches.ids and not set(matches.ids) & {snippet.pk for snippet in newer}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the window of ids is PostgreSQL's")
+def test_when_the_newest_window_holds_too_few_matches_all_of_them_are_searched(monkeypatch):
+    from djangobin.search import index
+
+    me, someone = make_user(), make_user()
+    old = [make_snippet(title=f"old {n}", code="needle\n") for n in range(3)]
+    mine = make_snippet(title="mine", code="needle\n", user=me, exposure=Exposure.PRIVATE)
+    make_snippet(title="theirs", code="needle\n", user=someone, exposure=Exposure.PRIVATE)
+    for n in range(10):
+        make_snippet(title=f"filler {n}", code="hay\n")
+    # The planner "expects" the word in every snippet: the first window is the newest few ids, which miss them all.
+    monkeypatch.setattr(index, "_postgresql_estimate", lambda match: (Snippet.objects.latest("pk").pk, 1.0))
+
+    matches = snippet_ids_matching(parse_query("needle"), now=timezone.now(), viewer_id=me.pk)
+
+    assert sorted(matches.ids) == sorted(snippet.pk for snippet in [*old, mine]) and not matches.cut
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL planner setting")
+def test_a_search_leaves_the_planner_settings_of_the_transaction_as_they_were():
+    make_snippet(title="needle", code="needle\n")
+
+    snippet_ids_matching(parse_query("needle"), now=timezone.now())
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_indexscan')")
+        assert cursor.fetchone()[0] == "on"
