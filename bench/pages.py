@@ -503,13 +503,15 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--no-write", action="store_true", help="print the section, do not rewrite the doc")
-    parser.add_argument("--rows", help="only the rows whose page label contains this text, e.g. 'home page'")
+    parser.add_argument(
+        "--rows", help="only the rows whose page label contains this text, e.g. 'home page' (several: 'a|b')"
+    )
     parser.add_argument("--phase", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
         return run_phase(*args.phase)
     if args.rows:
-        ROWS[:] = [row for row in ROWS if args.rows in row[0]]
+        ROWS[:] = [row for row in ROWS if any(text in row[0] for text in args.rows.split("|"))]
     # A SIGTERM (a stopped `make`) ends the run through its `finally` blocks: the servers stop, the databases go.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     if shutil.which("wrk") is None:
