@@ -490,11 +490,27 @@ the table) and the paginator's `COUNT`; the tag page spent a fifth of its time b
 `tag_by_slug_or_404` (`Exists` over public snippets) and the profile page read its author twice. Now each list, the
 chips and the tag lookup are rendered or run once per `RECENT_SNIPPETS_CACHE_SECONDS` and generation; what each
 request still pays is the frame (`base.html`: about 15 `{% url %}` and 4 `{% static %}`), the session and user
-queries when signed in, and the view's own checks. On the home and settings pages three quarters of the time is the
+queries when signed in, and the view's own checks. On the home and settings pages three quarters of the time was the
 language `<select>` (Django renders each of its options through a widget template: 22,000 template includes on 200
-settings pages), which the languages branch builds once per process; the user menu costs 8 `reverse()` calls and a
-CSRF token (for its log-out form) a signed-in request. Once the results were kept, the search page spent 40 % of
-its time rendering its two form fields through Django's widget templates: they are kept too, per query string."""
+settings pages), which is now built once per process (djangobin/language_select.py). Once the results were kept,
+the search page spent 40 % of its time rendering its two form fields through Django's widget templates: they are
+kept too, per query string.
+
+Profiled again with the language `<select>` built once (issue 23, `bench/profile_pages.py`), the home page still
+cost about six times the raw view's CPU anonymous and the settings page about ten times signed in: two thirds of
+each was still the forms' other fields, each rendered through Django's templates (`as_field_group`: its group, its
+label, its widget), about 16,000 template nodes a home page. A blank form's fields are now rendered once per
+process for the values they start from (djangobin/form_parts.py: the paste form per visitor or per account defaults,
+the settings form per account settings, the token form once), keyed by those values and nothing about who asks, and
+kept in the process's bounded `pages` cache; a form sent back with errors, or started from a fork, is rendered each
+time. The frame's dozen links that take no argument were a tenth of a signed-in page (a `reverse()` walks the URL
+patterns at each call): `fixed_url` reverses each once per process. The account's defaults are read without the
+join to their language, which nothing read. What a signed-in page still pays beyond an anonymous one is mostly its
+session and user queries (a third of a signed-in trending page under the profiler), which no cache shared between
+visitors may answer, and a CSRF token for the log-out form; the settings page adds the account's defaults and its
+live and ended tokens (three queries). The snippet page kept for anonymous visitors costs what the raw view costs
+plus its kept page's lookup: both spend most of their time building the ORM query of `snippet_get_visible`, the
+same for both, which a cut would make cheaper without raising their ratio."""
 
 
 def main():
@@ -503,13 +519,15 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--no-write", action="store_true", help="print the section, do not rewrite the doc")
-    parser.add_argument("--rows", help="only the rows whose page label contains this text, e.g. 'home page'")
+    parser.add_argument(
+        "--rows", help="only the rows whose page label contains this text, e.g. 'home page' (several: 'a|b')"
+    )
     parser.add_argument("--phase", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
         return run_phase(*args.phase)
     if args.rows:
-        ROWS[:] = [row for row in ROWS if args.rows in row[0]]
+        ROWS[:] = [row for row in ROWS if any(text in row[0] for text in args.rows.split("|"))]
     # A SIGTERM (a stopped `make`) ends the run through its `finally` blocks: the servers stop, the databases go.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     if shutil.which("wrk") is None:

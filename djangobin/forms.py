@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 
 from djangobin import selectors
 from djangobin.expiration import Expiration
-from djangobin.language_select import LanguageSelect
+from djangobin.form_parts import KeptRendering
+from djangobin.language_select import LanguageSelect, plain_text_language_id
 from djangobin.models import POSTER_MAX_LENGTH, Exposure, Feedback, Language
 from djangobin.search.syntax import SearchQueryError, parse_query
 from djangobin.services.accounts import password_reset_mail_request
@@ -59,7 +60,7 @@ class LanguageField(forms.ModelChoiceField):
         return DETECT if value == DETECT else super().to_python(value)
 
 
-class SnippetForm(forms.Form):
+class SnippetForm(KeptRendering, forms.Form):
     """The paste form. The code comes typed in the box or as a file: editor.js reads a picked or dropped file into
     the box (and chooses its language); without JavaScript the file is sent and `clean` reads it, choosing the
     language from its name when the form says Detect or Plain Text. Either way the server checks the size."""
@@ -92,17 +93,21 @@ class SnippetForm(forms.Form):
     # The slug of the snippet this paste was started from; the view checks it may still be forked.
     forked_from = forms.CharField(required=False, max_length=16, widget=forms.HiddenInput, validators=[no_nul])
 
+    # An account's defaults (or none): a fork's code and title make the form one of a kind.
+    kept_initial = frozenset({"language", "expiration", "exposure"})
+
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         if not self.initial.get("language"):
-            self.initial["language"] = (
-                Language.objects.filter(lang_code="text").values_list("pk", flat=True).first()  # Plain Text
-            )
+            self.initial["language"] = plain_text_language_id()
         if user is None or not user.is_authenticated:
             self.fields["exposure"].choices = [c for c in Exposure.choices if c[0] != Exposure.PRIVATE]
             self.fields["exposure"].help_text = "Log in to create private snippets."
         self.fields["original_code"].validators.append(snippet_code_validate)
+
+    def rendering_extra(self):
+        return (self.user is not None and self.user.is_authenticated,)  # a visitor is offered no private exposure
 
     def clean_tags(self):
         return tags_parse(self.cleaned_data["tags"])
@@ -311,7 +316,7 @@ class ResendActivationForm(forms.Form):
     email = forms.EmailField()
 
 
-class SettingsForm(forms.Form):
+class SettingsForm(KeptRendering, forms.Form):
     default_language = forms.ModelChoiceField(
         queryset=Language.objects.all(),
         required=False,
@@ -323,8 +328,10 @@ class SettingsForm(forms.Form):
         required=False, label="Private profile (others cannot see your snippet list)", label_suffix=""
     )
 
+    kept_initial = frozenset({"default_language", "default_expiration", "default_exposure", "private"})
 
-class ApiTokenForm(forms.Form):
+
+class ApiTokenForm(KeptRendering, forms.Form):
     name = forms.CharField(
         max_length=100, label="Token name", help_text="What it is for, e.g. “laptop pastebinit”.", validators=[no_nul]
     )

@@ -25,9 +25,11 @@ VERSION_KEY = "languages:version"
 COMMON_LABEL = "Common languages"
 OTHERS_LABEL = "All other languages, A to Z"
 _built: dict[str, str] = {}  # version -> the options' HTML; one entry, replaced when the version changes
+_plain_text: dict[str, int | None] = {}  # version -> Plain Text's id, the paste form's first language
 
 
-def _version() -> str:
+def languages_version() -> str:
+    """The language table's version: a new one whenever a language changes (`language_choices_forget`)."""
     version = cache.get(VERSION_KEY)
     if version is None:
         cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)  # add: two processes starting agree on one
@@ -46,7 +48,7 @@ def _options(rows) -> str:
 
 def language_options_html() -> str:
     """Every language as `<option>`s in two `<optgroup>`s, none selected; rendered once per table version."""
-    version = _version()
+    version = languages_version()
     html = _built.get(version)
     if html is None:
         # Sorted here: a database's collation may put "ANTLR" before "Agda".
@@ -63,6 +65,15 @@ def language_options_html() -> str:
         _built.clear()
         _built[version] = html
     return html
+
+
+def plain_text_language_id() -> int | None:
+    """Plain Text's id (the language a new paste starts with), read once per table version."""
+    version = languages_version()
+    if version not in _plain_text:
+        _plain_text.clear()
+        _plain_text[version] = Language.objects.filter(lang_code="text").values_list("pk", flat=True).first()
+    return _plain_text[version]
 
 
 class LanguageSelect(forms.Select):

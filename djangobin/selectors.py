@@ -68,7 +68,8 @@ def author_of(user) -> Author:
     costs no query."""
     if get_user_model().author.is_cached(user):
         return getattr(user, "author", None) or Author(user=user)
-    return Author.objects.filter(user=user).select_related("default_language").first() or Author(user=user)
+    # No ordering and no join: one row by a unique key, whose language nobody reads through it.
+    return next(iter(Author.objects.filter(user=user)[:1]), None) or Author(user=user)
 
 
 def author_views_current(author: Author) -> int:

@@ -3,22 +3,41 @@
 from datetime import timedelta
 
 from django import template
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
-from djangobin import fragments
+from djangobin import form_parts, fragments
 from djangobin.highlight import line_count
 
 register = template.Library()
 
 JUST_NOW = timedelta(minutes=1)
+_fixed_urls: dict[tuple[str, str | None, str], str] = {}  # (script prefix, urlconf, name) -> URL
+
+
+@register.simple_tag
+def fixed_url(name):
+    """`{% url name %}` for a URL that takes no argument, reversed once per process: the frame of every page holds a
+    dozen, and reversing one walks the URL patterns each time."""
+    key = (get_script_prefix(), get_urlconf(), name)
+    url = _fixed_urls.get(key)
+    if url is None:
+        url = _fixed_urls[key] = reverse(name)
+    return url
 
 
 @register.simple_tag
 def recent_snippets():
     """The sidebar's newest public snippets, rendered at most every few seconds (djangobin/fragments.py)."""
     return mark_safe(fragments.recent_snippets_html())  # noqa: S308 (a template's output, escaped by it)
+
+
+@register.simple_tag
+def form_fields(form, template_name="djangobin/includes/form_fields.html"):
+    """`form`'s fields rendered through `template_name`; a blank form's are kept (djangobin/form_parts.py)."""
+    return form_parts.form_fields_html(form, template_name)
 
 
 @register.simple_tag(takes_context=True)
