@@ -464,8 +464,9 @@ the profile page, search results ("parser", which most of these pastes hold) and
 anonymous visitor sees it and as the bench user sees it signed in (wrk sends the session cookie: the profile is
 then the owner's own, the settings page theirs), loaded one right after the raw view, each alone; their target is on
 CPU a request: at most 2.5 times the raw view's anonymous, 4 times signed in (a ratio of CPU of at least 0.40 and
-0.25). The machine ({machine}) runs the bench alone, whose servers and wrk keep both cores busy (the load average at
-each round's start is given with each table); absolute rates move between runs, the paired ratios are what to compare."""
+0.25). The machine ({machine}) runs the bench alone, whose servers and wrk keep both cores busy (the load average
+at each round's start is given with each table); absolute rates move between runs, the paired ratios are what to
+compare."""
 
 
 WHY = """What makes the difference (README, "Page views"): a page view writes nothing (views are counted in the web
