@@ -11,6 +11,7 @@ the threads page views need.
 """
 
 import contextlib
+import functools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -34,16 +35,11 @@ def _lower_priority() -> None:
 
 # Started in each process at its first hash (gunicorn forks its workers before any), so never shared by a fork.
 _hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="password-hash", initializer=_lower_priority)
-_places = None
-_places_lock = threading.Lock()
 
 
+@functools.cache  # one per process, made at its first hash (settings are read by then)
 def _queue() -> threading.BoundedSemaphore:
-    global _places
-    with _places_lock:
-        if _places is None:
-            _places = threading.BoundedSemaphore(settings.PASSWORD_HASH_QUEUE)
-        return _places
+    return threading.BoundedSemaphore(settings.PASSWORD_HASH_QUEUE)
 
 
 class BackgroundPBKDF2PasswordHasher(PBKDF2PasswordHasher):

@@ -24,8 +24,8 @@ from djangobin.models import Language
 VERSION_KEY = "languages:version"
 COMMON_LABEL = "Common languages"
 OTHERS_LABEL = "All other languages, A to Z"
-_built: dict[str, str] = {}  # version -> the options' HTML; one entry, replaced when the version changes
-_plain_text: dict[str, int | None] = {}  # version -> Plain Text's id, the paste form's first language
+# version -> (the options' HTML, Plain Text's id); one entry, replaced when the version changes
+_built: dict[str, tuple[str, int | None]] = {}
 
 
 def languages_version() -> str:
@@ -48,9 +48,19 @@ def _options(rows) -> str:
 
 def language_options_html() -> str:
     """Every language as `<option>`s in two `<optgroup>`s, none selected; rendered once per table version."""
+    return _languages()[0]
+
+
+def plain_text_language_id() -> int | None:
+    """Plain Text's id (the language a new paste starts with), from the same read as the options."""
+    return _languages()[1]
+
+
+def _languages() -> tuple[str, int | None]:
+    """The language table as the paste form needs it, read once per table version and process."""
     version = languages_version()
-    html = _built.get(version)
-    if html is None:
+    built = _built.get(version)
+    if built is None:
         # Sorted here: a database's collation may put "ANTLR" before "Agda".
         rows = sorted(Language.objects.values_list("pk", "name", "lang_code"), key=lambda row: row[1].casefold())
         common = [row for row in rows if row[2] in COMMON_LANG_CODES]
@@ -62,18 +72,10 @@ def language_options_html() -> str:
             OTHERS_LABEL,
             _options(others),
         )
+        plain_text = next((pk for pk, _, lang_code in rows if lang_code == "text"), None)
         _built.clear()
-        _built[version] = html
-    return html
-
-
-def plain_text_language_id() -> int | None:
-    """Plain Text's id (the language a new paste starts with), read once per table version."""
-    version = languages_version()
-    if version not in _plain_text:
-        _plain_text.clear()
-        _plain_text[version] = Language.objects.filter(lang_code="text").values_list("pk", flat=True).first()
-    return _plain_text[version]
+        built = _built[version] = (html, plain_text)
+    return built
 
 
 class LanguageSelect(forms.Select):

@@ -75,7 +75,7 @@ def full_queue(monkeypatch):
     """This process's password-hash queue with no place left."""
     places = threading.BoundedSemaphore(1)
     places.acquire()
-    monkeypatch.setattr(hashers, "_places", places)
+    monkeypatch.setattr(hashers, "_queue", lambda: places)
     return places
 
 
@@ -91,7 +91,8 @@ def test_a_hash_asked_for_while_the_queue_is_full_is_refused_at_once(full_queue)
 
 
 def test_a_hash_that_fails_gives_its_place_back(monkeypatch):
-    monkeypatch.setattr(hashers, "_places", threading.BoundedSemaphore(1))
+    places = threading.BoundedSemaphore(1)
+    monkeypatch.setattr(hashers, "_queue", lambda: places)
     hasher = FastBackground()
 
     with pytest.raises(ValueError, match="salt"):
