@@ -3,12 +3,9 @@
 A port the kernel handed out with bind(0) is free only until the next outgoing connection takes it as its
 local port, and tests open many (RabbitMQ, PostgreSQL, SMTP): CI once saw a later listen() fail with
 "address already in use". Below the ephemeral range only our own listeners compete, and this module never
-hands the same port out twice in one process. Test runs side by side (scripts/test-passes) each get a block of
-the range of their own (TEST_PORT_BLOCK, K/N): a port one run found free and has not bound yet is never another's
-pick, which once failed a browser test's SMTP server with "address already in use".
+hands the same port out twice in one process.
 """
 
-import os
 import random
 import socket
 import threading
@@ -28,30 +25,19 @@ def _ephemeral_range():
 
 
 def free_port():
-    """A loopback TCP port nothing listens on or is bound to now, and not given out before in this process: from
-    this run's block, or from the whole range once the block is used up."""
+    """A loopback TCP port nothing listens on or is bound to now, and not given out before in this process."""
     low, high = _ephemeral_range()
-    ports = range(_LOWEST, low) if low - _LOWEST >= 1000 else range(high + 1, 65536)
+    candidates = range(_LOWEST, low) if low - _LOWEST >= 1000 else range(high + 1, 65536)
     with _lock:
-        for candidates in (_block(ports), ports):
-            for _ in range(200):
-                port = random.choice(candidates)
-                if port in _given:
+        for _ in range(200):
+            port = random.choice(candidates)
+            if port in _given:
+                continue
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
                     continue
-                with socket.socket() as sock:
-                    try:
-                        sock.bind(("127.0.0.1", port))
-                    except OSError:
-                        continue
-                _given.add(port)
-                return port
+            _given.add(port)
+            return port
     raise RuntimeError("no free loopback port found outside the ephemeral range")
-
-
-def _block(ports):
-    """This run's block of `ports` when TEST_PORT_BLOCK says K/N, else all of them."""
-    if not os.environ.get("TEST_PORT_BLOCK"):
-        return ports
-    k, n = (int(part) for part in os.environ["TEST_PORT_BLOCK"].split("/"))
-    size = len(ports) // n
-    return ports[(k - 1) * size : k * size]
