@@ -2,17 +2,28 @@
 
 A port the kernel handed out with bind(0) is free only until the next outgoing connection takes it as its
 local port, and tests open many (RabbitMQ, PostgreSQL, SMTP): CI once saw a later listen() fail with
-"address already in use". Below the ephemeral range only our own listeners compete, and this module never
-hands the same port out twice in one process.
+"address already in use". Below the ephemeral range only test runs' own listeners compete.
+
+Runs of the suite side by side (scripts/test-passes starts four) competed for them: a port one run gives to a server
+that is down for a while (an SMTP server or a broker proxy switched off, a private RabbitMQ node restarting) is free
+to the eye of another run, which gave it to a server of its own; whichever bound second failed. A listener monitor
+over one `make test` saw two ports given by two runs each. So every port given out is also reserved, for as long as
+the process that picked it lives, by an exclusive lock on a file named after it: no other run on the machine picks it.
 """
 
+import fcntl
+import os
 import random
 import socket
+import subprocess
+import tempfile
 import threading
 from pathlib import Path
 
 _LOWEST = 10000
+_RESERVATIONS = Path(tempfile.gettempdir()) / "djangobin-test-ports"
 _given = set()
+_held = []  # the locked files' descriptors: each lock lasts until this process ends
 _lock = threading.Lock()
 
 
@@ -24,20 +35,49 @@ def _ephemeral_range():
         return 32768, 60999
 
 
+def _reserve(port):
+    """Lock `port`'s file for this process's lifetime; False if another live process holds it."""
+    _RESERVATIONS.mkdir(mode=0o777, exist_ok=True)
+    fd = os.open(_RESERVATIONS / str(port), os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return False
+    _held.append(fd)
+    return True
+
+
+def _bindable(port):
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def free_port():
-    """A loopback TCP port nothing listens on or is bound to now, and not given out before in this process."""
+    """A loopback TCP port nothing listens on or is bound to now, given out by no other live test process, and not
+    given out before in this one."""
     low, high = _ephemeral_range()
     candidates = range(_LOWEST, low) if low - _LOWEST >= 1000 else range(high + 1, 65536)
     with _lock:
         for _ in range(200):
             port = random.choice(candidates)
-            if port in _given:
+            if port in _given or not _reserve(port):
                 continue
-            with socket.socket() as sock:
-                try:
-                    sock.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-            _given.add(port)
-            return port
+            _given.add(port)  # reserved now: kept even if busy, so that it is not tried again
+            if _bindable(port):
+                return port
     raise RuntimeError("no free loopback port found outside the ephemeral range")
+
+
+def bind_failure(what, port, error):
+    """`error` of `what` binding `port`, saying what holds the port now (`ss`), so that a collision names its cause."""
+    try:
+        holders = subprocess.run(["ss", "-Htanp", f"sport = :{port}"], capture_output=True, text=True, timeout=10)
+        held_by = holders.stdout.strip() or "nothing now"
+    except (OSError, subprocess.SubprocessError) as failure:
+        held_by = f"unknown ({failure})"
+    return OSError(error.errno, f"{what} on port {port}: {error.strerror}; held by: {held_by}")

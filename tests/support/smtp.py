@@ -7,7 +7,7 @@ from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
 
-from .ports import free_port
+from .ports import bind_failure, free_port
 
 
 class RecordingHandler:
@@ -89,7 +89,10 @@ class SmtpServer:
     def start(self):
         """Listen (again, after `stop()`, on the same port and with the same handler and records)."""
         self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
-        self._controller.start()
+        try:
+            self._controller.start()
+        except OSError as error:
+            raise bind_failure("SMTP server", self.port, error) from error
         return self
 
     def stop(self):

@@ -8,7 +8,7 @@ import contextlib
 import socket
 import threading
 
-from .ports import free_port
+from .ports import bind_failure, free_port
 
 
 class TcpProxy:
@@ -29,7 +29,11 @@ class TcpProxy:
     def up(self):
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
+        try:
+            listener.bind(("127.0.0.1", self.port))
+        except OSError as error:
+            listener.close()
+            raise bind_failure("proxy", self.port, error) from error
         listener.listen(16)
         self._listener = listener
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
