@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 CLASSIC = "classic"
 QUORUM = "quorum"
 QUEUE_TYPES = (CLASSIC, QUORUM)
-REDECLARE_COMMAND = "python manage.py rabbitmq_queues_redeclare"
+REDECLARE_COMMAND = "python manage.py rabbitmq_queues_redeclare --old-publishers-stopped"
 
 
 class QueueMismatch(BrokerError):
@@ -160,8 +160,9 @@ class RabbitmqBroker(DramatiqRabbitmqBroker):
             raise QueueMismatch(
                 f"RabbitMQ's queue {name!r} exists with another type or other arguments than these settings declare "
                 f"(RABBITMQ_QUEUE_TYPE={self.queue_type}, RABBITMQ_DELIVERY_LIMIT={self.delivery_limit}); "
-                f"RabbitMQ says: {error.reply_text}. A queue cannot change in place: stop the workers and run "
-                f"`{REDECLARE_COMMAND}`, which moves its messages into a queue declared as the settings say."
+                f"RabbitMQ says: {error.reply_text}. A queue cannot change in place: restart the web processes and "
+                f"the scheduler with these settings, stop the workers, and run `{REDECLARE_COMMAND}`, which moves its "
+                "messages into a queue declared as the settings say."
             ) from None
 
     def queues_check(self) -> None:

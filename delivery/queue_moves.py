@@ -7,13 +7,16 @@ declared anew, and the messages move back. Every message is published with publi
 old queue only once RabbitMQ confirmed the copy, so a crash repeats a message (same message id, which the delivery
 ledger recognises) but never loses one; running the command again finishes an interrupted move.
 
-Publishers (web processes, the scheduler) may keep running while a classic queue is re-created (the switch to
-quorum): RabbitMQ deletes a classic queue only if empty, in one step, so a message published while its queue is
-being emptied is moved on the next round, never lost. A quorum queue cannot be deleted "only if empty": it is
-counted, then deleted, and a message published in between would be lost. So a quorum queue is re-created (back to
-classic, or a new delivery limit) only when the caller says every publisher is stopped (`publishers_stopped`).
-A RabbitMQ policy cannot close that gap: `max-length 0` with `reject-publish` drops a classic queue's messages
-when it is applied, and a quorum queue under it still takes one message whenever it is empty.
+Processes with the old settings (web processes, the scheduler) must be stopped first, whatever the queue's type, and
+the caller says so (`old_publishers_stopped`): a queue cannot be deleted safely while they publish to it. RabbitMQ
+routes a message to a queue by name in the publisher's channel, then hands it to the queue; a queue deleted in between
+(even "only if empty", which a classic queue does in one step) takes the message with it, and the publisher is still
+sent a confirm, because a deleted queue ended normally. A switch with a web server on the old settings sending
+throughout lost one mail in about ten runs this way. A RabbitMQ policy (`max-length 0`, `reject-publish`) does not
+close that window either: applied to a classic queue it drops the messages already in it, and a quorum queue under it
+still takes one message whenever it is empty. Processes with the new settings may keep running: they publish only once
+all three of a queue's declarations succeeded as the settings say, and the command never deletes such a queue, so
+until it has run what they send waits in the outbox.
 """
 
 from __future__ import annotations
@@ -34,8 +37,8 @@ class QueueInUse(Exception):
     """A queue to be re-created still has consumers: its workers must be stopped first."""
 
 
-class PublishersRunning(Exception):
-    """A quorum queue is to be re-created, and the caller did not say that every publisher is stopped."""
+class OldPublishersRunning(Exception):
+    """A queue is to be re-created, and the caller did not say that every publisher with the old settings is stopped."""
 
 
 def _passive(connection, name):
@@ -99,19 +102,13 @@ def _delete_if_empty(parameters, name) -> bool | None:
             probe.close()
 
 
-def _empty_and_delete(connection, parameters, name, moving, *, publishers_stopped) -> int:
+def _empty_and_delete(connection, parameters, name, moving) -> int:
     """Move `name`'s messages to `moving` until `name` can be deleted empty; how many moved."""
     moved = 0
     while True:
         deleted = _delete_if_empty(parameters, name)
         if deleted:
             return moved
-        if deleted is None and not publishers_stopped:
-            raise PublishersRunning(
-                f"Queue {name!r} is a quorum queue, which RabbitMQ cannot delete only if empty: a message published "
-                "between its last count and its deletion would be lost. Stop the web processes and the scheduler "
-                "too, then run this again with --publishers-stopped."
-            )
         connection.channel().queue_declare(queue=moving, durable=True)
         moved += _move(connection, name, moving)
         if deleted is None and not _passive(connection, name)[0]:
@@ -120,26 +117,33 @@ def _empty_and_delete(connection, parameters, name, moving, *, publishers_stoppe
 
 
 def queue_redeclare(
-    *, connection, parameters, name: str, arguments: dict, publishers_stopped: bool = False
+    *, connection, parameters, name: str, arguments: dict, old_publishers_stopped: bool = False
 ) -> int | None:
     """Make queue `name` one declared with `arguments`, keeping its messages; how many moved (None: nothing to do).
 
-    Raises QueueInUse while the queue has consumers, and PublishersRunning for a quorum queue unless
-    `publishers_stopped` (see the module).
+    Raises QueueInUse while the queue has consumers, and OldPublishersRunning unless `old_publishers_stopped` (see the
+    module), both before anything is moved.
     """
     moving = name + MOVING_SUFFIX
     moved = None
-    # A publisher with the old settings may declare the queue again, the old way, just after it was deleted: then it
-    # is emptied once more.
+    # A process with the old settings that still runs may declare the queue again, the old way, just after it was
+    # deleted: then it is emptied once more.
     for _ in range(REDECLARE_ATTEMPTS):
         if _declared_as(connection, name, arguments):  # declares it when absent
             break
         consumers = _passive(connection, name)[1]
         if consumers:
             raise QueueInUse(f"Queue {name!r} has {consumers} consumer(s): stop every worker, then run this again.")
+        if not old_publishers_stopped:
+            raise OldPublishersRunning(
+                f"Queue {name!r} is to be re-created, and a message published to it while it is deleted would be lost. "
+                "Stop every web process and the scheduler that still runs with the old settings (those with the new "
+                "settings may keep running: what they send waits in the outbox), then run this again with "
+                "--old-publishers-stopped."
+            )
         # The temporary queue is classic, so that it can be deleted only if empty; durable, with persistent
         # messages, it survives restarts.
-        emptied = _empty_and_delete(connection, parameters, name, moving, publishers_stopped=publishers_stopped)
+        emptied = _empty_and_delete(connection, parameters, name, moving)
         logger.info("Moved %d message(s) out of %s, which is deleted.", emptied, name)
         moved = (moved or 0) + emptied
     else:
@@ -153,7 +157,7 @@ def queue_redeclare(
     return moved
 
 
-def queues_redeclare(*, broker, queue_names, publishers_stopped: bool = False) -> dict[str, int | None]:
+def queues_redeclare(*, broker, queue_names, old_publishers_stopped: bool = False) -> dict[str, int | None]:
     """Re-create each queue of `queue_names` (and its .DQ and .XQ) as `broker` declares them; {name: messages moved}."""
     connection = amqp.connect(broker.parameters)
     try:
@@ -165,7 +169,7 @@ def queues_redeclare(*, broker, queue_names, publishers_stopped: bool = False) -
                     parameters=broker.parameters,
                     name=name,
                     arguments=arguments,
-                    publishers_stopped=publishers_stopped,
+                    old_publishers_stopped=old_publishers_stopped,
                 )
         return results
     finally:

@@ -8,7 +8,7 @@ from dramatiq.brokers.rabbitmq import RabbitmqBroker as DramatiqRabbitmqBroker
 
 from delivery.amqp import node_urls
 from delivery.broker import RabbitmqBroker
-from delivery.queue_moves import PublishersRunning, QueueInUse, queues_redeclare
+from delivery.queue_moves import OldPublishersRunning, QueueInUse, queues_redeclare
 from tests.delivery.test_broker import queue_types
 
 
@@ -55,7 +55,9 @@ def quorum_broker(url):
 def test_classic_queues_become_quorum_queues_holding_every_message_of_all_three(rabbitmq_vhost):
     sent = fill_classic(rabbitmq_vhost.url)
 
-    results = queues_redeclare(broker=quorum_broker(rabbitmq_vhost.url), queue_names=["mail"])
+    results = queues_redeclare(
+        broker=quorum_broker(rabbitmq_vhost.url), queue_names=["mail"], old_publishers_stopped=True
+    )
 
     assert results == {"mail": 3, "mail.DQ": 2, "mail.XQ": 1}
     assert {name: queue["type"] for name, queue in queue_types(rabbitmq_vhost).items()} == {
@@ -75,12 +77,12 @@ def test_queues_already_as_declared_are_left_alone(rabbitmq_vhost):
     assert message_ids(rabbitmq_vhost.url, "mail") == [sent]
 
 
-def test_quorum_queues_go_back_to_classic_the_same_way_once_publishers_are_stopped(rabbitmq_vhost):
+def test_quorum_queues_go_back_to_classic_the_same_way(rabbitmq_vhost):
     broker = quorum_broker(rabbitmq_vhost.url)
     sent = broker.enqueue(message(1)).message_id
     broker.close()
     classic = RabbitmqBroker(url=node_urls(rabbitmq_vhost.url), queue_type="classic")
-    assert queues_redeclare(broker=classic, queue_names=["mail"], publishers_stopped=True)["mail"] == 1
+    assert queues_redeclare(broker=classic, queue_names=["mail"], old_publishers_stopped=True)["mail"] == 1
     assert queue_types(rabbitmq_vhost)["mail"]["type"] == "classic"
     assert message_ids(rabbitmq_vhost.url, "mail") == [sent]
 
@@ -112,18 +114,20 @@ def test_a_queue_a_worker_still_consumes_is_not_moved(rabbitmq_vhost):
     assert rabbitmq_vhost.queue_depths()["mail"] == 3
 
 
-def test_a_quorum_queue_is_not_recreated_while_publishers_may_run(rabbitmq_vhost):
-    # Given a quorum queue holding a message, to go back to classic
-    broker = quorum_broker(rabbitmq_vhost.url)
-    sent = broker.enqueue(message(1)).message_id
-    broker.close()
-    classic = RabbitmqBroker(url=node_urls(rabbitmq_vhost.url), queue_type="classic")
+@pytest.mark.parametrize("direction", ["classic to quorum", "quorum to classic"])
+def test_no_queue_is_recreated_until_the_caller_says_the_old_settings_publishers_are_stopped(rabbitmq_vhost, direction):
+    # Given a queue holding a message, to be re-created the other way
+    old_type, new_type = direction.split(" to ")
+    old = RabbitmqBroker(url=node_urls(rabbitmq_vhost.url), confirm_delivery=True, queue_type=old_type)
+    sent = old.enqueue(message(1)).message_id
+    old.close()
+    new = RabbitmqBroker(url=node_urls(rabbitmq_vhost.url), queue_type=new_type)
 
-    # When the move is asked for without saying that every publisher is stopped
-    with pytest.raises(PublishersRunning, match="--publishers-stopped"):
-        queues_redeclare(broker=classic, queue_names=["mail"])
+    # When the move is asked for without saying that the publishers with the old settings are stopped
+    with pytest.raises(OldPublishersRunning, match="--old-publishers-stopped"):
+        queues_redeclare(broker=new, queue_names=["mail"])
 
     # Then the queue is left as it was, its message in it, and no temporary queue is made
-    assert queue_types(rabbitmq_vhost)["mail"]["type"] == "quorum"
+    assert queue_types(rabbitmq_vhost)["mail"]["type"] == old_type
     assert message_ids(rabbitmq_vhost.url, "mail") == [sent]
     assert "mail.moving" not in rabbitmq_vhost.queue_depths()

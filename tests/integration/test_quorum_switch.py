@@ -1,9 +1,10 @@
 """A deployment switching RABBITMQ_QUEUE_TYPE from classic to quorum: workers refuse to start with a message
-naming the queue and the command, the web keeps taking forms, and after `manage.py rabbitmq_queues_redeclare`
-every mail (those waiting in the classic queue and those sent meanwhile) is delivered once."""
+naming the queue and the command, the web keeps taking forms, and after `manage.py rabbitmq_queues_redeclare
+--old-publishers-stopped` every mail (those waiting in the classic queue and those sent meanwhile) is delivered once."""
 
 import json
 import re
+import subprocess
 import threading
 import time
 
@@ -41,7 +42,7 @@ def test_switching_to_quorum_queues_stops_workers_clearly_and_the_move_loses_no_
     assert re.search(r"queue 'mail'.*rabbitmq_queues_redeclare", worker.log())
 
     # And after the move every mail is delivered, once
-    moved = system.manage("rabbitmq_queues_redeclare").stdout
+    moved = system.manage("rabbitmq_queues_redeclare", "--old-publishers-stopped").stdout
     assert "mail: re-created, 3 messages moved" in moved
     system.start_worker()
     mails = smtp_server.wait_for(4, timeout=60)
@@ -94,8 +95,39 @@ def outbox_rows(system):
     return json.loads(system.shell(code).splitlines()[-1])
 
 
+def whereabouts(system, vhost, missing):
+    """Where the feedback of each missing mail is (mailed or not), the outbox's rows, RabbitMQ's queues and the
+    processes' logs: whether a mail was lost or late, and where."""
+    code = (
+        "import json; from djangobin.models import Feedback; from delivery.models import OutboxMessage, "
+        "DeliveredMessage; print(json.dumps({'feedback': [[f.pk, f.message, str(f.created_on), str(f.mailed_at)] "
+        f"for f in Feedback.objects.filter(message__in={sorted(missing)!r})], 'outbox': [[r.message_id, r.args, "
+        "r.failures, r.attempts, str(r.available_at), r.last_error] for r in OutboxMessage.objects.all()], "
+        "'claimed': [[d.message_id, str(d.claimed_until)] for d in DeliveredMessage.objects.filter("
+        "delivered_at__isnull=True)]}, indent=1))"
+    )
+    queues = subprocess.run(
+        [
+            "rabbitmqctl",
+            "-q",
+            "list_queues",
+            "-p",
+            vhost.name,
+            "name",
+            "type",
+            "messages_ready",
+            "messages_unacknowledged",
+            "consumers",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    return f"missing {sorted(missing)}:\n{system.shell(code)}\n{queues}\n{system.logs()}"
+
+
 def test_switching_to_quorum_queues_with_the_web_sending_throughout_parks_nothing_and_delivers_every_mail(
-    system, smtp_server
+    system, rabbitmq_vhost, smtp_server
 ):
     # Given a classic deployment, its web server taking contact forms all along
     old_web = system.start_web()
@@ -104,15 +136,22 @@ def test_switching_to_quorum_queues_with_the_web_sending_throughout_parks_nothin
     sender.start()
     sender.wait_for_more(3)
 
-    # When the workers stop and a web server with quorum settings joins the old one (a rolling deploy)
+    # When the workers stop and a web server with quorum settings replaces the old one (a rolling deploy)
     worker.stop()
     system.env["RABBITMQ_QUEUE_TYPE"] = "quorum"
     new_web = system.start_web()
     sender.clients = [system.client(old_web), system.client(new_web)]
     sender.wait_for_more(6)
+    sender.clients = [system.client(new_web)]
+    sender.wait_for_more(2)
 
-    # And the queues are re-created while both web servers take forms
-    redeclared = system.manage("rabbitmq_queues_redeclare")
+    # And the move is refused until the operator says that nothing with the old settings publishes any more
+    refused = system.manage("rabbitmq_queues_redeclare", check=False)
+    assert refused.returncode != 0 and "--old-publishers-stopped" in refused.stderr, refused.stderr
+    old_web.stop()
+
+    # And the queues are re-created while the new web server takes forms
+    redeclared = system.manage("rabbitmq_queues_redeclare", "--old-publishers-stopped")
     assert re.search(r"^mail: re-created, \d+ messages? moved$", redeclared.stdout, re.M), redeclared.stdout
     sender.wait_for_more(4)
 
@@ -122,14 +161,12 @@ def test_switching_to_quorum_queues_with_the_web_sending_throughout_parks_nothin
 
     # And once a worker with the new settings runs, every form the web took is mailed once, and no row is parked
     system.start_worker()
-    sender.clients = [system.client(new_web)]
     sender.wait_for_more(4)
-    old_web.stop()
-    sender.wait_for_more(2)
     sender.stop()
     assert sender.refused == []
     smtp_server.wait_for(len(sender.taken), timeout=30)
     time.sleep(1)
     bodies = sorted(re.search(r"switch mail \d+", message.get_content()).group() for _, message in smtp_server.messages)
-    assert bodies == sorted(f"switch mail {n}" for n in sender.taken)
+    expected = sorted(f"switch mail {n}" for n in sender.taken)
+    assert bodies == expected, whereabouts(system, rabbitmq_vhost, set(expected) - set(bodies))
     assert outbox_rows(system) == []

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import ngettext
 from django_dramatiq.management.commands.rundramatiq import Command as RunDramatiq
 
-from delivery.queue_moves import PublishersRunning, QueueInUse, queues_redeclare
+from delivery.queue_moves import OldPublishersRunning, QueueInUse, queues_redeclare
 
 
 def _discover_actors():
@@ -22,22 +22,21 @@ class Command(BaseCommand):
     help = (
         "Re-create each Dramatiq queue (and its .DQ and .XQ) that RabbitMQ holds with another type or other "
         "arguments than the settings declare (RABBITMQ_QUEUE_TYPE, RABBITMQ_DELIVERY_LIMIT), moving its messages "
-        "with publisher confirms. Stop every worker first. Web processes and the scheduler may keep running while "
-        "classic queues are re-created (the switch to quorum): what they send waits in the outbox or is moved too. "
-        "Re-creating a quorum queue (back to classic, or a new delivery limit) needs them stopped as well: the "
-        "command refuses it unless --publishers-stopped says so."
+        "with publisher confirms. Stop every worker first, and every web process and the scheduler that still runs "
+        "with the old settings (a message published to a queue while it is deleted would be lost): the command "
+        "refuses to re-create a queue until --old-publishers-stopped says so. Those with the new settings may keep "
+        "running: what they send waits in the outbox until the queues are re-created."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--queue", action="append", dest="queues", help="Only this queue (repeatable).")
         parser.add_argument(
-            "--publishers-stopped",
+            "--old-publishers-stopped",
             action="store_true",
-            help="Every web process and the scheduler is stopped: allows re-creating quorum queues, which RabbitMQ "
-            "cannot delete only if empty.",
+            help="Every web process and the scheduler with the old settings is stopped: allows re-creating queues.",
         )
 
-    def handle(self, *args, queues, publishers_stopped, **options):
+    def handle(self, *args, queues, old_publishers_stopped, **options):
         broker = dramatiq.get_broker()
         if not hasattr(broker, "queue_declarations"):
             raise CommandError("DRAMATIQ_BROKER is not delivery.broker.RabbitmqBroker: nothing to re-create.")
@@ -45,8 +44,8 @@ class Command(BaseCommand):
             _discover_actors()
             queues = sorted(broker.get_declared_queues())
         try:
-            results = queues_redeclare(broker=broker, queue_names=queues, publishers_stopped=publishers_stopped)
-        except (QueueInUse, PublishersRunning) as error:
+            results = queues_redeclare(broker=broker, queue_names=queues, old_publishers_stopped=old_publishers_stopped)
+        except (QueueInUse, OldPublishersRunning) as error:
             raise CommandError(str(error)) from None
         for name, moved in results.items():
             state = (
