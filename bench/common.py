@@ -8,8 +8,11 @@ import sys
 import tempfile
 import uuid
 from pathlib import Path
+from typing import NamedTuple
 
 from django_project.dbadmin import pg_connect
+
+TICK = os.sysconf("SC_CLK_TCK")
 
 REPO = Path(__file__).resolve().parents[1]
 BENCHMARKS = REPO / "docs" / "benchmarks.md"
@@ -52,18 +55,38 @@ def machine():
     return f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores"
 
 
-def process_stat(pid):
-    """A process's parent pid and its user + system CPU seconds (all its threads), from /proc; None once it ended."""
+class ProcessStat(NamedTuple):
+    """One process as /proc/PID/stat tells: CPU seconds are user + system, every thread."""
+
+    parent: int
+    name: str
+    cpu: float
+    reaped_cpu: float  # of its children that ended and were waited for
+
+
+def _process_stat(path):
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        head, tail = path.read_text().rsplit(")", 1)
+    except (OSError, ValueError):
+        return None  # ended while being read
+    fields = tail.split()
+    utime, stime, cutime, cstime = (int(value) / TICK for value in fields[11:15])
+    return ProcessStat(int(fields[1]), head.split(" (", 1)[1], utime + stime, cutime + cstime)
+
+
+def process_stat(pid):
+    """Process `pid` now (a ProcessStat), or None once it ended."""
+    return _process_stat(Path(f"/proc/{pid}/stat"))
+
+
+def process_table():
+    """{pid: ProcessStat} of every process now."""
+    return {int(path.parent.name): stat for path in Path("/proc").glob("[0-9]*/stat") if (stat := _process_stat(path))}
 
 
 def cpu_seconds(pids):
     """User + system CPU seconds of the living processes `pids`."""
-    return sum(stat[1] for pid in pids if (stat := process_stat(pid)))
+    return sum(stat.cpu for pid in pids if (stat := process_stat(pid)))
 
 
 def database_backends(url, name):

@@ -11,7 +11,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-TICK = os.sysconf("SC_CLK_TCK")
+from bench import common
+from bench.common import TICK
+
 CORES = os.cpu_count() or 1
 # A machine is quiet enough to measure on when its 1-minute load average before the run is at most this share of
 # its cores, and when processes outside the bench's own parts used at most this share of them during every window.
@@ -23,17 +25,8 @@ SERVERS = {"postgresql": ("postgres",), "rabbitmq": ("beam.smp", "epmd")}
 
 
 def process_table():
-    """{pid: (parent pid, command name, CPU seconds of itself and of its children that ended)}, from /proc."""
-    table = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            head, tail = stat.read_text().rsplit(")", 1)
-        except (OSError, ValueError):
-            continue  # ended while listed
-        pid, name = head.split(" (", 1)
-        fields = tail.split()
-        table[int(pid)] = (int(fields[1]), name, sum(int(value) for value in fields[11:15]) / TICK)
-    return table
+    """{pid: (parent pid, command name, CPU seconds of itself and of its children that ended)}."""
+    return {pid: (stat.parent, stat.name, stat.cpu + stat.reaped_cpu) for pid, stat in common.process_table().items()}
 
 
 def own_cpu():

@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import REPO, machine, process_stat, write_section
+from bench.common import REPO, machine, process_table, write_section
 from django_project.dbadmin import pg_execute
 from tests.support.ports import free_port
 from tests.support.rabbitmq import Vhost
@@ -103,12 +103,12 @@ def sink(port, done_path):
 
 def tree_cpu_seconds(pid):
     """User + system CPU of `pid` and every process under it (read from /proc)."""
-    stats = {int(entry.name): stat for entry in Path("/proc").glob("[0-9]*") if (stat := process_stat(entry.name))}
+    stats = process_table()
     total, todo = 0.0, [pid]
     while todo:
         current = todo.pop()
-        total += stats.get(current, (0, 0.0))[1]
-        todo += [child for child, (parent, _) in stats.items() if parent == current]
+        total += stats[current].cpu if current in stats else 0.0
+        todo += [child for child, stat in stats.items() if stat.parent == current]
     return total
 
 

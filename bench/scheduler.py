@@ -99,7 +99,7 @@ class Daemon:
 
     def sample(self):
         """(CPU seconds, queries) so far."""
-        return process_stat(self.popen.pid)[1], int(self.counts_path.read_text() or 0)
+        return process_stat(self.popen.pid).cpu, int(self.counts_path.read_text() or 0)
 
     def stop(self):
         self.popen.send_signal(signal.SIGTERM)
