@@ -377,9 +377,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    # The health endpoint logs its changes itself (dashboard/health_log.py), not an ERROR per 503 it answers.
-    "filters": {"health_polls": {"()": "dashboard.health_log.HealthPollFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # The health endpoint logs its changes itself (dashboard/health_log.py), not an ERROR per 503 it answers; a
+    # Dramatiq message is logged by actor and id, its arguments (addresses, for some mail) left out.
+    "filters": {
+        "health_polls": {"()": "dashboard.health_log.HealthPollFilter"},
+        "message_arguments": {"()": "delivery.log_privacy.MessageArgumentsFilter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["message_arguments"]}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
     # pika logs every failed connection attempt at ERROR, several lines each; the outbox and dramatiq log
     # one line that says what happened and what follows, so pika speaks only of the unexpected.
