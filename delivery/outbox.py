@@ -140,11 +140,10 @@ def _unsendable(row, error):
     failures = rows.values_list("failures", flat=True).first() or 0
     if parked:
         logger.error(
-            "Outbox message %s (%s%r) cannot be sent and is parked after %d failures; retry it from the dashboard "
+            "Outbox message %s (%s) cannot be sent and is parked after %d failures; retry it from the dashboard "
             "once the cause is fixed. %s",
             row.message_id,
             row.actor_name,
-            tuple(row.args),
             failures,
             _describe(error),
         )
