@@ -11,8 +11,8 @@ Processes with the old settings (web processes, the scheduler) must be stopped f
 the caller says so (`old_publishers_stopped`): a queue cannot be deleted safely while they publish to it. RabbitMQ
 routes a message to a queue by name in the publisher's channel, then hands it to the queue; a queue deleted in between
 (even "only if empty", which a classic queue does in one step) takes the message with it, and the publisher is still
-sent a confirm, because a deleted queue ended normally. A switch with a web server on the old settings sending
-throughout lost one mail in about ten runs this way. A RabbitMQ policy (`max-length 0`, `reject-publish`) does not
+sent a confirm, because a deleted queue ended normally (docs/reliability.md, section 14, has the runs that lost mail
+so). A RabbitMQ policy (`max-length 0`, `reject-publish`) does not
 close that window either: applied to a classic queue it drops the messages already in it, and a quorum queue under it
 still takes one message whenever it is empty. Processes with the new settings may keep running: they publish only once
 all three of a queue's declarations succeeded as the settings say, and the command never deletes such a queue, so
