@@ -50,6 +50,11 @@ def ms(seconds, *, digits=1, unit=True):
     return f"{seconds * 1000:,.{digits}f}" + (" ms" if unit else "")
 
 
+def load_average():
+    """The machine's 1-minute load average: a bench records it with figures that only a quiet machine makes true."""
+    return os.getloadavg()[0]
+
+
 def machine():
     """The Python and core count a run measured on, for a section's text."""
     return f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores"
@@ -177,8 +182,8 @@ def reproduce(command, postgres):
 
 
 def write_vendor_block(title, intro, block):
-    """Replace the block of one database vendor (`### <vendor>` first line) in the `## title` section, keeping
-    the other vendors' blocks, SQLite's first."""
+    """Replace the block of one database vendor (`### <vendor> (…)` first line; what follows the vendor's name, such
+    as the date, may differ) in the `## title` section, keeping the other vendors' blocks, SQLite's first."""
     current = _read()
     heading = f"## {title}"
     head, found, rest = current.partition(heading + "\n")
@@ -186,8 +191,8 @@ def write_vendor_block(title, intro, block):
     section, tail = (rest[:following], rest[following:]) if following >= 0 else (rest, "")
     blocks = {}
     for chunk in section.split("\n### ")[1:]:
-        blocks[chunk.split("\n", 1)[0]] = "### " + chunk.strip("\n") + "\n"
-    blocks[block.split("\n", 1)[0].removeprefix("### ")] = block
+        blocks[chunk.split(" ", 1)[0]] = "### " + chunk.strip("\n") + "\n"
+    blocks[block.removeprefix("### ").split(" ", 1)[0]] = block
     ordered = sorted(blocks.items(), key=lambda item: not item[0].startswith("SQLite"))
     text = f"{heading}\n\n{intro}\n\n" + "\n".join(body for _, body in ordered)
     if not found:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import machine, percentiles, write_section
+from bench.common import load_average, machine, percentiles, write_section
 from tests.support.rabbitmq import Vhost
 
 ACTORS = (  # name, queue, share of the traffic
@@ -291,6 +291,7 @@ def main():
             staff = make_user(is_staff=True, is_superuser=True)
             client.force_login(staff)
 
+            load_before = load_average()
             baseline = {}
             for label, url, _ in _pages([]):
                 if "message_id" in url or "before" in url or "text=" in url:
@@ -337,7 +338,7 @@ scratch SQLite database (production settings, WAL), spread over the 7-day retent
 the recorder keeps; RabbitMQ on loopback (scratch virtual host, queues declared). {options.requests} requests
 per page through Django's full stack as a logged-in staff user; the ratio is p95 over the same page with an
 empty history, measured first in the same run. Fill: {fill_seconds:.0f} s, database {size_mb:.0f} MB.
-Machine: {machine()}, shared with other test suites.
+Machine: {machine()}, load average {load_before:.2f} as the timings began.
 
 | page | p50 ms | p95 ms | p95 / empty history |
 |---|---|---|---|

@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import load_cpu
-from bench.common import write_section
+from bench.common import load_average, write_section
 from bench.load_limit import LADDER, mix_limit, rate_search
 from bench.load_report import SECTION, model_name, report, web_model, write_scaling
 from bench.load_traffic import (
@@ -209,7 +209,7 @@ class Run:
         return busy
 
     def rate(self, mix, rate, seconds, label):
-        load_before = load_cpu.load_average()
+        load_before = load_average()
         rows, achieved, busy, arrived, posted = self.send(schedule(mix, rate, seconds, self.counter), label)
         ok = all(
             not row["errors"] and not row["busy"] and row["p95"] < self.p95_limits.get(kind, P95_LIMIT)
@@ -228,7 +228,7 @@ class Run:
             "arrived": arrived,
             "delays": delays,
             "mails_per_second": mails_per_second,
-            "load": (load_before, load_cpu.load_average()),
+            "load": (load_before, load_average()),
         }
 
     def ladder(self, mix, rates, seconds, label):
@@ -373,7 +373,7 @@ def main():
     args.seconds = min(args.seconds, 60)
     args.backlog = min(args.backlog, 2000)
     mix = MIXES[args.mix]
-    load_before = load_cpu.load_average()
+    load_before = load_average()
     print(f"1-minute load average before the run: {load_before:.2f} on {load_cpu.CORES} cores", flush=True)
     with tempfile.TemporaryDirectory(prefix="djangobin-load-") as directory:
         candidate = bench_candidate(args, mix, directory)

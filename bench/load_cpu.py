@@ -43,10 +43,6 @@ def machine_busy():
     return (user + nice + system + irq + softirq + steal) / TICK
 
 
-def load_average():
-    return os.getloadavg()[0]
-
-
 def tree_cpu(table, roots):
     """CPU seconds of the processes `roots` and all their living descendants (see the module's docstring)."""
     children = {}

@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import (
     REPO,
     add_vendor_options,
+    load_average,
     machine,
     ms,
     percentiles,
@@ -173,6 +174,7 @@ def main():
             from scheduler import services
 
             call_command("migrate", verbosity=0)
+            load_before = load_average()
             child_env = {**os.environ, **env}
             baseline, base_cpu, base_queries = measure(child_env, directory, "baseline", args.window)
             baseline.stop()
@@ -204,7 +206,7 @@ def main():
     )
     block = "\n".join(
         [
-            f"### {vendor} ({machine()}, {datetime.now():%Y-%m-%d}; the machine was shared with other work)",
+            f"### {vendor} ({machine()}, {datetime.now():%Y-%m-%d}; load average {load_before:.2f} as it began)",
             "",
             "| daemon | CPU per minute | queries per minute |",
             "|---|---|---|",
