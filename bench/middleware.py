@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import REPO, machine, write_section
+from bench.common import REPO, load_average, machine, write_section
 from tests.support.rabbitmq import Vhost
 
 _MODULES = ("django_dramatiq.setup", "bench.noop")
@@ -108,11 +108,12 @@ def one_round(settings, messages, threads):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=5000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     options = parser.parse_args()
 
+    load_before = load_average()
     results = {name: [] for name in VARIANTS}
     for n in range(options.rounds):
         for name, settings in VARIANTS.items():
@@ -149,8 +150,9 @@ def main():
 `bench/middleware.py` (`make bench-dashboard`), run {dt.date.today()}: one `dramatiq` worker process with
 {options.threads} threads drains {options.messages:,} no-op messages from RabbitMQ on loopback (a scratch
 virtual host), SQLite database, production settings otherwise. {options.rounds} rounds, each running the
-worker with `taskhistory.middleware.TaskHistory` and then without it, back to back. Machine: {machine()}; single
-rounds are noisy (the machine's speed moves from minute to minute): compare the ratios.
+worker with `taskhistory.middleware.TaskHistory` and then without it, back to back. Machine: {machine()},
+load average {load_before:.2f} as it began; single rounds are noisy (the machine's speed moves from minute to minute):
+compare the ratios.
 
 | | best drain time (from "ready") | messages/s | send, ms/message (median) |
 |---|---|---|---|
