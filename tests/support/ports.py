@@ -60,17 +60,48 @@ def _bindable(port):
 def free_port():
     """A loopback TCP port nothing listens on or is bound to now, given out by no other live test process, and not
     given out before in this one."""
-    low, high = _ephemeral_range()
-    candidates = range(_LOWEST, low) if low - _LOWEST >= 1000 else range(high + 1, 65536)
     with _lock:
         for _ in range(200):
-            port = random.choice(candidates)
-            if port in _given or not _reserve(port):
-                continue
-            _given.add(port)  # reserved now: kept even if busy, so that it is not tried again
-            if _bindable(port):
+            port = _reserved_port()
+            if port is not None and _bindable(port):
                 return port
     raise RuntimeError("no free loopback port found outside the ephemeral range")
+
+
+class _BoundSocket(socket.socket):
+    port = None
+
+
+def bound_socket():
+    """A TCP socket bound to a loopback port picked as free_port() picks one, not yet listening: a server in this
+    process listens on it (`create_server(sock=…)`), so that nothing can take the port between pick and listen.
+    SO_REUSEADDR, as servers set it, so that a restart can bind the port again over its closed connections."""
+    with _lock:
+        for _ in range(200):
+            port = _reserved_port()
+            if port is None:
+                continue
+            sock = _BoundSocket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                sock.close()
+                continue
+            sock.port = port
+            return sock
+    raise RuntimeError("no free loopback port found outside the ephemeral range")
+
+
+def _reserved_port():
+    """A random port of the range, now reserved for this process (see the module), or None if that one was taken."""
+    low, high = _ephemeral_range()
+    candidates = range(_LOWEST, low) if low - _LOWEST >= 1000 else range(high + 1, 65536)
+    port = random.choice(candidates)
+    if port in _given or not _reserve(port):
+        return None
+    _given.add(port)  # reserved now: kept even if busy, so that it is not tried again
+    return port
 
 
 def bind_failure(what, port, error):

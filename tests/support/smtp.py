@@ -1,13 +1,14 @@
 """A real SMTP server on loopback (aiosmtpd) whose behaviour a test can switch: accept, stall, refuse."""
 
 import asyncio
+import socket
 import threading
 import time
 from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
 
-from .ports import bind_failure, free_port
+from .ports import bind_failure, bound_socket
 
 
 class RecordingHandler:
@@ -80,19 +81,37 @@ class RecordingHandler:
                 self.finished += 1
 
 
+class _BoundController(Controller):
+    """aiosmtpd's Controller listening on a socket it is given, already bound (see ports.bound_socket)."""
+
+    def __init__(self, handler, sock):
+        super().__init__(handler, hostname="127.0.0.1", port=sock.getsockname()[1])
+        self._sock = sock
+
+    def _create_server(self):
+        return self.loop.create_server(self._factory_invoker, sock=self._sock, ssl=self.ssl_context)
+
+
 class SmtpServer:
     def __init__(self):
         self.handler = RecordingHandler()
-        self.port = free_port()
+        self._sock = bound_socket()
+        self.port = self._sock.port
         self._controller = None
 
     def start(self):
         """Listen (again, after `stop()`, on the same port and with the same handler and records)."""
-        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
-        try:
-            self._controller.start()
-        except OSError as error:
-            raise bind_failure("SMTP server", self.port, error) from error
+        sock, self._sock = self._sock, None
+        if sock is None:  # a restart: the port stays this process's (ports.py), so it is bound again here
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(("127.0.0.1", self.port))
+            except OSError as error:
+                sock.close()
+                raise bind_failure("SMTP server", self.port, error) from error
+        self._controller = _BoundController(self.handler, sock)
+        self._controller.start()
         return self
 
     def stop(self):
