@@ -24,11 +24,6 @@ QUIET_OTHER = 0.1
 SERVERS = {"postgresql": ("postgres",), "rabbitmq": ("beam.smp", "epmd")}
 
 
-def process_table():
-    """{pid: (parent pid, command name, CPU seconds of itself and of its children that ended)}."""
-    return {pid: (stat.parent, stat.name, stat.cpu + stat.reaped_cpu) for pid, stat in common.process_table().items()}
-
-
 def own_cpu():
     """This process's CPU seconds, every thread (the load generator and the SMTP sink), without its children."""
     times = os.times()
@@ -44,24 +39,29 @@ def machine_busy():
 
 
 def tree_cpu(table, roots):
-    """CPU seconds of the processes `roots` and all their living descendants (see the module's docstring)."""
+    """CPU seconds of the processes `roots` and all their living descendants (see the module's docstring); `table`
+    is bench.common.process_table()."""
     children = {}
-    for pid, (parent, _, _) in table.items():
-        children.setdefault(parent, []).append(pid)
+    for pid, stat in table.items():
+        children.setdefault(stat.parent, []).append(pid)
     total, todo, seen = 0.0, [pid for pid in roots if pid in table], set()
     while todo:
         pid = todo.pop()
         if pid in seen:
             continue
         seen.add(pid)
-        total += table[pid][2]
+        total += table[pid].cpu + table[pid].reaped_cpu
         todo += children.get(pid, [])
     return total
 
 
 def server_roots(table, names):
     """The top processes named one of `names` (a postmaster, a RabbitMQ node), not their children of that name."""
-    return [pid for pid, (parent, name, _) in table.items() if name in names and table.get(parent, (0, ""))[1] != name]
+    return [
+        pid
+        for pid, stat in table.items()
+        if stat.name in names and (stat.parent not in table or table[stat.parent].name != stat.name)
+    ]
 
 
 @dataclass
@@ -74,7 +74,7 @@ class Reading:
 def reading(at, processes):
     """The CPU seconds of every part at `at` (time.monotonic()): `processes` maps a part to its root pids; the
     servers, and the bench itself, are added."""
-    table = process_table()
+    table = common.process_table()
     parts = {name: tree_cpu(table, roots) for name, roots in processes.items()}
     for part, names in SERVERS.items():
         parts[part] = tree_cpu(table, server_roots(table, names))

@@ -30,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import REPO, machine, process_table, write_section
+from bench.load_cpu import tree_cpu
 from django_project.dbadmin import pg_execute
 from tests.support.ports import free_port
 from tests.support.rabbitmq import Vhost
@@ -101,17 +102,6 @@ def sink(port, done_path):
     controller.stop()
 
 
-def tree_cpu_seconds(pid):
-    """User + system CPU of `pid` and every process under it (read from /proc)."""
-    stats = process_table()
-    total, todo = 0.0, [pid]
-    while todo:
-        current = todo.pop()
-        total += stats[current].cpu if current in stats else 0.0
-        todo += [child for child, stat in stats.items() if stat.parent == current]
-    return total
-
-
 class ScratchDatabase:
     def __init__(self, kind, directory, pg_url):
         self.kind, self.name = kind, f"djangobin_bench_{uuid.uuid4().hex[:10]}"
@@ -168,13 +158,13 @@ def drain(worker_args, env, directory, mails):
                 if worker.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"the worker did not start:\n{log_path.read_text()[-2000:]}")
                 time.sleep(0.005)
-            started, cpu_started = time.perf_counter(), tree_cpu_seconds(worker.pid)
+            started, cpu_started = time.perf_counter(), tree_cpu(process_table(), [worker.pid])
             deadline = time.monotonic() + 600
             while not (done.exists() and done.stat().st_size >= mails):
                 if worker.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"the worker did not drain the queue:\n{log_path.read_text()[-2000:]}")
                 time.sleep(0.005)
-            finished, cpu_finished = time.perf_counter(), tree_cpu_seconds(worker.pid)
+            finished, cpu_finished = time.perf_counter(), tree_cpu(process_table(), [worker.pid])
         finally:
             # The main process forwards SIGTERM to its worker processes: a second one would kill them.
             worker.send_signal(signal.SIGTERM)

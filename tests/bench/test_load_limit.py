@@ -3,7 +3,8 @@ CPU of a tree of processes. Timing is the bench's business; these check the logi
 
 import pytest
 
-from bench.load_cpu import CORES, Reading, cores_busy, quiet_reasons, tree_cpu
+from bench.common import ProcessStat
+from bench.load_cpu import CORES, Reading, cores_busy, quiet_reasons, server_roots, tree_cpu
 from bench.load_limit import first_to_saturate, mix_limit, rate_search, sizing
 from bench.load_traffic import MIXES, PASSWORDS, VIEWS, kinds, mix_shares
 
@@ -74,16 +75,17 @@ def test_sizing_shows_machines_and_each_parts_cores_at_each_factor():
 
 
 def test_a_trees_cpu_counts_living_descendants_and_the_children_they_reaped_once():
-    table = {  # pid: (parent, name, own CPU + CPU of its reaped children)
-        10: (1, "postgres", 5.0),  # its ended backends' CPU is in these 5 s
-        11: (10, "postgres", 1.0),
-        12: (11, "postgres", 0.5),
-        20: (1, "gunicorn", 7.0),
+    table = {  # pid: (parent, name, own CPU, CPU of its reaped children)
+        10: ProcessStat(1, "postgres", 3.0, 2.0),  # its ended backends' CPU is the 2 s
+        11: ProcessStat(10, "postgres", 1.0, 0.0),
+        12: ProcessStat(11, "postgres", 0.5, 0.0),
+        20: ProcessStat(1, "gunicorn", 7.0, 0.0),
     }
 
     assert tree_cpu(table, [10]) == pytest.approx(6.5)
     assert tree_cpu(table, [10, 11]) == pytest.approx(6.5)  # a root inside another tree is not counted twice
     assert tree_cpu(table, [99]) == 0.0  # ended
+    assert server_roots(table, ("postgres",)) == [10]  # the postmaster, not its backends
 
 
 def test_the_figures_are_refused_when_the_machine_was_loaded_before_or_shared_during_the_run():

@@ -11,6 +11,7 @@ over one `make test` saw two ports given by two runs each. So every port given o
 the process that picked it lives, by an exclusive lock on a file named after it: no other run on the machine picks it.
 """
 
+import contextlib
 import fcntl
 import os
 import random
@@ -23,7 +24,6 @@ from pathlib import Path
 _LOWEST = 10000
 _RESERVATIONS = Path(tempfile.gettempdir()) / "djangobin-test-ports"
 _given = set()
-_held = []  # the locked files' descriptors: each lock lasts until this process ends
 _lock = threading.Lock()
 
 
@@ -44,53 +44,7 @@ def _reserve(port):
     except BlockingIOError:
         os.close(fd)
         return False
-    _held.append(fd)
-    return True
-
-
-def _bindable(port):
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def free_port():
-    """A loopback TCP port nothing listens on or is bound to now, given out by no other live test process, and not
-    given out before in this one."""
-    with _lock:
-        for _ in range(200):
-            port = _reserved_port()
-            if port is not None and _bindable(port):
-                return port
-    raise RuntimeError("no free loopback port found outside the ephemeral range")
-
-
-class _BoundSocket(socket.socket):
-    port = None
-
-
-def bound_socket():
-    """A TCP socket bound to a loopback port picked as free_port() picks one, not yet listening: a server in this
-    process listens on it (`create_server(sock=…)`), so that nothing can take the port between pick and listen.
-    SO_REUSEADDR, as servers set it, so that a restart can bind the port again over its closed connections."""
-    with _lock:
-        for _ in range(200):
-            port = _reserved_port()
-            if port is None:
-                continue
-            sock = _BoundSocket()
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                sock.close()
-                continue
-            sock.port = port
-            return sock
-    raise RuntimeError("no free loopback port found outside the ephemeral range")
+    return True  # `fd` is never closed: the lock lasts until this process ends
 
 
 def _reserved_port():
@@ -104,11 +58,51 @@ def _reserved_port():
     return port
 
 
-def bind_failure(what, port, error):
-    """`error` of `what` binding `port`, saying what holds the port now (`ss`), so that a collision names its cause."""
+def _bound(port, *, reuse=True):
+    """A socket bound to loopback `port`; `reuse` (SO_REUSEADDR) as servers bind, over the port's closed connections."""
+    sock = socket.socket()
+    if reuse:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        holders = subprocess.run(["ss", "-Htanp", f"sport = :{port}"], capture_output=True, text=True, timeout=10)
-        held_by = holders.stdout.strip() or "nothing now"
-    except (OSError, subprocess.SubprocessError) as failure:
-        held_by = f"unknown ({failure})"
-    return OSError(error.errno, f"{what} on port {port}: {error.strerror}; held by: {held_by}")
+        sock.bind(("127.0.0.1", port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _picked(*, reuse):
+    with _lock:
+        for _ in range(200):
+            port = _reserved_port()
+            if port is not None:
+                with contextlib.suppress(OSError):
+                    return _bound(port, reuse=reuse)
+    raise RuntimeError("no free loopback port found outside the ephemeral range")
+
+
+def bound_socket():
+    """A socket bound to a port of its own, reserved for this process, not yet listening: a server in this process
+    listens on it (`create_server(sock=…)`), so that nothing can take the port between the pick and the listen."""
+    return _picked(reuse=True)
+
+
+def free_port():
+    """A loopback port nothing is bound to now, not even a closing connection (a server in another process may not set
+    SO_REUSEADDR), reserved for this process: for a server another process starts, or for nothing to listen on."""
+    with _picked(reuse=False) as sock:
+        return sock.getsockname()[1]
+
+
+def bound_again(port, what):
+    """`port`, which this process reserved and its server `what` let go (switched off), bound again for it; an error
+    that says what holds the port (`ss`) if it cannot be, so that a collision names its cause."""
+    try:
+        return _bound(port)
+    except OSError as error:
+        try:
+            holders = subprocess.run(["ss", "-Htanp", f"sport = :{port}"], capture_output=True, text=True, timeout=10)
+            held_by = holders.stdout.strip() or "nothing now"
+        except (OSError, subprocess.SubprocessError) as failure:
+            held_by = f"unknown ({failure})"
+        raise OSError(error.errno, f"{what} on port {port}: {error.strerror}; held by: {held_by}") from error

@@ -1,14 +1,13 @@
 """A real SMTP server on loopback (aiosmtpd) whose behaviour a test can switch: accept, stall, refuse."""
 
 import asyncio
-import socket
 import threading
 import time
 from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
 
-from .ports import bind_failure, bound_socket
+from .ports import bound_again, bound_socket
 
 
 class RecordingHandler:
@@ -96,20 +95,12 @@ class SmtpServer:
     def __init__(self):
         self.handler = RecordingHandler()
         self._sock = bound_socket()
-        self.port = self._sock.port
+        self.port = self._sock.getsockname()[1]
         self._controller = None
 
     def start(self):
         """Listen (again, after `stop()`, on the same port and with the same handler and records)."""
-        sock, self._sock = self._sock, None
-        if sock is None:  # a restart: the port stays this process's (ports.py), so it is bound again here
-            sock = socket.socket()
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                sock.bind(("127.0.0.1", self.port))
-            except OSError as error:
-                sock.close()
-                raise bind_failure("SMTP server", self.port, error) from error
+        sock, self._sock = self._sock or bound_again(self.port, "SMTP server"), None
         self._controller = _BoundController(self.handler, sock)
         self._controller.start()
         return self

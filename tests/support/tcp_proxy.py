@@ -8,7 +8,7 @@ import contextlib
 import socket
 import threading
 
-from .ports import bind_failure, free_port
+from .ports import bound_again, free_port
 
 
 class TcpProxy:
@@ -27,13 +27,7 @@ class TcpProxy:
         return f"{scheme}://{credentials}@127.0.0.1:{self.port}/{path}"
 
     def up(self):
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            listener.bind(("127.0.0.1", self.port))
-        except OSError as error:
-            listener.close()
-            raise bind_failure("proxy", self.port, error) from error
+        listener = bound_again(self.port, "proxy")
         listener.listen(16)
         self._listener = listener
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
@@ -42,7 +36,7 @@ class TcpProxy:
     def down(self):
         listener, self._listener = self._listener, None
         if listener is not None:
-            listener.close()
+            self._close(listener)  # shut down first: a close alone leaves it listening while _accept waits in it
         with self._lock:
             connections, self._connections = self._connections, set()
         for connection in connections:
