@@ -89,8 +89,11 @@ def test_two_daemons_follow_an_edit_mid_run_and_a_killed_leader_without_sending_
     rows = ledger(system, "tick")
     fire_times = [row["fire_time"] for row in sent(rows)]
     assert len(fire_times) == len(set(fire_times))
+    # Five fires follow the new schedule (the leader's two after it logged it, the standby's three). The schedule keeps
+    # the job's anchor, so its first fire may fall within the 2 s after the edit that are skipped here (where an old
+    # two-second fire may still be due): at least four remain, each on the new grid.
     after_edit = [t for t in fire_times if t > edited_at + timedelta(seconds=2)]
-    assert len(after_edit) >= 5
+    assert len(after_edit) >= 4
     assert all((t - anchor).total_seconds() % 4 == 0 for t in after_edit), after_edit
     assert {row["claimed_by"].split(":")[1] for row in sent(rows)} == {str(d.popen.pid) for d in daemons}
     assert wait_for_depth(rabbitmq_vhost, len(fire_times)) == len(fire_times)  # one message per fire time
