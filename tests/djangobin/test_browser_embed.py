@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.ports import free_port
+from tests.support.ports import bound_socket
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -30,7 +30,11 @@ def other_site():
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler, bind_and_activate=False)
+    server.socket.close()
+    server.socket = bound_socket()  # bound at the pick: nothing can take the port before it listens
+    server.server_address = server.socket.getsockname()
+    server.server_activate()
     server.html = ""
     server.url = f"http://127.0.0.1:{server.server_address[1]}/"
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -7,31 +7,24 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.ports import free_port
-from tests.support.system import READY_LINE, REPO, alive, wait_for_http
-from tests.support.web import WebClient
+from tests.support.system import READY_LINE, REPO, alive, serving
 
 pytestmark = [pytest.mark.integration, pytest.mark.one_database]
 
 
 def test_honcho_starts_every_procfile_process_and_ctrl_c_stops_them_all(system, tmp_path):
     # Given the Procfile run by honcho as `make run` does (the virtualenv first on PATH, a free PORT)
-    port, empty_env_file = free_port(), tmp_path / "empty.env"
+    empty_env_file = tmp_path / "empty.env"
     empty_env_file.write_text("")
-    honcho = system.start_program(
-        "honcho",
-        [
-            str(Path(sys.executable).with_name("honcho")),
-            "start",
-            "-f",
-            str(REPO / "Procfile"),
-            "-e",
-            str(empty_env_file),
-        ],
-        env={"PORT": str(port), "PATH": f"{Path(sys.executable).parent}:{system.env['PATH']}"},
-    )
+    honcho_start = [str(Path(sys.executable).with_name("honcho")), "start", "-f", str(REPO / "Procfile")]
+    path = f"{Path(sys.executable).parent}:{system.env['PATH']}"
+
+    def start(port):
+        argv = [*honcho_start, "-e", str(empty_env_file)]
+        return system.start_program("honcho", argv, env={"PORT": str(port), "PATH": path})
+
     # When the site answers and the worker is ready
-    wait_for_http(WebClient(f"http://127.0.0.1:{port}"), "/", honcho)
+    honcho, _ = serving(start, "/")
     honcho.wait_for_log(READY_LINE)
     started = honcho.descendants()
     assert len(started) >= 4  # at least: honcho's two readers, the web server and the worker

@@ -2,6 +2,7 @@
 start and restart without touching the machine's RabbitMQ that everyone else uses; and a cluster of such nodes."""
 
 import contextlib
+import itertools
 import json
 import os
 import shutil
@@ -33,32 +34,37 @@ class PrivateRabbitmq:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.node = node or f"djangobin-test-{uuid.uuid4().hex[:8]}@localhost"
-        self.port = free_port()
-        self.url = f"amqp://guest:guest@127.0.0.1:{self.port}/"
         cookie_file = self.directory / ".erlang.cookie"
         cookie_file.write_text(cookie or uuid.uuid4().hex)
         cookie_file.chmod(0o400)
-        lines = [f"listeners.tcp.local = 127.0.0.1:{self.port}", "loopback_users = none"]
-        self.management_url = None
-        if management:
-            management_port = free_port()
-            lines += [f"management.tcp.port = {management_port}", "management.tcp.ip = 127.0.0.1"]
-            self.management_url = f"http://guest:guest@127.0.0.1:{management_port}/"
-        (self.directory / "rabbitmq.conf").write_text("\n".join([*lines, config, ""]))
+        self._config, self._management = config, management
         (self.directory / "enabled_plugins").write_text("[rabbitmq_management].\n" if management else "[].\n")
-        self.node_up = self.app_up = False
+        self.node_up = self.app_up = self.ever_up = False
         self.env = {
             **os.environ,
             "HOME": str(self.directory),  # where the Erlang cookie is, for the node and rabbitmqctl alike
             "RABBITMQ_NODENAME": self.node,
-            "RABBITMQ_NODE_PORT": str(self.port),
-            "RABBITMQ_DIST_PORT": str(free_port()),
             "RABBITMQ_CONFIG_FILE": str(self.directory / "rabbitmq.conf"),
             "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.directory / "enabled_plugins"),
             "RABBITMQ_MNESIA_BASE": str(self.directory / "mnesia"),
             "RABBITMQ_LOG_BASE": str(self.directory / "log"),
             "RABBITMQ_PID_FILE": str(self.directory / "node.pid"),
+            "ERL_CRASH_DUMP": str(self.directory / "erl_crash.dump"),  # a failed start's dump: here, not in the cwd
         }
+        self._pick_ports()
+
+    def _pick_ports(self):
+        """Ports for the node's AMQP listener, its Erlang distribution and its management plugin, into its config."""
+        self.port = free_port()
+        self.url = f"amqp://guest:guest@127.0.0.1:{self.port}/"
+        lines = [f"listeners.tcp.local = 127.0.0.1:{self.port}", "loopback_users = none"]
+        self.management_url = None
+        if self._management:
+            management_port = free_port()
+            lines += [f"management.tcp.port = {management_port}", "management.tcp.ip = 127.0.0.1"]
+            self.management_url = f"http://guest:guest@127.0.0.1:{management_port}/"
+        (self.directory / "rabbitmq.conf").write_text("\n".join([*lines, self._config, ""]))
+        self.env |= {"RABBITMQ_NODE_PORT": str(self.port), "RABBITMQ_DIST_PORT": str(free_port())}
 
     def ctl(self, *args, timeout=120):
         return subprocess.run(
@@ -72,26 +78,61 @@ class PrivateRabbitmq:
 
     def start(self, wait=True):
         """Start the node (its data survives from an earlier start) and wait until it takes connections."""
-        subprocess.run(
-            [_program("rabbitmq-server"), "-detached"], env=self.env, check=True, capture_output=True, timeout=60
-        )
+        self._launch()
         if wait:
             self.wait()
         return self
 
-    def wait(self):
+    def _launch(self):
+        subprocess.run(
+            [_program("rabbitmq-server"), "-detached"], env=self.env, check=True, capture_output=True, timeout=60
+        )
+
+    def wait(self, attempts=3):
         """Wait until the node takes connections; on a busy machine `rabbitmqctl wait` can give up early, so it is
-        asked again for up to three minutes."""
+        asked again for up to three minutes.
+
+        A node whose Erlang VM has ended meanwhile failed to start: at once an error with its log, except at its
+        very first start, which picks new ports and starts it again. The node binds ports picked seconds before,
+        which no test run takes in between (tests/support/ports.py) but another program may, and then it stops
+        (its AMQP or management port taken: "eaddrinuse" in its log; its distribution port: silently)."""
         deadline = time.monotonic() + 180
         while True:
             try:
-                self.ctl("wait", self.env["RABBITMQ_PID_FILE"], "--timeout", "120", timeout=180)
+                self.ctl("wait", self.env["RABBITMQ_PID_FILE"], "--timeout", "15", timeout=60)
                 break
             except subprocess.CalledProcessError as error:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"node {self.node} did not start: {error.stderr}\n{self.log()}") from None
+                ended = not self._vm_running() and (time.sleep(1) or not self._vm_running())
+                if ended and not self.ever_up and attempts > 1:
+                    attempts -= 1
+                    self._set_log_aside()
+                    self._pick_ports()
+                    self._launch()
+                    deadline = time.monotonic() + 180
+                    continue
+                if ended or time.monotonic() > deadline:
+                    failure = "ended" if ended else "did not start"
+                    raise RuntimeError(f"node {self.node} {failure}: {error.stderr}\n{self.log()}") from None
                 time.sleep(1)
-        self.node_up = self.app_up = True
+        self.node_up = self.app_up = self.ever_up = True
+
+    def _vm_running(self):
+        """True while this node's Erlang VM runs: a process booting RabbitMQ (`-s rabbit boot` on its command line,
+        where the node's name is not: RabbitMQ names it later) with this node's name in its environment."""
+        name = f"RABBITMQ_NODENAME={self.node}".encode()
+        for process in Path("/proc").glob("[0-9]*"):
+            with contextlib.suppress(OSError):
+                booting = (b"rabbit", b"boot") in itertools.pairwise((process / "cmdline").read_bytes().split(b"\0"))
+                if booting and name in (process / "environ").read_bytes().split(b"\0"):
+                    return True
+        return False
+
+    def _set_log_aside(self):
+        """Keep a failed first start's log (for the record) where `log()` no longer reads it."""
+        log = self.directory / "log"
+        if log.exists():
+            log.rename(self.directory / f"log-failed-start-{uuid.uuid4().hex[:6]}")
+        Path(self.env["RABBITMQ_PID_FILE"]).unlink(missing_ok=True)
 
     def stop(self):
         """Stop the whole node, as a crash or an operator's restart would; durable data stays on disk."""

@@ -20,6 +20,8 @@ from .web import WebClient
 
 REPO = Path(__file__).resolve().parents[2]
 READY_LINE = "Worker process is ready for action"
+# What runserver says when its port is bound already.
+PORT_TAKEN = "That port is already in use"
 
 
 class Process:
@@ -215,15 +217,16 @@ class System:
 
     def start_web(self, server="runserver", ready_path="/about/"):
         """Start the web server (`runserver`, or `gunicorn` as in production) and wait until `ready_path` is 200."""
-        port = free_port()
-        if server == "gunicorn":
-            gunicorn = Path(sys.executable).with_name("gunicorn")
-            argv = [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", "2", "django_project.wsgi"]
-            web = self.start_program("web", argv)
-        else:
-            web = self.start("web", "runserver", "--noreload", f"127.0.0.1:{port}")
+
+        def start(port):
+            if server == "gunicorn":
+                gunicorn = Path(sys.executable).with_name("gunicorn")
+                argv = [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", "2", "django_project.wsgi"]
+                return self.start_program("web", argv)
+            return self.start("web", "runserver", "--noreload", f"127.0.0.1:{port}")
+
+        web, port = serving(start, ready_path)
         web.base_url = f"http://127.0.0.1:{port}"
-        wait_for_http(WebClient(web.base_url), ready_path, web)
         return web
 
     def client(self, web):
@@ -236,6 +239,23 @@ class System:
 
     def logs(self):
         return "\n".join(f"--- {p.name}\n{p.log()[-4000:]}" for p in self.processes)
+
+
+def serving(start, ready_path, attempts=3):
+    """(process, port): `start(port)` started on a free port and answering 200 at `ready_path`.
+
+    The server binds a port picked a moment before in this process, which no test run takes in between (see
+    tests/support/ports.py) but another program on the machine may: runserver then exits at once, saying so, and is
+    started again on another port. (gunicorn waits for a taken port by itself.)"""
+    for attempt in range(1, attempts + 1):
+        port = free_port()
+        process = start(port)
+        try:
+            wait_for_http(WebClient(f"http://127.0.0.1:{port}"), ready_path, process)
+            return process, port
+        except RuntimeError:
+            if attempt == attempts or process.popen.poll() is None or PORT_TAKEN not in process.log():
+                raise
 
 
 def wait_for_http(client, path, process, timeout=60.0):
