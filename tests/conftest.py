@@ -107,8 +107,12 @@ def pytest_sessionfinish(session):
 
 
 @pytest.fixture(scope="session")
-def vhost_pool():
-    pool = VhostPool()
+def vhost_pool(request):
+    needed = sum(
+        "rabbitmq_vhost" in item.fixturenames and not any(marker.name == "skip" for marker in item.iter_markers())
+        for item in request.session.items
+    )
+    pool = VhostPool(needed)
     yield pool
     pool.close()
 
