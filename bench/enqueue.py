@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import load_average, percentiles, scratch_django, write_section
 from bench.common import ms as ms_common
-from bench.common import percentiles, scratch_django, write_section
 
 
 def ms(seconds):
@@ -122,6 +122,7 @@ def main():
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args()
 
+    load_before = load_average()
     with scratch_django() as (vhost, _):
         from django.conf import settings
 
@@ -150,8 +151,8 @@ def main():
     added = signup["p50"] - baseline["p50"]
     text = f"""
 `bench/enqueue.py` (`make bench-enqueue`): what sending mail costs a request. Run on {time.strftime("%Y-%m-%d")},
-Python {platform.python_version()}, {os.cpu_count()} cores, RabbitMQ on loopback (a scratch vhost), SQLite; other
-test suites shared the machine, so the p95 figures are noisy.
+Python {platform.python_version()}, {os.cpu_count()} cores, RabbitMQ on loopback (a scratch vhost), SQLite; load
+average {load_before:.2f} as it began (p95 figures move with what else runs on the machine).
 
 - **Signup**: {args.requests} POSTs of each kind to `/signup/` through Django's test client (in-process: the
   view, middleware, form, user creation and commit, no network), alternating one with and one without the send.

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import REPO, ms, percentiles, scratch_django, write_section
+from bench.common import REPO, load_average, ms, percentiles, scratch_django, write_section
 
 SECTION = "Highlighting"
 READY_LINE = "Worker process is ready for action"
@@ -54,7 +54,8 @@ def old_highlight(code, lang_code):
     return highlight(code, get_lexer_by_name(lang_code, stripnl=False), formatter)
 
 
-def render_in_the_request(*, snippet):
+def render_in_the_request(*, snippet, detect_language=False):
+    """snippet_render_create's stand-in: the bench's pastes name their language, so there is nothing to guess."""
     from djangobin.models import SnippetRender
 
     html = old_highlight(snippet.original_code, snippet.language.lang_code)
@@ -185,7 +186,7 @@ def conclusion(posts):
     )
 
 
-def report(posts, sizes, latency, codes):
+def report(posts, sizes, latency, codes, load_before):
     post_rows = []
     for name, (count, queued, synchronous) in posts.items():
         post_rows.append(
@@ -204,8 +205,8 @@ def report(posts, sizes, latency, codes):
     ]
     return f"""
 `bench/highlight.py` (`make bench-highlight`): what highlighting costs a paste. Run on {time.strftime("%Y-%m-%d")},
-Python {platform.python_version()}, {os.cpu_count()} cores, SQLite, RabbitMQ on loopback (a scratch vhost); other
-helpers' test suites shared the machine, so absolute times are noisy and the ratios are what to compare.
+Python {platform.python_version()}, {os.cpu_count()} cores, SQLite, RabbitMQ on loopback (a scratch vhost); load
+average {load_before:.2f} as it began (absolute times move with what else runs on the machine: compare the ratios).
 
 **POST latency.** Pastes POSTed to `/` through Django's test client (in-process: middleware, form, snippet and
 tag rows, the outbox message published with confirms after commit; no network), alternating ours (the render queued
@@ -246,6 +247,7 @@ def main():
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args()
 
+    load_before = load_average()
     with scratch_django() as (vhost, directory):
         codes = pastes()
         poster = Poster()
@@ -255,7 +257,7 @@ def main():
         vhost.purge("highlight")
         latency = bench_until_highlighted(poster, codes, directory, args.posts)
 
-    text = report(posts, sizes, latency, codes)
+    text = report(posts, sizes, latency, codes, load_before)
     print(text)
     if not args.no_write:
         write_section(SECTION, text)
