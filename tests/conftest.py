@@ -60,8 +60,7 @@ def _keep_one_share(config, items, share):
         raise pytest.UsageError(f"--share {share}: K must be between 1 and N")
     tests = {}
     for item in items:
-        runs = not any(marker.name == "skip" for marker in item.iter_markers())
-        tests[_file_of(item)] = tests.get(_file_of(item), 0) + runs
+        tests[_file_of(item)] = tests.get(_file_of(item), 0) + _runs(item)
     recorded = _recorded_durations().get(_database_name(), {})
     known = [path for path in tests if path in recorded]
     per_test = sum(recorded[path] for path in known) / max(1, sum(tests[path] for path in known)) or 1.0
@@ -74,6 +73,11 @@ def _keep_one_share(config, items, share):
     kept = [item for item in items if owner[_file_of(item)] == k]
     config.hook.pytest_deselected(items=[item for item in items if owner[_file_of(item)] != k])
     items[:] = kept
+
+
+def _runs(item):
+    """False for a test marked to be skipped (as the PostgreSQL pass marks browser tests)."""
+    return not any(marker.name == "skip" for marker in item.iter_markers())
 
 
 def _file_of(item):
@@ -108,10 +112,7 @@ def pytest_sessionfinish(session):
 
 @pytest.fixture(scope="session")
 def vhost_pool(request):
-    needed = sum(
-        "rabbitmq_vhost" in item.fixturenames and not any(marker.name == "skip" for marker in item.iter_markers())
-        for item in request.session.items
-    )
+    needed = sum("rabbitmq_vhost" in item.fixturenames and _runs(item) for item in request.session.items)
     pool = VhostPool(needed)
     yield pool
     pool.close()

@@ -94,15 +94,33 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def bound_again(port, what):
-    """`port`, which this process reserved and its server `what` let go (switched off), bound again for it; an error
-    that says what holds the port (`ss`) if it cannot be, so that a collision names its cause."""
-    try:
-        return _bound(port)
-    except OSError as error:
+class ServerPort:
+    """The port of a server in this process that may stop and listen again (an SMTP server or a broker proxy switched
+    off on purpose): bound at the pick, so that nothing can take it before the first listen, and reserved for this
+    process while the server is off."""
+
+    def __init__(self, what):
+        self.what = what
+        self._sock = bound_socket()
+        self.number = self._sock.getsockname()[1]
+
+    def socket(self):
+        """A socket bound to the port, for the server's next listen: the one bound at the pick first, then bound again;
+        an error that says what holds the port if it cannot be, so that a collision names its cause."""
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            return sock
         try:
-            holders = subprocess.run(["ss", "-Htanp", f"sport = :{port}"], capture_output=True, text=True, timeout=10)
-            held_by = holders.stdout.strip() or "nothing now"
-        except (OSError, subprocess.SubprocessError) as failure:
-            held_by = f"unknown ({failure})"
-        raise OSError(error.errno, f"{what} on port {port}: {error.strerror}; held by: {held_by}") from error
+            return _bound(self.number)
+        except OSError as error:
+            message = f"{self.what} on port {self.number}: {error.strerror}; held by: {_holders(self.number)}"
+            raise OSError(error.errno, message) from error
+
+
+def _holders(port):
+    """What holds loopback `port` now, as `ss` lists its sockets."""
+    try:
+        listed = subprocess.run(["ss", "-Htanp", f"sport = :{port}"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError) as failure:
+        return f"unknown ({failure})"
+    return listed.stdout.strip() or "nothing now"

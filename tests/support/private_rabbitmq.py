@@ -102,7 +102,7 @@ class PrivateRabbitmq:
                 self.ctl("wait", self.env["RABBITMQ_PID_FILE"], "--timeout", "15", timeout=60)
                 break
             except subprocess.CalledProcessError as error:
-                ended = not self._vm_running() and (time.sleep(1) or not self._vm_running())
+                ended = not self._vm_running()  # asked once the CLI's wait failed, seconds after the launch
                 if ended and not self.ever_up and attempts > 1:
                     attempts -= 1
                     self._set_log_aside()

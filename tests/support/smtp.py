@@ -7,7 +7,7 @@ from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
 
-from .ports import bound_again, bound_socket
+from .ports import ServerPort
 
 
 class RecordingHandler:
@@ -81,7 +81,7 @@ class RecordingHandler:
 
 
 class _BoundController(Controller):
-    """aiosmtpd's Controller listening on a socket it is given, already bound (see ports.bound_socket)."""
+    """aiosmtpd's Controller listening on a socket it is given, already bound (see ports.ServerPort)."""
 
     def __init__(self, handler, sock):
         super().__init__(handler, hostname="127.0.0.1", port=sock.getsockname()[1])
@@ -94,14 +94,13 @@ class _BoundController(Controller):
 class SmtpServer:
     def __init__(self):
         self.handler = RecordingHandler()
-        self._sock = bound_socket()
-        self.port = self._sock.getsockname()[1]
+        self._port = ServerPort("SMTP server")
+        self.port = self._port.number
         self._controller = None
 
     def start(self):
         """Listen (again, after `stop()`, on the same port and with the same handler and records)."""
-        sock, self._sock = self._sock or bound_again(self.port, "SMTP server"), None
-        self._controller = _BoundController(self.handler, sock)
+        self._controller = _BoundController(self.handler, self._port.socket())
         self._controller.start()
         return self
 

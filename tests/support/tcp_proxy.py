@@ -8,14 +8,14 @@ import contextlib
 import socket
 import threading
 
-from .ports import bound_again, bound_socket
+from .ports import ServerPort
 
 
 class TcpProxy:
     def __init__(self, target_host, target_port):
         self.target = (target_host, int(target_port))
-        self._bound = bound_socket()  # the first up() listens on it: nothing can take the port before
-        self.port = self._bound.getsockname()[1]
+        self._port = ServerPort("proxy")
+        self.port = self._port.number
         self._listener = None
         self._connections = set()
         self._lock = threading.Lock()
@@ -28,7 +28,7 @@ class TcpProxy:
         return f"{scheme}://{credentials}@127.0.0.1:{self.port}/{path}"
 
     def up(self):
-        listener, self._bound = self._bound or bound_again(self.port, "proxy"), None
+        listener = self._port.socket()
         listener.listen(16)
         self._listener = listener
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
